@@ -1,0 +1,41 @@
+"""Settings from the environment (prefix `TENDERWATCH_`), with defaults that work on one machine."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from crawler.pages.flextender import DEFAULT_API_URL, DEFAULT_BASE_URL
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TENDERWATCH_", extra="ignore")
+
+    data_dir: Path = Field(Path(".tenderwatch"), description="Everything that must survive a restart")
+    flextender_base_url: str = Field(DEFAULT_BASE_URL, description="www site: listing, AJAX, detail pages")
+    flextender_api_url: str = Field(DEFAULT_API_URL, description="JSON API host")
+    contact_url: str = Field(
+        "https://github.com/tenderwatch/tenderwatch", description="Put in the User-Agent so sites can reach us"
+    )
+    concurrent_requests_per_domain: int = Field(4, ge=1, le=4)
+    log_format: Literal["auto", "json", "console"] = "auto"
+    log_level: str = "INFO"
+    now: datetime | None = Field(
+        None,
+        description="Freeze the clock (ISO 8601) to replay archived pages; leave unset in production",
+    )
+
+    @property
+    def state_path(self) -> Path:
+        from crawler.state import STATE_FILE
+
+        return self.data_dir / STATE_FILE
+
+    def user_agent(self) -> str:
+        from crawler import __version__
+
+        return f"tenderwatch/{__version__} (+{self.contact_url})"

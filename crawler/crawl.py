@@ -1,0 +1,65 @@
+"""Running one crawl in this process and judging its outcome."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings as ScrapySettings
+
+from crawler.config import Settings
+from crawler.spiders.flextender import FlextenderSpider
+
+SPIDERS = {"flextender": FlextenderSpider}
+
+EXIT_OK = 0
+EXIT_LAYOUT_CHANGED = 3
+EXIT_LIST_UNAVAILABLE = 4
+
+
+@dataclass(frozen=True)
+class CrawlOutcome:
+    stats: dict
+
+    @property
+    def exit_code(self) -> int:
+        if self.stats.get("tenderwatch/unrecognised_pages"):
+            return EXIT_LAYOUT_CHANGED
+        if "tenderwatch/list_source" not in self.stats:
+            return EXIT_LIST_UNAVAILABLE
+        return EXIT_OK
+
+    def summary(self) -> dict:
+        return {key.removeprefix("tenderwatch/"): value for key, value in sorted(self.stats.items()) if key.startswith("tenderwatch/")}
+
+
+def scrapy_settings(settings: Settings, *, output: str | None, overrides: dict | None = None) -> ScrapySettings:
+    scrapy = ScrapySettings()
+    scrapy.setmodule("crawler.scrapy_settings", priority="project")
+    scrapy.setdict(
+        {
+            "USER_AGENT": settings.user_agent(),
+            "CONCURRENT_REQUESTS_PER_DOMAIN": settings.concurrent_requests_per_domain,
+            "TENDERWATCH_DATA_DIR": str(settings.data_dir),
+            "TENDERWATCH_FLEXTENDER_BASE_URL": settings.flextender_base_url,
+            "TENDERWATCH_FLEXTENDER_API_URL": settings.flextender_api_url,
+            "TENDERWATCH_NOW": settings.now.isoformat() if settings.now else None,
+            "TENDERWATCH_OUTPUT": output,
+            "LOG_LEVEL": settings.log_level.upper(),
+            "LOG_INSTALL_ROOT_HANDLER": False,
+            **(overrides or {}),
+        },
+        priority="cmdline",
+    )
+    return scrapy
+
+
+def run_crawl(spider_name: str, settings: Settings, *, output: str | None, overrides: dict | None = None) -> CrawlOutcome:
+    """One crawl, blocking. Scrapy's reactor cannot restart: one call per process."""
+    Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
+    process = CrawlerProcess(scrapy_settings(settings, output=output, overrides=overrides))
+    crawler = process.create_crawler(SPIDERS[spider_name])
+    process.crawl(crawler)
+    process.start()
+    return CrawlOutcome(stats=dict(crawler.stats.get_stats()))

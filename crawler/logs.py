@@ -1,0 +1,64 @@
+"""structlog, configured once per process.
+
+JSON lines when stderr is not a terminal (production, CI), a readable console otherwise.
+Standard-library loggers (Scrapy, Twisted, kafka-python) go through the same processors via
+`ProcessorFormatter`, so every line has one shape. Bind context (`tender_id`, `source`,
+`topic`/`partition`/`offset`) with `structlog.contextvars.bound_contextvars`.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import structlog
+
+_configured = False
+
+
+def configure_logging(log_format: str = "auto", level: str = "INFO") -> None:
+    global _configured
+    if _configured:
+        return
+    _configured = True
+    use_json = log_format == "json" or (log_format == "auto" and not sys.stderr.isatty())
+    shared = [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+    ]
+    renderer = (
+        [structlog.processors.dict_tracebacks, structlog.processors.JSONRenderer()]
+        if use_json
+        else [structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())]
+    )
+    structlog.configure(
+        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=shared,
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *renderer],
+        )
+    )
+    handler.setLevel(level.upper())
+    handler.addFilter(_QuietScrapyInternals())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+
+
+class _QuietScrapyInternals(logging.Filter):
+    """Scrapy sets its own logger levels whenever a crawler starts, so levels alone do not
+    hold; this filter on our handler keeps item dumps and start-up banners below WARNING out."""
+
+    NOISY = ("scrapy.core.scraper", "scrapy.middleware", "scrapy.addons", "scrapy.utils.log",
+             "scrapy.crawler", "scrapy.extensions.remote_control", "scrapy.extensions.telnet")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.WARNING or not record.name.startswith(self.NOISY)

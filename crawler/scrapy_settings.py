@@ -1,0 +1,47 @@
+"""Scrapy settings for tenderwatch: polite by default. `tenderwatch crawl` overlays the
+`TENDERWATCH_*` environment settings (see `crawler.config.Settings`)."""
+
+from crawler.config import Settings
+
+_settings = Settings()
+
+BOT_NAME = "tenderwatch"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+USER_AGENT = _settings.user_agent()
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS_PER_DOMAIN = _settings.concurrent_requests_per_domain
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+DOWNLOAD_TIMEOUT = 30
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+TENDERWATCH_RETRY_BACKOFF_BASE = 1.0
+TENDERWATCH_RETRY_BACKOFF_MAX = 30.0
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.BackoffRetryMiddleware": 550,
+}
+ITEM_PIPELINES = {
+    "crawler.pipelines.ValidateTenderPipeline": 100,
+    "crawler.pipelines.ChangeDetectionPipeline": 200,
+    "crawler.pipelines.JsonLinesPipeline": 300,
+    "crawler.pipelines.RecordStatePipeline": 400,
+}
+
+TENDERWATCH_DATA_DIR = str(_settings.data_dir)
+TENDERWATCH_FLEXTENDER_BASE_URL = _settings.flextender_base_url
+TENDERWATCH_FLEXTENDER_API_URL = _settings.flextender_api_url
+TENDERWATCH_NOW = _settings.now.isoformat() if _settings.now else None
+TENDERWATCH_OUTPUT = "-"
+
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = _settings.log_level
