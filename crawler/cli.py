@@ -117,11 +117,11 @@ def demo(output: Path | None) -> None:
         target = output or Path(work) / "tenders.jsonl"
         settings = _settings(
             flextender_base_url=site.url, flextender_api_url=site.url, data_dir=Path(work) / "data",
-            now=datetime.fromisoformat(DEMO_CLOCK),
+            now=datetime.fromisoformat(DEMO_CLOCK), autothrottle_start_delay=0.0,
         )
         configure_logging(settings.log_format, "WARNING")
         click.echo(f"Crawling the Flextender replica at {site.url} ...", err=True)
-        outcome = run_crawl("flextender", settings, output=str(target), overrides={"AUTOTHROTTLE_START_DELAY": 0.0})
+        outcome = run_crawl("flextender", settings, output=str(target))
         tenders = [json.loads(line) for line in Path(target).read_text(encoding="utf-8").splitlines()]
         for tender in tenders:
             scale = tender["pay_scale"]["label"] if tender["pay_scale"] else "-"

@@ -22,6 +22,8 @@ class Settings(BaseSettings):
         "https://github.com/tenderwatch/tenderwatch", description="Put in the User-Agent so sites can reach us"
     )
     concurrent_requests_per_domain: int = Field(4, ge=1, le=4)
+    autothrottle_start_delay: float = Field(1.0, ge=0, description="Initial delay between requests to one site (s)")
+    retry_backoff_base: float = Field(1.0, ge=0, description="First retry waits this long (s), doubling after")
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: str = "INFO"
     now: datetime | None = Field(

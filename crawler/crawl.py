@@ -41,6 +41,8 @@ def scrapy_settings(settings: Settings, *, output: str | None, overrides: dict |
         {
             "USER_AGENT": settings.user_agent(),
             "CONCURRENT_REQUESTS_PER_DOMAIN": settings.concurrent_requests_per_domain,
+            "AUTOTHROTTLE_START_DELAY": settings.autothrottle_start_delay,
+            "TENDERWATCH_RETRY_BACKOFF_BASE": settings.retry_backoff_base,
             "TENDERWATCH_DATA_DIR": str(settings.data_dir),
             "TENDERWATCH_FLEXTENDER_BASE_URL": settings.flextender_base_url,
             "TENDERWATCH_FLEXTENDER_API_URL": settings.flextender_api_url,

@@ -2,8 +2,12 @@
 `TENDERWATCH_*` environment settings (see `crawler.config.Settings`)."""
 
 from crawler.config import Settings
+from crawler.logs import configure_logging
 
 _settings = Settings()
+# `scrapy crawl` enters here: one logging set-up (stderr, JSON or console), no second root handler.
+configure_logging(_settings.log_format, _settings.log_level)
+LOG_INSTALL_ROOT_HANDLER = False
 
 BOT_NAME = "tenderwatch"
 SPIDER_MODULES = ["crawler.spiders"]
@@ -13,7 +17,7 @@ USER_AGENT = _settings.user_agent()
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS_PER_DOMAIN = _settings.concurrent_requests_per_domain
 AUTOTHROTTLE_ENABLED = True
-AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_START_DELAY = _settings.autothrottle_start_delay
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 DOWNLOAD_TIMEOUT = 30
@@ -23,7 +27,7 @@ TELNETCONSOLE_ENABLED = False
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
-TENDERWATCH_RETRY_BACKOFF_BASE = 1.0
+TENDERWATCH_RETRY_BACKOFF_BASE = _settings.retry_backoff_base
 TENDERWATCH_RETRY_BACKOFF_MAX = 30.0
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from crawler.normalize import normalise
+from crawler.pages.flextender import FlextenderDetailPage
+from crawler.replica.server import bundled_pages
+
+FIXTURES = Path(__file__).parent / "fixtures"
+# The seeds were open around this moment; their deadlines fall between April and July 2026.
+SEED_CLOCK = datetime(2026, 3, 1, 11, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session")
+def replica_pages() -> dict[str, str]:
+    return bundled_pages()
+
+
+@pytest.fixture(scope="session")
+def seed_tenders(replica_pages):
+    """Request number → Tender, parsed from the replica detail pages with the clock at SEED_CLOCK."""
+    return {
+        number: normalise(FlextenderDetailPage(page).raw(), fetched_at=SEED_CLOCK, now=SEED_CLOCK)
+        for number, page in replica_pages.items()
+    }
