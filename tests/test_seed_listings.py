@@ -328,3 +328,50 @@ def test_content_hash_ignores_fetch_time_but_not_content(replica_pages):
     assert first.content_hash == later.content_hash
     changed = FlextenderDetailPage(replica_pages["30922"].replace("functieschaal 11", "functieschaal 10")).raw()
     assert normalise(changed, fetched_at=datetime(2026, 3, 1, tzinfo=UTC)).content_hash != first.content_hash
+
+
+SECTION_HEADERS = {
+    "30922": ["Uitvoeringsvoorwaarde – arbeidsrelatie en wijze van uitvoering", "Organisatie", "De afdeling", "Opdracht",
+              "Vereisten/ knock-outcriteria", "Selectiecriteria (weging, totaal 100 punten)", "Competenties", "Beoordeling",
+              "Functieschaal", "Fee Flex tender", "Benodigd aantal professionals", "Offerte-eisen", "Werkdagen", "Planning",
+              "Overige informatie", "Meer informatie"],
+    "30498": ["Uitvoeringsvoorwaarde", "Organisatie", "Opdracht", "Rol", "Wat ga je doen?", "Vereisten / knock-outcriteria",
+              "Gunningscriteria te beoordelen door Flextender (weging, totaal 100 punten)", "Competenties", "Beoordeling",
+              "Funcieschaal", "Fee Flextender", "Offerte-eisen", "Werkdagen", "Planning", "Overige informatie",
+              "Meer informatie"],
+    "31050": ["Regio Zwolle", "Waar zetten we op in?", "Regio Zwolle Bureau", "Opdracht", "Vereisten/ knock-outcriteria",
+              "Selectiecriteria (weging, totaal 100 punten)", "Competenties", "Beoordeling", "Functieschaal",
+              "Fee Flex tender", "Benodigd aantal professionals", "CV-eisen", "Werkdagen", "Planning",
+              "Overige informatie", "Meer informatie"],
+    "27001": ["Uitvoeringsvoorwaarde", "Organisatie", "Opdracht", "Vereisten / knock-outcriteria",
+              "Selectiecriteria te beoordelen door Flextender\u00a0 (weging, totaal 100 punten)", "Competenties",
+              "Beoordeling", "Functieschaal", "Fee Flextender", "Benodigd aantal professionals", "CV-eisen", "Werkdagen",
+              "Planning", "Overige informatie", "Meer informatie"],
+    "28671": ["Organisatie", "Werken bij Overijssel", "Beschrijving Bedrijfsvoering", "Opdracht", "Wat ga je doen?",
+              "Kerntaken", "Vereisten / knock-outcriteria",
+              "Selectiecriteria te beoordelen door Flextender (weging, totaal 100 punten)", "Competenties", "Beoordeling",
+              "Functieschaal", "Fee Flextender", "Benodigd aantal professionals", "CV-eisen", "Werkdagen", "Planning",
+              "Overige informatie", "Meer informatie"],
+}
+
+
+@pytest.mark.parametrize("number", sorted(EXPECTED))
+def test_section_headers_in_page_order(seed_tenders, number):
+    assert [" ".join(header.split()) for header in seed_tenders[number].sections] == [
+        " ".join(header.split()) for header in SECTION_HEADERS[number]]
+
+
+@pytest.mark.parametrize("number", sorted(EXPECTED))
+def test_fetched_at_is_the_crawl_clock(seed_tenders, number):
+    from tests.conftest import SEED_CLOCK
+
+    assert seed_tenders[number].fetched_at == SEED_CLOCK
+
+
+def test_section_text_is_plain_and_complete(seed_tenders):
+    sections = seed_tenders["30922"].sections
+    assert sections["Functieschaal"].startswith("Deze functie is ingedeeld in functieschaal 11.")
+    assert sections["Werkdagen"] == ("Is hybride werken mogelijk: Ja\n"
+                                     "De opdracht wordt vervuld op de volgende werkdagen: Maandag t/m vrijdag")
+    assert sections["Overige informatie"].count("\n- ") == 4  # five bullets
+    assert seed_tenders["30922"].description.startswith("Uitvoeringsvoorwaarde – arbeidsrelatie")

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from lxml import etree, html
+from lxml import etree
 
 from crawler.pages.html_text import description_sections, fragment_sections
 from crawler.pages.raw import RawListing, UnrecognisedPage
@@ -62,13 +62,30 @@ _EXPIRY_BUTTON = etree.XPath(f".//a[{_has_class('css-expirybutton')}]")
 _META_URL = etree.XPath("//meta[@property='og:url']/@content | //link[@rel='canonical']/@href")
 
 
-def _text(element: html.HtmlElement | None) -> str | None:
-    """The element's text with white space collapsed; a `<br>` separates words."""
+def _text(element: etree._Element | None, *, skip: etree._Element | None = None) -> str | None:
+    """The element's text with white space collapsed; a `<br>` separates words; the text
+    of `skip` (and below) left out."""
     if element is None:
         return None
-    for line_break in element.iter("br"):
-        line_break.tail = " " + (line_break.tail or "")
-    text = " ".join(element.text_content().split())
+    pieces: list[str] = []
+    for event, node in etree.iterwalk(element, events=("start", "end")):
+        if node is skip:
+            if event == "start":
+                pieces.append(" ")
+            else:
+                pieces.append(node.tail or "")
+            continue
+        if skip is not None and event == "start" and any(ancestor is skip for ancestor in node.iterancestors()):
+            continue
+        if not isinstance(node.tag, str):
+            if event == "end":
+                pieces.append(node.tail or "")
+            continue
+        if event == "start":
+            pieces.append(" " if node.tag == "br" else (node.text or ""))
+        elif node is not element:
+            pieces.append(node.tail or "")
+    text = " ".join("".join(pieces).split())
     return text or None
 
 
@@ -90,7 +107,9 @@ def request_number_from_url(url: str | None) -> str | None:
     return None
 
 
-_UTF8_PARSER = html.HTMLParser(encoding="utf-8")
+# Plain etree parsers: lxml.html's element classes cost a Python lookup per element.
+_PARSER = etree.HTMLParser()
+_UTF8_PARSER = etree.HTMLParser(encoding="utf-8")
 
 
 def decode_body(body: bytes | str) -> str:
@@ -103,21 +122,24 @@ def decode_body(body: bytes | str) -> str:
         return body.decode("cp1252", errors="replace")
 
 
-def parse_document(body: bytes | str) -> html.HtmlElement:
+def parse_document(body: bytes | str) -> etree._Element:
     """Parse HTML, turning empty or unparsable input into `UnrecognisedPage`."""
     text = decode_body(body)
     if not text.strip():
         raise UnrecognisedPage("empty document")
     try:
         try:
-            return html.document_fromstring(text)
+            root = etree.fromstring(text, _PARSER)
         except ValueError:  # text with an XML encoding declaration
-            return html.document_fromstring(text.encode("utf-8"), parser=_UTF8_PARSER)
-    except (etree.ParserError, ValueError) as exc:
+            root = etree.fromstring(text.encode("utf-8"), _UTF8_PARSER)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
         raise UnrecognisedPage(f"not HTML: {exc}") from exc
+    if root is None:
+        raise UnrecognisedPage("no HTML elements")
+    return root
 
 
-def summary_fields(container: html.HtmlElement) -> dict[str, str]:
+def summary_fields(container: etree._Element) -> dict[str, str]:
     """`.css-summaryrow` caption/value pairs under `container`, keyed in English. Captions
     repeat (mobile and desktop blocks); the first value of a caption wins."""
     fields: dict[str, str] = {}
@@ -125,21 +147,19 @@ def summary_fields(container: html.HtmlElement) -> dict[str, str]:
         caption, value = _first(_CAPTION(row)), _first(_VALUE(row))
         if caption is None or value is None:
             continue
-        key = CAPTION_KEYS.get(" ".join(caption.text_content().split()).lower().rstrip(":"))
+        key = CAPTION_KEYS.get((_text(caption) or "").lower().rstrip(":"))
         if key is None or key in fields:
             continue
-        for button in _EXPIRY_BUTTON(value):
-            button.drop_tree()
-        text = _text(value)
+        text = _text(value, skip=_first(_EXPIRY_BUTTON(value)))
         if text is not None:
             fields[key] = text
     return fields
 
 
-def _text_outside(root: html.HtmlElement, excluded: html.HtmlElement | None) -> str:
+def _text_outside(root: etree._Element, excluded: etree._Element | None) -> str:
     """All text of the page except that of `excluded` (the description)."""
     pieces: list[str] = []
-    skipping: html.HtmlElement | None = None
+    skipping: etree._Element | None = None
     for event, element in etree.iterwalk(root, events=("start", "end")):
         if element is excluded:
             if event == "start":
@@ -167,6 +187,7 @@ class FlextenderDetailPage:
         self._title = _first(_TITLE(self.root))
         self._summary = _first(_SUMMARY(self.root))
         self._description = _first(_DESCRIPTION(self.root))
+        self._summary_fields: dict[str, str] | None = None
         if self._title is None or (self._summary is None and self._description is None):
             raise UnrecognisedPage(
                 "not a Flextender detail page: no .css-jobtitle with a .css-summary or "
@@ -180,7 +201,9 @@ class FlextenderDetailPage:
         return _text(_first(_CUSTOMER(self.root)))
 
     def summary(self) -> dict[str, str]:
-        return summary_fields(self._summary) if self._summary is not None else {}
+        if self._summary_fields is None:
+            self._summary_fields = summary_fields(self._summary) if self._summary is not None else {}
+        return dict(self._summary_fields)
 
     def canonical_url(self) -> str | None:
         return self.url or _first(_META_URL(self.root))

@@ -44,7 +44,7 @@ class _LineBuilder:
         self._all_bold = True
 
 
-def text_lines(root: html.HtmlElement) -> list[tuple[str, bool]]:
+def text_lines(root: etree._Element) -> list[tuple[str, bool]]:
     """(line, is_bold_only) for every block of text under `root`, in document order.
     List items come out as "- item", so the plain text keeps its bullets."""
     builder = _LineBuilder()
@@ -105,7 +105,7 @@ def split_sections(lines: list[tuple[str, bool]]) -> tuple[RawSection, ...]:
     return tuple(sections)
 
 
-def description_sections(root: html.HtmlElement | None) -> tuple[RawSection, ...]:
+def description_sections(root: etree._Element | None) -> tuple[RawSection, ...]:
     if root is None:
         return ()
     return split_sections(text_lines(root))
@@ -117,6 +117,6 @@ def fragment_sections(markup: str) -> tuple[RawSection, ...]:
         return ()
     try:
         root = html.fragment_fromstring(markup, create_parent="div")
-    except (etree.ParserError, ValueError):
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError):
         return ()
     return description_sections(root)

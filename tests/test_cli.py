@@ -1,0 +1,71 @@
+"""The command line as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from crawler.replica.server import bundled_pages
+
+
+def tenderwatch(*args: str, stdin: bytes | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+    import os
+
+    return subprocess.run([sys.executable, "-m", "crawler.cli", *args], input=stdin, capture_output=True,
+                          timeout=120, env={**os.environ, **(env or {})})
+
+
+def test_parse_a_saved_page(tmp_path):
+    page = tmp_path / "31050.html"
+    page.write_text(bundled_pages()["31050"], encoding="utf-8")
+    result = tenderwatch("parse", str(page), env={"TENDERWATCH_NOW": "2026-03-01T00:00:00+01:00"})
+    assert result.returncode == 0, result.stderr
+    tender = json.loads(result.stdout)
+    assert tender["id"] == "flextender:31050" and tender["status"] == "open"
+    assert tender["start"] == {"date": None, "precision": None, "asap": True}
+
+
+def test_parse_from_stdin():
+    result = tenderwatch("parse", "-", stdin=bundled_pages()["30498"].encode())
+    assert result.returncode == 0
+    assert json.loads(result.stdout)["status"] == "expired"
+
+
+@pytest.mark.parametrize("body", [b"", b"<html><body>Pagina niet gevonden</body></html>", b"\xff\xfe garbage", b"{}"])
+def test_parse_refuses_what_is_not_a_listing_with_one_line(body):
+    result = tenderwatch("parse", "-", stdin=body)
+    assert result.returncode == 2
+    assert result.stdout == b""
+    message = result.stderr.decode().strip()
+    assert message.startswith("error:") and "\n" not in message and "Traceback" not in message
+
+
+def test_parse_a_missing_file():
+    result = tenderwatch("parse", "/no/such/page.html")
+    assert result.returncode == 2 and b"cannot read" in result.stderr
+
+
+def test_help_explains_every_command():
+    result = tenderwatch("--help")
+    assert result.returncode == 0
+    for command in (b"crawl", b"parse", b"demo", b"replica"):
+        assert command in result.stdout
+    crawl_help = tenderwatch("crawl", "--help").stdout
+    for option in (b"--base-url", b"--api-url", b"--output", b"--data-dir", b"TENDERWATCH_FLEXTENDER_BASE_URL"):
+        assert option in crawl_help
+
+
+def test_unknown_spider_is_refused():
+    result = tenderwatch("crawl", "striive")
+    assert result.returncode == 2 and b"Invalid value" in result.stderr
+
+
+def test_demo_works_offline():
+    result = tenderwatch("demo")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.decode().splitlines()
+    assert len(lines) == 3 and all(line.startswith("flextender:") and " open " in line for line in lines)
+    assert b"3 tenders" in result.stderr
