@@ -68,14 +68,13 @@ def _text(element: etree._Element | None, *, skip: etree._Element | None = None)
     if element is None:
         return None
     pieces: list[str] = []
+    skipping = False
     for event, node in etree.iterwalk(element, events=("start", "end")):
         if node is skip:
-            if event == "start":
-                pieces.append(" ")
-            else:
-                pieces.append(node.tail or "")
+            skipping = event == "start"
+            pieces.append(" " if skipping else (node.tail or ""))
             continue
-        if skip is not None and event == "start" and any(ancestor is skip for ancestor in node.iterancestors()):
+        if skipping:
             continue
         if not isinstance(node.tag, str):
             if event == "end":
