@@ -24,12 +24,25 @@ class Settings(BaseSettings):
     concurrent_requests_per_domain: int = Field(4, ge=1, le=4)
     autothrottle_start_delay: float = Field(1.0, ge=0, description="Initial delay between requests to one site (s)")
     retry_backoff_base: float = Field(1.0, ge=0, description="First retry waits this long (s), doubling after")
+    kafka_bootstrap_servers: str | None = Field(
+        None, description="host:port[,host:port]; unset → `run` starts the embedded broker"
+    )
+    kafka_client_id: str = "tenderwatch"
+    tender_events_topic: str = "tenderwatch.tender-events"
+    alerts_topic: str = "tenderwatch.alerts"
+    dead_letter_topic: str = "tenderwatch.dead-letters"
+    topic_partitions: int = Field(4, ge=1, description="Partitions of new topics: the most consumers of one group that get work")
+    topic_replication_factor: int = Field(1, ge=1)
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: str = "INFO"
     now: datetime | None = Field(
         None,
         description="Freeze the clock (ISO 8601) to replay archived pages; leave unset in production",
     )
+
+    @property
+    def topics(self) -> tuple[str, ...]:
+        return (self.tender_events_topic, self.alerts_topic, self.dead_letter_topic)
 
     @property
     def state_path(self) -> Path:

@@ -37,6 +37,9 @@ class CrawlOutcome:
 def scrapy_settings(settings: Settings, *, output: str | None, overrides: dict | None = None) -> ScrapySettings:
     scrapy = ScrapySettings()
     scrapy.setmodule("crawler.scrapy_settings", priority="project")
+    pipelines = dict(scrapy.getdict("ITEM_PIPELINES"))
+    if not output:
+        pipelines.pop("crawler.pipelines.JsonLinesPipeline", None)
     scrapy.setdict(
         {
             "USER_AGENT": settings.user_agent(),
@@ -48,6 +51,7 @@ def scrapy_settings(settings: Settings, *, output: str | None, overrides: dict |
             "TENDERWATCH_FLEXTENDER_API_URL": settings.flextender_api_url,
             "TENDERWATCH_NOW": settings.now.isoformat() if settings.now else None,
             "TENDERWATCH_OUTPUT": output,
+            "ITEM_PIPELINES": pipelines,
             "LOG_LEVEL": settings.log_level.upper(),
             "LOG_INSTALL_ROOT_HANDLER": False,
             **(overrides or {}),

@@ -1,8 +1,5 @@
-"""Item pipelines, one job each: validate → detect change → write → record state.
-
-State is recorded only after the tender was written, so a failed write means the next
-crawl emits it again rather than losing it.
-"""
+"""Item pipelines, one job each: validate → record state and event (outbox) → optional
+JSON-lines copy. Publishing to Kafka happens from the outbox (`crawler.publisher`)."""
 
 from __future__ import annotations
 
@@ -27,9 +24,9 @@ class ValidateTenderPipeline:
         return item
 
 
-class ChangeDetectionPipeline:
-    """Drops a tender whose content and status are what the state already holds (its list
-    entry changed, its content did not)."""
+class OutboxPipeline:
+    """Records the tender and, when it is news, its event in the outbox (one SQLite
+    transaction, see `crawler.state`). Tenders that are not news are dropped here."""
 
     def __init__(self, crawler) -> None:
         self.crawler = crawler
@@ -39,18 +36,20 @@ class ChangeDetectionPipeline:
         return cls(crawler)
 
     def process_item(self, item: TenderItem, spider=None) -> TenderItem:
-        tender = item.tender
-        known = self.crawler.spider.state.get(tender.id)
-        if known is not None and known.content_hash == tender.content_hash and known.status == tender.status:
-            self.crawler.spider.state.record(**_state_fields(item, self.crawler.spider.now))
+        spider = self.crawler.spider
+        event = spider.state.apply(item.tender, list_fingerprint=item.list_fingerprint, seen_at=spider.now)
+        if event is None:
             self.crawler.stats.inc_value("tenderwatch/unchanged")
-            raise DropItem(f"unchanged: {tender.id}")
+            raise DropItem(f"unchanged: {item.tender.id}")
+        self.crawler.stats.inc_value(f"tenderwatch/events/{event.type}")
+        log.info("tender_event_recorded", tender_id=item.tender.id, event_type=event.type,
+                 sequence=event.data.sequence, changed_fields=event.data.changed_fields)
         return item
 
 
 class JsonLinesPipeline:
-    """Writes each tender as one JSON line to TENDERWATCH_OUTPUT (a path, or `-` for stdout).
-    Switched off with TENDERWATCH_OUTPUT = None (e.g. when events go to Kafka instead)."""
+    """Writes each tender that made an event as one JSON line to TENDERWATCH_OUTPUT (a
+    path, or `-` for stdout). Off when TENDERWATCH_OUTPUT is empty."""
 
     def __init__(self, crawler, target: str) -> None:
         self.crawler, self.target = crawler, target
@@ -76,33 +75,3 @@ class JsonLinesPipeline:
         self.stream.flush()
         self.crawler.stats.inc_value("tenderwatch/written")
         return item
-
-
-class RecordStatePipeline:
-    def __init__(self, crawler) -> None:
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler)
-
-    def process_item(self, item: TenderItem, spider=None) -> TenderItem:
-        self.crawler.spider.state.record(**_state_fields(item, self.crawler.spider.now))
-        log.info("tender_recorded", tender_id=item.tender.id, status=item.tender.status)
-        return item
-
-
-def _state_fields(item: TenderItem, now) -> dict:
-    tender = item.tender
-    return {
-        "tender_id": tender.id,
-        "source": tender.source,
-        "external_id": tender.external_id,
-        "url": tender.url,
-        "status": tender.status,
-        "content_hash": tender.content_hash,
-        "tender_json": tender.model_dump_json(),
-        "deadline": tender.deadline,
-        "list_fingerprint": item.list_fingerprint,
-        "seen_at": now,
-    }

@@ -35,16 +35,15 @@ DOWNLOADER_MIDDLEWARES = {
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.ValidateTenderPipeline": 100,
-    "crawler.pipelines.ChangeDetectionPipeline": 200,
+    "crawler.pipelines.OutboxPipeline": 200,
     "crawler.pipelines.JsonLinesPipeline": 300,
-    "crawler.pipelines.RecordStatePipeline": 400,
 }
 
 TENDERWATCH_DATA_DIR = str(_settings.data_dir)
 TENDERWATCH_FLEXTENDER_BASE_URL = _settings.flextender_base_url
 TENDERWATCH_FLEXTENDER_API_URL = _settings.flextender_api_url
 TENDERWATCH_NOW = _settings.now.isoformat() if _settings.now else None
-TENDERWATCH_OUTPUT = "-"
+TENDERWATCH_OUTPUT = "-"  # `scrapy crawl` prints tenders; `tenderwatch crawl` decides
 
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"

@@ -1,12 +1,16 @@
-"""What the crawler knows between crawls: every listing it has seen, its status and hashes.
+"""What the crawler knows between crawls, and the outbox of events it has yet to publish.
 
-One SQLite file in the data directory. `list_fingerprint` is a hash of the listing's entry
-in the complete list (API job or card) and decides whether the detail page is fetched
-again; `content_hash` is the normalised content's hash.
+One SQLite file in the data directory. Per listing: status, the hash of its entry in the
+complete list (`list_fingerprint`: decides whether the detail page is fetched again), the
+hash of its normalised content, the last tender as JSON and the last event `sequence`.
+`apply()` decides the event for a freshly crawled tender and writes the new state and the
+event's outbox row in ONE transaction, so a state change is never recorded without its
+event (or the reverse), whatever happens to the process or the broker afterwards.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,7 +18,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from schemas.events import STATUS_EVENT, TenderEvent
+from schemas.tender import Tender
+
 STATE_FILE = "crawler-state.sqlite3"
+# Fields whose change is not news: when the page was fetched and the hash of the rest.
+UNREPORTED_FIELDS = frozenset({"fetched_at", "content_hash"})
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS listings (
@@ -27,11 +36,20 @@ CREATE TABLE IF NOT EXISTS listings (
     content_hash TEXT,
     tender_json TEXT,
     deadline TEXT,
+    sequence INTEGER NOT NULL DEFAULT 0,
     first_seen TEXT NOT NULL,
     last_seen TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS listings_by_status ON listings (source, status);
+CREATE TABLE IF NOT EXISTS outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_key TEXT NOT NULL,
+    event_type TEXT NOT NULL,
+    value BLOB NOT NULL,
+    created_at TEXT NOT NULL
+);
 """
+_COLUMNS = "tender_id, external_id, url, status, list_fingerprint, content_hash, deadline, sequence"
 
 
 @dataclass(frozen=True)
@@ -43,15 +61,55 @@ class KnownListing:
     list_fingerprint: str | None
     content_hash: str | None
     deadline: str | None
+    sequence: int = 0
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    id: int
+    key: bytes
+    event_type: str
+    value: bytes
+
+
+def decide_event(known: KnownListing | None, previous_json: str | None, tender: Tender) -> tuple[str | None, list[str]]:
+    """Which event a crawled tender makes, and (for updates) which fields changed.
+
+    New → `tender.published` (or straight to `tender.expired`/`withdrawn` when first seen
+    closed); closed since last time → `tender.expired`/`tender.withdrawn`, once; content
+    changed (or reopened) → `tender.updated`; otherwise nothing."""
+    if known is None:
+        return STATUS_EVENT.get(tender.status, "tender.published"), []
+    if known.status == tender.status and known.content_hash == tender.content_hash:
+        return None, []
+    if tender.status != "open" and known.status != tender.status:
+        return STATUS_EVENT[tender.status], []
+    return "tender.updated", changed_fields(previous_json, tender)
+
+
+def changed_fields(previous_json: str | None, tender: Tender) -> list[str]:
+    if not previous_json:
+        return []
+    before = json.loads(previous_json)
+    after = tender.model_dump(mode="json")
+    return sorted(name for name, value in after.items() if name not in UNREPORTED_FIELDS and before.get(name) != value)
 
 
 class CrawlState:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self.connection = sqlite3.connect(path, isolation_level=None)
+        self.connection = sqlite3.connect(path, isolation_level=None, timeout=30)
         self.connection.execute("PRAGMA journal_mode=WAL")
+        self.connection.execute("PRAGMA synchronous=FULL")
         self.connection.executescript(SCHEMA)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """State files written before events existed lack the sequence column."""
+        columns = {row[1] for row in self.connection.execute("PRAGMA table_info(listings)")}
+        if "sequence" not in columns:
+            self.connection.execute("ALTER TABLE listings ADD COLUMN sequence INTEGER NOT NULL DEFAULT 0")
 
     def close(self) -> None:
         self.connection.close()
@@ -67,46 +125,43 @@ class CrawlState:
         self.connection.execute("COMMIT")
 
     def get(self, tender_id: str) -> KnownListing | None:
-        row = self.connection.execute(
-            "SELECT tender_id, external_id, url, status, list_fingerprint, content_hash, deadline "
-            "FROM listings WHERE tender_id = ?",
-            (tender_id,),
-        ).fetchone()
+        row = self.connection.execute(f"SELECT {_COLUMNS} FROM listings WHERE tender_id = ?", (tender_id,)).fetchone()
         return KnownListing(*row) if row else None
 
     def previous_tender(self, tender_id: str) -> str | None:
-        """The last emitted tender as JSON, to report a listing that vanished without a page."""
+        """The last recorded tender as JSON, to report a listing that vanished without a page."""
         row = self.connection.execute("SELECT tender_json FROM listings WHERE tender_id = ?", (tender_id,)).fetchone()
         return row[0] if row else None
 
     def open_listings(self, source: str) -> list[KnownListing]:
         rows = self.connection.execute(
-            "SELECT tender_id, external_id, url, status, list_fingerprint, content_hash, deadline "
-            "FROM listings WHERE source = ? AND status = 'open' ORDER BY tender_id",
-            (source,),
+            f"SELECT {_COLUMNS} FROM listings WHERE source = ? AND status = 'open' ORDER BY tender_id", (source,)
         ).fetchall()
         return [KnownListing(*row) for row in rows]
 
-    def record(
-        self,
-        *,
-        tender_id: str,
-        source: str,
-        external_id: str,
-        url: str,
-        status: str,
-        content_hash: str,
-        tender_json: str,
-        deadline: datetime | None,
-        list_fingerprint: str | None,
-        seen_at: datetime,
-    ) -> None:
-        """Insert or update a listing; the list fingerprint is kept when none is given."""
-        self.connection.execute(
+    def apply(self, tender: Tender, *, list_fingerprint: str | None, seen_at: datetime) -> TenderEvent | None:
+        """Record `tender` and, if it is news, its event in the outbox; one transaction."""
+        with self.transaction() as connection:
+            known = self.get(tender.id)
+            event_type, changes = decide_event(known, self.previous_tender(tender.id), tender)
+            sequence = (known.sequence if known else 0) + (1 if event_type else 0)
+            self._record(connection, tender, list_fingerprint=list_fingerprint, seen_at=seen_at, sequence=sequence)
+            if event_type is None:
+                return None
+            event = TenderEvent.build(event_type, tender, sequence, seen_at, changes)
+            connection.execute(
+                "INSERT INTO outbox (event_key, event_type, value, created_at) VALUES (?, ?, ?, ?)",
+                (tender.id, event_type, event.encode(), seen_at.isoformat()),
+            )
+            return event
+
+    def _record(self, connection: sqlite3.Connection, tender: Tender, *, list_fingerprint: str | None,
+                seen_at: datetime, sequence: int) -> None:
+        connection.execute(
             """
-            INSERT INTO listings (tender_id, source, external_id, url, status, list_fingerprint,
-                                  content_hash, tender_json, deadline, first_seen, last_seen)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO listings (tender_id, source, external_id, url, status, list_fingerprint, content_hash,
+                                  tender_json, deadline, sequence, first_seen, last_seen)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (tender_id) DO UPDATE SET
                 url = excluded.url,
                 status = excluded.status,
@@ -114,10 +169,27 @@ class CrawlState:
                 content_hash = excluded.content_hash,
                 tender_json = excluded.tender_json,
                 deadline = excluded.deadline,
+                sequence = excluded.sequence,
                 last_seen = excluded.last_seen
             """,
             (
-                tender_id, source, external_id, url, status, list_fingerprint, content_hash, tender_json,
-                deadline.isoformat() if deadline else None, seen_at.isoformat(), seen_at.isoformat(),
+                tender.id, tender.source, tender.external_id, tender.url, tender.status, list_fingerprint,
+                tender.content_hash, tender.model_dump_json(), tender.deadline.isoformat() if tender.deadline else None,
+                sequence, seen_at.isoformat(), seen_at.isoformat(),
             ),
         )
+
+    # the outbox ------------------------------------------------------------------------
+
+    def pending(self, limit: int = 1000) -> list[OutboxRow]:
+        rows = self.connection.execute(
+            "SELECT id, event_key, event_type, value FROM outbox ORDER BY id LIMIT ?", (limit,)
+        ).fetchall()
+        return [OutboxRow(row[0], row[1].encode("utf-8"), row[2], bytes(row[3])) for row in rows]
+
+    def pending_count(self) -> int:
+        return self.connection.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
+
+    def delete_published(self, ids: list[int]) -> None:
+        with self.transaction() as connection:
+            connection.executemany("DELETE FROM outbox WHERE id = ?", [(row_id,) for row_id in ids])

@@ -51,7 +51,7 @@ def test_parse_a_missing_file():
 def test_help_explains_every_command():
     result = tenderwatch("--help")
     assert result.returncode == 0
-    for command in (b"crawl", b"parse", b"demo", b"replica"):
+    for command in (b"crawl", b"parse", b"demo", b"replica", b"run", b"setup", b"consume"):
         assert command in result.stdout
     crawl_help = tenderwatch("crawl", "--help").stdout
     for option in (b"--base-url", b"--api-url", b"--output", b"--data-dir", b"TENDERWATCH_FLEXTENDER_BASE_URL"):
@@ -67,5 +67,5 @@ def test_demo_works_offline():
     result = tenderwatch("demo")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.decode().splitlines()
-    assert len(lines) == 3 and all(line.startswith("flextender:") and " open " in line for line in lines)
-    assert b"3 tenders" in result.stderr
+    assert len(lines) == 3 and all(line.startswith("flextender:") and " tender.published " in line for line in lines)
+    assert b"3 tenders received by the consumers" in result.stderr

@@ -1,0 +1,34 @@
+"""The consumers `tenderwatch run` starts and `tenderwatch consume NAME` runs alone.
+
+Each is a name, a consumer group, its topics and a handler factory; the indexer and the
+alert consumer register here when they land.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from consumers.loop import Handler
+from consumers.snapshot import TenderSnapshot
+from crawler.config import Settings
+
+
+@dataclass(frozen=True)
+class ConsumerSpec:
+    name: str
+    description: str
+    group_id: str
+    topics: Callable[[Settings], list[str]]
+    handler: Callable[[Settings], Handler]
+
+
+CONSUMERS: dict[str, ConsumerSpec] = {
+    "snapshot": ConsumerSpec(
+        name="snapshot",
+        description="keeps the latest event of every tender in <data dir>/tenders.sqlite3",
+        group_id="tenderwatch-snapshot",
+        topics=lambda settings: [settings.tender_events_topic],
+        handler=lambda settings: TenderSnapshot.for_settings(settings).handle,
+    ),
+}

@@ -1,0 +1,55 @@
+"""Publishes the crawler's outbox to Kafka and deletes what the broker acknowledged.
+
+Rows go out in outbox order, keyed by tender id (acks=all, idempotent producer). After a
+failure only the acknowledged prefix is deleted: later rows are sent again next time, so
+an event can arrive twice (same CloudEvent id and sequence; consumers are idempotent) but
+is never lost and never overtaken by a newer event of the same tender.
+"""
+
+from __future__ import annotations
+
+import structlog
+from kafka import KafkaProducer
+from kafka.errors import KafkaError
+
+from crawler.state import CrawlState
+from schemas.events import CONTENT_TYPE
+
+log = structlog.get_logger(__name__)
+
+
+class OutboxPublisher:
+    def __init__(self, state: CrawlState, producer: KafkaProducer, topic: str, batch_size: int = 1000) -> None:
+        self.state, self.producer, self.topic, self.batch_size = state, producer, topic, batch_size
+
+    def drain(self) -> int:
+        """Publish until the outbox is empty or the broker fails; returns how many were published."""
+        published = 0
+        while True:
+            rows = self.state.pending(self.batch_size)
+            if not rows:
+                return published
+            futures = []
+            for row in rows:
+                try:
+                    futures.append(self.producer.send(
+                        self.topic, key=row.key, value=row.value,
+                        headers=[("content-type", CONTENT_TYPE.encode()), ("ce_type", row.event_type.encode())],
+                    ))
+                except KafkaError as exc:  # e.g. no metadata within max_block_ms: broker down
+                    log.warning("outbox_send_refused", error=str(exc))
+                    break
+            if futures:
+                self.producer.flush()
+            acknowledged: list[int] = []
+            for row, future in zip(rows, futures):
+                try:
+                    future.get(timeout=0)
+                except KafkaError as exc:
+                    log.warning("outbox_publish_failed", error=str(exc), pending=len(rows) - len(acknowledged))
+                    break
+                acknowledged.append(row.id)
+            self.state.delete_published(acknowledged)
+            published += len(acknowledged)
+            if len(acknowledged) < len(rows) or not acknowledged:
+                return published
