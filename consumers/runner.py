@@ -84,7 +84,8 @@ class Runner:
         with kafka_available(self.settings) as settings:
             create_topics(settings)
             loops = [ConsumeLoop(name=spec.name, group_id=spec.group_id, topics=spec.topics(settings),
-                                 handler=spec.handler(settings), settings=settings) for spec in CONSUMERS.values()]
+                                 handler=spec.handler(settings), settings=settings,
+                                 max_records=settings.consumer_max_records) for spec in CONSUMERS.values()]
             threads = [threading.Thread(target=loop.run, name=f"consumer-{loop.name}", daemon=True) for loop in loops]
             for thread in threads:
                 thread.start()

@@ -187,7 +187,8 @@ def consume(name: str) -> None:
         sys.exit(2)
     spec = CONSUMERS[name]
     loop = ConsumeLoop(name=spec.name, group_id=spec.group_id, topics=spec.topics(settings),
-                       handler=spec.handler(settings), settings=settings)
+                       handler=spec.handler(settings), settings=settings,
+                                 max_records=settings.consumer_max_records)
     loop.install_signal_handlers()
     loop.run()
 

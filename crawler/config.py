@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     dead_letter_topic: str = "tenderwatch.dead-letters"
     topic_partitions: int = Field(4, ge=1, description="Partitions of new topics: the most consumers of one group that get work")
     topic_replication_factor: int = Field(1, ge=1)
+    consumer_max_records: int = Field(500, ge=1, description="Most records a consumer handles as one batch")
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: str = "INFO"
     now: datetime | None = Field(
