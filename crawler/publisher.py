@@ -1,6 +1,6 @@
 """Publishes the crawler's outbox to Kafka and deletes what the broker acknowledged.
 
-Rows go out in outbox order, keyed by tender id (acks=all, idempotent producer). After a
+Rows go out in outbox order, keyed by tender id (acks=all, idempotent producer, zstd). After a
 failure only the acknowledged prefix is deleted: later rows are sent again next time, so
 an event can arrive twice (same CloudEvent id and sequence; consumers are idempotent) but
 is never lost and never overtaken by a newer event of the same tender.

@@ -74,20 +74,27 @@ class TenderEvent(BaseModel):
 
 
 def decode_event(value: bytes | None) -> TenderEvent:
-    """Kafka record value → `TenderEvent`; anything else raises `SerializationError` with the reason."""
+    """Kafka record value → `TenderEvent`; anything else raises `SerializationError` with the reason.
+
+    The happy path is one pass of pydantic's JSON parser; only a failure is parsed again to
+    say why (not JSON, another schema version, or which field is wrong)."""
     if value is None:
         raise SerializationError("empty record (tombstone)")
     try:
-        document = json.loads(value)
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise SerializationError(f"not JSON: {exc}") from exc
-    if not isinstance(document, dict):
-        raise SerializationError("not a JSON object")
-    if document.get("dataschema") != DATASCHEMA:
-        raise SerializationError(f"unknown dataschema {document.get('dataschema')!r} (this version reads {DATASCHEMA})")
-    try:
-        return TenderEvent.model_validate(document)
+        return TenderEvent.model_validate_json(value)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise SerializationError(f"invalid tender event at {where}: {first['msg']}") from exc
+        raise _reason(value, exc) from exc
+
+
+def _reason(value: bytes, exc: ValidationError) -> SerializationError:
+    try:
+        document = json.loads(value)
+    except (UnicodeDecodeError, ValueError) as not_json:
+        return SerializationError(f"not JSON: {not_json}")
+    if not isinstance(document, dict):
+        return SerializationError("not a JSON object")
+    if document.get("dataschema") != DATASCHEMA:
+        return SerializationError(f"unknown dataschema {document.get('dataschema')!r} (this version reads {DATASCHEMA})")
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in first["loc"])
+    return SerializationError(f"invalid tender event at {where}: {first['msg']}")
