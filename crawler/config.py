@@ -34,6 +34,13 @@ class Settings(BaseSettings):
     topic_partitions: int = Field(4, ge=1, description="Partitions of new topics: the most consumers of one group that get work")
     topic_replication_factor: int = Field(1, ge=1)
     consumer_max_records: int = Field(500, ge=1, description="Most records a consumer handles as one batch")
+    elasticsearch_url: str | None = Field(None, description="Use Elasticsearch instead of the embedded store")
+    elasticsearch_api_key: str | None = Field(None, repr=False)
+    elasticsearch_username: str | None = None
+    elasticsearch_password: str | None = Field(None, repr=False)
+    elasticsearch_ca_certs: Path | None = Field(None, description="CA certificate (PEM) of the cluster")
+    elasticsearch_index_alias: str = "tenders"
+    elasticsearch_index_version: int = Field(1, ge=1, description="tenders-v<N> behind the alias")
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: str = "INFO"
     now: datetime | None = Field(

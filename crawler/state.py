@@ -23,7 +23,7 @@ from schemas.tender import Tender
 
 STATE_FILE = "crawler-state.sqlite3"
 # Fields whose change is not news: when the page was fetched and the hash of the rest.
-UNREPORTED_FIELDS = frozenset({"fetched_at", "content_hash"})
+UNREPORTED_FIELDS = frozenset({"fetched_at", "first_seen", "content_hash"})
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS listings (
@@ -133,6 +133,10 @@ class CrawlState:
         row = self.connection.execute("SELECT tender_json FROM listings WHERE tender_id = ?", (tender_id,)).fetchone()
         return row[0] if row else None
 
+    def _first_seen(self, tender_id: str) -> datetime | None:
+        row = self.connection.execute("SELECT first_seen FROM listings WHERE tender_id = ?", (tender_id,)).fetchone()
+        return datetime.fromisoformat(row[0]) if row else None
+
     def open_listings(self, source: str) -> list[KnownListing]:
         rows = self.connection.execute(
             f"SELECT {_COLUMNS} FROM listings WHERE source = ? AND status = 'open' ORDER BY tender_id", (source,)
@@ -143,6 +147,7 @@ class CrawlState:
         """Record `tender` and, if it is news, its event in the outbox; one transaction."""
         with self.transaction() as connection:
             known = self.get(tender.id)
+            tender = tender.model_copy(update={"first_seen": self._first_seen(tender.id) or seen_at})
             event_type, changes = decide_event(known, self.previous_tender(tender.id), tender)
             sequence = (known.sequence if known else 0) + (1 if event_type else 0)
             self._record(connection, tender, list_fingerprint=list_fingerprint, seen_at=seen_at, sequence=sequence)

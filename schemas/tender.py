@@ -24,7 +24,7 @@ StartPrecision = Literal["day", "month"]
 
 # Fields that describe the fetch or the lifecycle, not the listing's content. They are left
 # out of `content_hash`, so a re-crawl of an unchanged listing yields the same hash.
-NON_CONTENT_FIELDS = frozenset({"fetched_at", "content_hash", "status", "url"})
+NON_CONTENT_FIELDS = frozenset({"fetched_at", "first_seen", "content_hash", "status", "url"})
 
 
 class _Strict(BaseModel):
@@ -126,6 +126,7 @@ class Tender(BaseModel):
     fields_of_work: list[str] = Field(default_factory=list)
     client_kvk: str | None = Field(default=None, description="Chamber of commerce number of the client")
     fetched_at: datetime
+    first_seen: datetime | None = Field(default=None, description="When tenderwatch first saw this tender")
     content_hash: str = ""
     warnings: list[str] = Field(default_factory=list)
 

@@ -1,0 +1,193 @@
+"""The embedded store: SQLite with FTS5 in the data directory (the default; no server).
+
+Text is analysed in Python (`consumers.store.analysis`, the same steps as the Elasticsearch
+analyzer) and the FTS5 table holds the resulting terms, so both stores match the same
+documents for the same words. Relevance is FTS5's BM25 with the title weighted 3:1 over the
+description. Filters are plain SQL over columns derived from the tender.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+from consumers.store.analysis import analyze, fold
+from consumers.store.base import SearchResult, StoreUnavailable, TenderStore, WriteResult
+from schemas.events import TenderEvent
+from schemas.search import SearchFilter, SearchPage
+from schemas.tender import Tender
+
+STORE_FILE = "search.sqlite3"
+TITLE_WEIGHT, DESCRIPTION_WEIGHT = 3.0, 1.0
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS tenders (
+    doc INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    sequence INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    region_folded TEXT,
+    client_folded TEXT,
+    education_level TEXT,
+    das INTEGER,
+    zzp_allowed INTEGER,
+    pay_min INTEGER, pay_max INTEGER,
+    hours_min INTEGER, hours_max INTEGER,
+    deadline_utc TEXT,
+    tender_json TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS tenders_by_status_deadline ON tenders (status, deadline_utc);
+CREATE INDEX IF NOT EXISTS tenders_by_region ON tenders (region_folded, status);
+CREATE VIRTUAL TABLE IF NOT EXISTS tender_terms USING fts5(title, description, tokenize = 'unicode61');
+"""
+
+
+def _utc(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S") if moment else None
+
+
+def _flag(value: bool | None) -> int | None:
+    return None if value is None else int(value)
+
+
+class EmbeddedStore(TenderStore):
+    name = "embedded"
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        try:
+            self.connection = sqlite3.connect(path, isolation_level=None, timeout=10, check_same_thread=False)
+            self.connection.execute("PRAGMA journal_mode=WAL")
+            self.connection.execute("PRAGMA synchronous=NORMAL")
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(f"cannot open {path}: {exc}") from exc
+
+    @classmethod
+    def in_data_dir(cls, data_dir: Path) -> EmbeddedStore:
+        return cls(Path(data_dir) / STORE_FILE)
+
+    def setup(self) -> None:
+        self.connection.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.connection.close()
+
+    # writing --------------------------------------------------------------------------
+
+    def write(self, events: list[TenderEvent]) -> WriteResult:
+        result = WriteResult()
+        try:
+            self.connection.execute("BEGIN IMMEDIATE")
+            try:
+                for event in events:
+                    if self._write_one(event):
+                        result.written += 1
+                    else:
+                        result.stale += 1
+            except BaseException:
+                self.connection.execute("ROLLBACK")
+                raise
+            self.connection.execute("COMMIT")
+        except sqlite3.OperationalError as exc:  # locked, disk full, I/O: try again later
+            raise StoreUnavailable(str(exc)) from exc
+        return result
+
+    def _write_one(self, event: TenderEvent) -> bool:
+        tender = event.data.tender
+        row = self.connection.execute("SELECT doc, sequence FROM tenders WHERE id = ?", (tender.id,)).fetchone()
+        if row is not None and row[1] >= event.data.sequence:
+            return False
+        values = (
+            tender.id, event.data.sequence, tender.status,
+            fold(tender.region) if tender.region else None, fold(tender.client) if tender.client else None,
+            tender.education_level, _flag(tender.das), _flag(tender.zzp_allowed),
+            tender.pay_scale.min if tender.pay_scale else None, tender.pay_scale.max if tender.pay_scale else None,
+            tender.hours_per_week.min if tender.hours_per_week else None,
+            tender.hours_per_week.max if tender.hours_per_week else None,
+            _utc(tender.deadline), tender.model_dump_json(),
+        )
+        if row is None:
+            doc = self.connection.execute(
+                "INSERT INTO tenders (id, sequence, status, region_folded, client_folded, education_level, das, "
+                "zzp_allowed, pay_min, pay_max, hours_min, hours_max, deadline_utc, tender_json) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", values).lastrowid
+        else:
+            doc = row[0]
+            self.connection.execute(
+                "UPDATE tenders SET id = ?, sequence = ?, status = ?, region_folded = ?, client_folded = ?, "
+                "education_level = ?, das = ?, zzp_allowed = ?, pay_min = ?, pay_max = ?, hours_min = ?, "
+                "hours_max = ?, deadline_utc = ?, tender_json = ? WHERE doc = ?", (*values, doc))
+            self.connection.execute("DELETE FROM tender_terms WHERE rowid = ?", (doc,))
+        self.connection.execute(
+            "INSERT INTO tender_terms (rowid, title, description) VALUES (?, ?, ?)",
+            (doc, " ".join(analyze(tender.title)), " ".join(analyze(tender.description))),
+        )
+        return True
+
+    # reading --------------------------------------------------------------------------
+
+    def get(self, tender_id: str) -> Tender | None:
+        row = self.connection.execute("SELECT tender_json FROM tenders WHERE id = ?", (tender_id,)).fetchone()
+        return Tender.model_validate_json(row[0]) if row else None
+
+    def search(self, search: SearchFilter, page: SearchPage | None = None) -> SearchResult:
+        page = page or SearchPage()
+        conditions, parameters = self._conditions(search)
+        terms = analyze(search.keyword) if search.keyword else []
+        where = " AND ".join(conditions) or "1"
+        if terms:
+            match = " AND ".join('"' + term.replace('"', '""') + '"' for term in terms)
+            source = "tenders JOIN tender_terms ON tender_terms.rowid = tenders.doc"
+            where = f"tender_terms MATCH ? AND {where}"
+            parameters = [match, *parameters]
+            order = (f"bm25(tender_terms, {TITLE_WEIGHT}, {DESCRIPTION_WEIGHT}), "
+                     "deadline_utc IS NULL, deadline_utc, tenders.id")
+        else:
+            source = "tenders"
+            order = "deadline_utc IS NULL, deadline_utc, tenders.id"
+        try:
+            total = self.connection.execute(f"SELECT COUNT(*) FROM {source} WHERE {where}", parameters).fetchone()[0]
+            rows = self.connection.execute(
+                f"SELECT tender_json FROM {source} WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
+                [*parameters, page.limit, page.offset],
+            ).fetchall()
+        except sqlite3.OperationalError as exc:
+            raise StoreUnavailable(str(exc)) from exc
+        return SearchResult(total=total, tenders=[Tender.model_validate_json(row[0]) for row in rows])
+
+    @staticmethod
+    def _conditions(search: SearchFilter) -> tuple[list[str], list]:
+        conditions: list[str] = []
+        parameters: list = []
+        if search.status != "all":
+            conditions.append("status = ?")
+            parameters.append(search.status)
+        if search.regions:
+            conditions.append(f"region_folded IN ({', '.join('?' for _ in search.regions)})")
+            parameters.extend(fold(region) for region in search.regions)
+        for column_min, column_max, low, high in (("pay_min", "pay_max", search.pay_scale_min, search.pay_scale_max),
+                                                  ("hours_min", "hours_max", search.hours_min, search.hours_max)):
+            if low is not None:
+                conditions.append(f"{column_max} >= ?")
+                parameters.append(low)
+            if high is not None:
+                conditions.append(f"{column_min} <= ?")
+                parameters.append(high)
+        start, end = search.deadline_bounds()
+        if start is not None:
+            conditions.append("deadline_utc >= ?")
+            parameters.append(_utc(start))
+        if end is not None:
+            conditions.append("deadline_utc < ?")
+            parameters.append(_utc(end))
+        for column, value in (("education_level", search.education_level), ("das", _flag(search.das)),
+                              ("zzp_allowed", _flag(search.zzp_allowed))):
+            if value is not None:
+                conditions.append(f"{column} = ?")
+                parameters.append(value)
+        if search.client:
+            conditions.append("client_folded = ?")
+            parameters.append(fold(search.client))
+        return conditions, parameters

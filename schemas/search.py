@@ -1,0 +1,69 @@
+"""The search filter: one definition of what "matches" means, used by `tenderwatch search`,
+every store, and (later) saved searches.
+
+Semantics (each given criterion must hold):
+- `keyword`: after Dutch analysis every word must occur in the title or the description;
+  with a keyword results are sorted by relevance (title weighs more), otherwise by
+  deadline, soonest first (tenders without a deadline last), then by id.
+- `regions`: the tender's region is one of them (case- and accent-insensitive).
+- `pay_scale_min`/`pay_scale_max`, `hours_min`/`hours_max`: the tender's range overlaps the
+  asked range; a tender without that value does not match.
+- `deadline_after`/`deadline_before`: calendar dates in Europe/Amsterdam, inclusive.
+- `education_level`, `das`, `zzp_allowed`, `client` (case-insensitive): equal.
+- `status`: `open` unless asked otherwise; `all` for every status.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from schemas.tender import EducationLevel
+
+AMSTERDAM_ZONE = "Europe/Amsterdam"
+StatusFilter = Literal["open", "expired", "withdrawn", "all"]
+
+
+class SearchFilter(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    keyword: str | None = Field(None, max_length=500)
+    regions: tuple[str, ...] = Field((), max_length=50)
+    pay_scale_min: int | None = Field(None, ge=1, le=18)
+    pay_scale_max: int | None = Field(None, ge=1, le=18)
+    hours_min: int | None = Field(None, ge=0, le=168)
+    hours_max: int | None = Field(None, ge=0, le=168)
+    deadline_after: date | None = None
+    deadline_before: date | None = None
+    education_level: EducationLevel | None = None
+    das: bool | None = None
+    zzp_allowed: bool | None = None
+    client: str | None = Field(None, max_length=200)
+    status: StatusFilter = "open"
+
+    @model_validator(mode="after")
+    def _ranges_run_forwards(self) -> SearchFilter:
+        for low, high in (("pay_scale_min", "pay_scale_max"), ("hours_min", "hours_max"),
+                          ("deadline_after", "deadline_before")):
+            if getattr(self, low) is not None and getattr(self, high) is not None and getattr(self, low) > getattr(self, high):
+                raise ValueError(f"{low} is after {high}")
+        return self
+
+    def deadline_bounds(self) -> tuple[datetime | None, datetime | None]:
+        """[from, until) as aware datetimes: the Amsterdam days asked, inclusive."""
+        from zoneinfo import ZoneInfo
+
+        zone = ZoneInfo(AMSTERDAM_ZONE)
+        start = datetime.combine(self.deadline_after, time(0), tzinfo=zone) if self.deadline_after else None
+        end = (datetime.combine(self.deadline_before + timedelta(days=1), time(0), tzinfo=zone)
+               if self.deadline_before else None)
+        return start, end
+
+
+class SearchPage(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    limit: int = Field(20, ge=1, le=1000)
+    offset: int = Field(0, ge=0, le=100_000)

@@ -1,0 +1,119 @@
+"""The store backends the shared suite runs on, each opting in (or skipped with a named reason).
+
+- embedded: always.
+- elasticsearch: a real cluster when TENDERWATCH_TEST_ES_URL is set (optionally
+  TENDERWATCH_TEST_ES_API_KEY / _USERNAME / _PASSWORD / _CA_CERTS).
+- osmem: the `osmem-server` emulator (an in-memory OpenSearch-compatible server) started
+  here, reached by the official client through `PlainJsonNode`. It is an emulator: passing
+  here is not proof of real Elasticsearch behaviour; what it cannot do is listed in
+  `OSMEM_CANNOT` and skipped with that reason.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from elastic_transport import Urllib3HttpNode
+
+from consumers.broker import free_port
+from consumers.store.elasticsearch import ElasticsearchStore
+from consumers.store.embedded import EmbeddedStore
+
+OSMEM_CANNOT: dict[str, str] = {
+    "keyword_search": (
+        "index text through a custom analyzer: with analyzer tender_dutch a `term` on a stem matches no "
+        "document and a `match` matches every document, though `_analyze` with it works (checked by hand, "
+        "osmem-server 0.1.6); keyword search is proven on the embedded store and on real Elasticsearch"
+    ),
+}
+
+
+class PlainJsonNode(Urllib3HttpNode):
+    """Turns the ES 8/9 compatibility media type (`application/vnd.elasticsearch+json;
+    compatible-with=N`) back into `application/json`, which the emulator understands.
+    Test-only: real Elasticsearch gets the client's own headers."""
+
+    def perform_request(self, method, target, body=None, headers=None, **options):
+        if headers is not None:
+            fixed = {name: ("application/json" if "compatible-with" in str(value) else value)
+                     for name, value in headers.items()}
+            headers = type(headers)(fixed)
+        return super().perform_request(method, target, body=body, headers=headers, **options)
+
+
+class OsmemServer:
+    def __init__(self, log_path: Path) -> None:
+        import osmem_server
+
+        binary = Path(osmem_server.__file__).parent / "bin" / "osmem-server"
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen([str(binary), "-addr", f"127.0.0.1:{self.port}", "-no-stdin-watch"],
+                                        stdout=open(log_path, "wb"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        import socket
+
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("osmem-server did not start")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+def real_es_client():
+    from elasticsearch import Elasticsearch
+
+    options = {}
+    if os.environ.get("TENDERWATCH_TEST_ES_API_KEY"):
+        options["api_key"] = os.environ["TENDERWATCH_TEST_ES_API_KEY"]
+    elif os.environ.get("TENDERWATCH_TEST_ES_USERNAME"):
+        options["basic_auth"] = (os.environ["TENDERWATCH_TEST_ES_USERNAME"], os.environ.get("TENDERWATCH_TEST_ES_PASSWORD", ""))
+    if os.environ.get("TENDERWATCH_TEST_ES_CA_CERTS"):
+        options["ca_certs"] = os.environ["TENDERWATCH_TEST_ES_CA_CERTS"]
+    return Elasticsearch(os.environ["TENDERWATCH_TEST_ES_URL"], **options)
+
+
+@pytest.fixture(scope="session")
+def osmem(tmp_path_factory):
+    try:
+        server = OsmemServer(tmp_path_factory.mktemp("osmem") / "osmem.log")
+    except (ImportError, FileNotFoundError) as exc:
+        pytest.skip(f"osmem-server emulator not installed: {exc}")
+    yield server
+    server.stop()
+
+
+BACKENDS = ["embedded", "osmem", "elasticsearch"]
+
+
+def make_store(backend: str, request, tmp_path):
+    """A fresh, set-up store of `backend` (its own index alias), or a skip with the reason."""
+    from elasticsearch import Elasticsearch
+
+    if backend == "embedded":
+        store = EmbeddedStore(tmp_path / "search.sqlite3")
+    elif backend == "osmem":
+        server = request.getfixturevalue("osmem")
+        store = ElasticsearchStore(Elasticsearch(server.url, node_class=PlainJsonNode), alias=f"tenders-{uuid.uuid4().hex[:8]}")
+    else:
+        if not os.environ.get("TENDERWATCH_TEST_ES_URL"):
+            pytest.skip("no real Elasticsearch: set TENDERWATCH_TEST_ES_URL to run the suite against a cluster")
+        store = ElasticsearchStore(real_es_client(), alias=f"tenders-test-{uuid.uuid4().hex[:8]}")
+    store.setup()
+    return store
+
+
+def skip_unsupported(backend: str, capability: str) -> None:
+    if backend == "osmem" and capability in OSMEM_CANNOT:
+        pytest.skip(f"osmem emulator cannot: {OSMEM_CANNOT[capability]}")

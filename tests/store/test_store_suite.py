@@ -1,0 +1,200 @@
+"""ONE store suite, run by every backend (embedded always; osmem emulator; real Elasticsearch
+when TENDERWATCH_TEST_ES_URL is set). Data-driven: a corpus of tenders and (filter →
+expected ids) cases that state the search semantics of `schemas/search.py`."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+
+import pytest
+
+from schemas.events import TenderEvent
+from schemas.search import SearchFilter, SearchPage
+from schemas.tender import HoursRange, PayScale
+from tests.store.backends import BACKENDS, make_store, skip_unsupported
+
+CEST = timezone(timedelta(hours=2))
+NOW = datetime(2026, 3, 1, tzinfo=UTC)
+S1, S2, S3 = "flextender:900001", "flextender:900002", "flextender:900003"
+
+
+def corpus(seed_tenders):
+    """The five seeds (status as at 2026-03-01: three open, two expired) and three synthetic tenders."""
+    base = seed_tenders["30922"]
+    synthetic = [
+        base.model_copy(update={
+            "id": S1, "external_id": "900001", "title": "Projectleider netcongestie en eerder aanvragen",
+            "region": "Noord-Holland", "client": "Gemeente Gooise Meren", "pay_scale": PayScale(min=9, max=10, label="9/10"),
+            "hours_per_week": HoursRange(min=16, max=20), "deadline": datetime(2026, 9, 28, 9, 0, tzinfo=CEST),
+            "education_level": "MBO", "das": False, "zzp_allowed": True,
+            "description": "Netcongestie vraagt om een stevige aanpak van het stroomnet.",
+        }),
+        base.model_copy(update={
+            "id": S2, "external_id": "900002", "title": "Beleidsadviseur Ruimte", "region": "Utrecht",
+            "client": "Gemeente De Ronde Venen", "pay_scale": PayScale(min=10, max=10, label="10A"),
+            "hours_per_week": HoursRange(min=36, max=36), "deadline": datetime(2026, 9, 23, 0, 0, tzinfo=CEST),
+            "education_level": "WO", "das": True, "zzp_allowed": None,
+            "description": "Je werkt samen met de projectleiders van de ruimtelijke ordening.",
+        }),
+        base.model_copy(update={
+            "id": S3, "external_id": "900003", "title": "Adviseur Wonen", "region": "Fryslân", "client": None,
+            "pay_scale": None, "hours_per_week": None, "deadline": None, "status": "withdrawn",
+            "education_level": None, "das": None, "zzp_allowed": None, "description": "Wonen in Fryslân.",
+        }),
+    ]
+    tenders = [*seed_tenders.values(), *synthetic]
+    return [TenderEvent.build("tender.published", tender, 1, NOW) for tender in tenders]
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request, tmp_path, seed_tenders):
+    store = make_store(request.param, request, tmp_path)
+    store.backend = request.param
+    result = store.write(corpus(seed_tenders))
+    assert (result.written, result.stale, result.failures) == (8, 0, [])
+    yield store
+    store.close()
+
+
+OPEN_BY_DEADLINE = ["flextender:28671", "flextender:30922", "flextender:31050", S2, S1]
+
+CASES = {
+    "open by default, soonest deadline first": ({}, OPEN_BY_DEADLINE),
+    "all statuses, no deadline last": ({"status": "all"}, [
+        "flextender:27001", "flextender:28671", "flextender:30498", "flextender:30922", "flextender:31050", S2, S1, S3]),
+    "expired": ({"status": "expired"}, ["flextender:27001", "flextender:30498"]),
+    "withdrawn": ({"status": "withdrawn"}, [S3]),
+    "one region, any case": ({"regions": ["overijssel"]}, ["flextender:28671", "flextender:30922", "flextender:31050"]),
+    "several regions": ({"regions": ["Utrecht", "Noord-Holland"]}, [S2, S1]),
+    "region without accents": ({"regions": ["Fryslan"], "status": "all"}, [S3]),
+    "pay scale from 11": ({"pay_scale_min": 11}, ["flextender:30922", "flextender:31050"]),
+    "pay scale up to 10 (overlap with 9/10)": ({"pay_scale_max": 10}, ["flextender:28671", S2, S1]),
+    "pay scale exactly 11": ({"pay_scale_min": 11, "pay_scale_max": 11}, ["flextender:30922"]),
+    "hours from 20 (overlap)": ({"hours_min": 20}, ["flextender:28671", S2, S1]),
+    "hours up to 16": ({"hours_max": 16}, ["flextender:28671", "flextender:31050", S1]),
+    "deadline after is inclusive": ({"deadline_after": "2026-07-08"}, ["flextender:30922", "flextender:31050", S2, S1]),
+    "deadline before is inclusive": ({"deadline_before": "2026-07-08"}, ["flextender:28671", "flextender:30922"]),
+    "midnight in Amsterdam is that day, not the UTC day before": ({"deadline_before": "2026-09-22"},
+                                                                  ["flextender:28671", "flextender:30922", "flextender:31050"]),
+    "midnight deadline found on its own Amsterdam day": ({"deadline_after": "2026-09-23", "deadline_before": "2026-09-23"}, [S2]),
+    "education level": ({"education_level": "HBO"}, ["flextender:28671", "flextender:30922"]),
+    "DAS": ({"das": True}, ["flextender:28671", "flextender:31050", S2]),
+    "not DAS": ({"das": False}, ["flextender:30922", S1]),
+    "ZZP allowed": ({"zzp_allowed": True}, ["flextender:30922", S1]),
+    "ZZP excluded": ({"zzp_allowed": False, "status": "all"}, ["flextender:27001"]),
+    "client, any case": ({"client": "gemeente gooise meren"}, [S1]),
+    "client shared by two": ({"client": "Zwolle"}, ["flextender:30922", "flextender:31050"]),
+    "combined filters": ({"regions": ["Overijssel"], "pay_scale_min": 11, "das": True}, ["flextender:31050"]),
+    "keyword, every word must match": ({"keyword": "procesregisseur jeugdhulp", "status": "all"}, ["flextender:30498"]),
+    "keyword without accents finds accented words": ({"keyword": "coordinator sectorale"}, ["flextender:31050"]),
+    "keyword of stop words only filters nothing": ({"keyword": "de en van"}, OPEN_BY_DEADLINE),
+    "keyword with filters": ({"keyword": "procesregisseur", "status": "all", "regions": ["Drenthe"]}, ["flextender:30498"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_search_case(store, case):
+    criteria, expected = CASES[case]
+    if "keyword" in criteria:
+        skip_unsupported(store.backend, "keyword_search")
+    result = store.search(SearchFilter(**criteria), SearchPage(limit=50))
+    assert [tender.id for tender in result.tenders] == expected
+    assert result.total == len(expected)
+
+
+def test_stemming_a_plural_finds_the_singular_and_title_ranks_first(store):
+    skip_unsupported(store.backend, "keyword_search")
+    result = store.search(SearchFilter(keyword="projectleiders"))
+    assert [tender.id for tender in result.tenders] == [S1, S2]  # S1 in its title, S2 in its description
+
+
+def test_keyword_relevance_then_deadline(store):
+    skip_unsupported(store.backend, "keyword_search")
+    result = store.search(SearchFilter(keyword="procesregisseur", status="all"))
+    assert set(tender.id for tender in result.tenders) == {"flextender:30922", "flextender:30498"}
+
+
+def test_paging(store):
+    first = store.search(SearchFilter(), SearchPage(limit=2, offset=0))
+    second = store.search(SearchFilter(), SearchPage(limit=2, offset=2))
+    last = store.search(SearchFilter(), SearchPage(limit=2, offset=4))
+    assert [t.id for t in first.tenders + second.tenders + last.tenders] == OPEN_BY_DEADLINE
+    assert first.total == second.total == last.total == 5
+    assert store.search(SearchFilter(), SearchPage(limit=2, offset=10)).tenders == []
+
+
+def test_results_are_whole_tenders(store, seed_tenders):
+    [tender] = store.search(SearchFilter(client="Zwolle", pay_scale_min=11, pay_scale_max=11)).tenders
+    assert tender == seed_tenders["30922"]
+    assert store.get("flextender:30922") == seed_tenders["30922"]
+    assert store.get("flextender:404") is None
+
+
+def test_an_older_sequence_never_wins(store, seed_tenders):
+    current = seed_tenders["30922"].model_copy(update={"title": "Procesregisseur Zilvermeeuw"})
+    assert store.write([TenderEvent.build("tender.updated", current, 3, NOW, ["title"])]).written == 1
+    older = seed_tenders["30922"].model_copy(update={"title": "Oude titel"})
+    replay = store.write([TenderEvent.build("tender.updated", older, 2, NOW, ["title"]),
+                          TenderEvent.build("tender.updated", current, 3, NOW, ["title"])])
+    assert (replay.written, replay.stale) == (0, 2)
+    assert store.get("flextender:30922").title == "Procesregisseur Zilvermeeuw"
+
+
+def test_a_stale_write_leaves_the_text_index_alone(store, seed_tenders):
+    skip_unsupported(store.backend, "keyword_search")
+    current = seed_tenders["30922"].model_copy(update={"title": "Procesregisseur Zilvermeeuw"})
+    store.write([TenderEvent.build("tender.updated", current, 3, NOW, ["title"])])
+    older = seed_tenders["30922"].model_copy(update={"title": "Oude titel"})
+    store.write([TenderEvent.build("tender.updated", older, 2, NOW, ["title"])])
+    assert store.search(SearchFilter(keyword="oude titel", status="all")).tenders == []
+    assert [t.id for t in store.search(SearchFilter(keyword="zilvermeeuw")).tenders] == ["flextender:30922"]
+
+
+def test_events_for_one_tender_in_one_batch_apply_in_order(store, seed_tenders):
+    tender = seed_tenders["28671"]
+    batch = [TenderEvent.build("tender.updated", tender.model_copy(update={"region": "Drenthe"}), 2, NOW, ["region"]),
+             TenderEvent.build("tender.expired", tender.model_copy(update={"region": "Drenthe", "status": "expired"}), 3, NOW)]
+    assert store.write(batch).written == 2
+    assert store.get("flextender:28671").status == "expired"
+
+
+def test_status_change_keeps_the_tender_searchable(store, seed_tenders):
+    expired = seed_tenders["30922"].model_copy(update={"status": "expired"})
+    store.write([TenderEvent.build("tender.expired", expired, 2, NOW)])
+    assert "flextender:30922" not in [t.id for t in store.search(SearchFilter()).tenders]
+    assert [t.id for t in store.search(SearchFilter(status="expired", client="Zwolle")).tenders] == ["flextender:30922"]
+
+
+def test_setup_again_keeps_the_data(store):
+    skip_unsupported(store.backend, "setup_twice")
+    store.setup()
+    assert store.search(SearchFilter(status="all")).total == 8
+
+
+def test_hostile_keywords_are_just_words(store):
+    skip_unsupported(store.backend, "keyword_search")
+    for keyword in ['" OR 1=1 --', "title:*", "NEAR(a b)", "'; DROP TABLE tenders; --", "{\"match_all\":{}}"]:
+        assert store.search(SearchFilter(keyword=keyword, status="all")).tenders == [], keyword
+    assert store.search(SearchFilter(keyword="* ?", status="all")).total == 8  # no words: no keyword filter
+    assert store.search(SearchFilter(status="all")).total == 8
+
+
+ANALYSIS_SAMPLES = [
+    "De projectleiders van gemeenten werken samen met beleidsmedewerkers",
+    "Coördinator Sectorale Aanpak",
+    "Procesregisseur Zorg- & Veiligheidshuis IJsselland",
+    "Aantoonbare werkervaring met informatie- en archiefwetgeving",
+    "Stressbestendigheid en kunnen schakelen onder tijdsdruk",
+]
+
+
+def test_python_analysis_equals_the_elasticsearch_analyzer(store):
+    """The embedded store's Python analysis and the index template's `tender_dutch` analyzer
+    make the same terms (so both stores match the same documents)."""
+    if store.backend == "embedded":
+        pytest.skip("the embedded store is the Python analysis itself")
+    from consumers.store.analysis import analyze
+
+    for text in ANALYSIS_SAMPLES:
+        response = store.client.indices.analyze(index=store.index, analyzer="tender_dutch", text=text)
+        assert [token["token"] for token in response["tokens"]] == analyze(text), text
