@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from consumers.indexer import Indexer, open_store
 from consumers.loop import Handler
 from consumers.snapshot import TenderSnapshot
 from crawler.config import Settings
@@ -30,5 +31,12 @@ CONSUMERS: dict[str, ConsumerSpec] = {
         group_id="tenderwatch-snapshot",
         topics=lambda settings: [settings.tender_events_topic],
         handler=lambda settings: TenderSnapshot.for_settings(settings).handle,
+    ),
+    "indexer": ConsumerSpec(
+        name="indexer",
+        description="indexes every tender for search (Elasticsearch if configured, else the embedded store)",
+        group_id="tenderwatch-indexer",
+        topics=lambda settings: [settings.tender_events_topic],
+        handler=lambda settings: Indexer(open_store(settings)).handle,
     ),
 }

@@ -23,9 +23,23 @@ def _settings(**overrides) -> Settings:
     return settings.model_copy(update=updates) if updates else settings
 
 
+def main() -> None:
+    """Entry point: usage errors (unknown option, bad date, bad value) become one line and exit 2."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.UsageError as exc:
+        click.echo(f"error: {exc.format_message()}", err=True)
+        sys.exit(2)
+    except click.ClickException as exc:
+        click.echo(f"error: {exc.format_message()}", err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        sys.exit(130)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(package_name="tenderwatch")
-def main() -> None:
+def cli() -> None:
     """tenderwatch: crawls Dutch public-sector freelance assignments (inhuuropdrachten) and
     normalises them into one Tender model.
 
@@ -33,7 +47,7 @@ def main() -> None:
     """
 
 
-@main.command()
+@cli.command()
 @click.argument("path", type=click.Path(allow_dash=True, dir_okay=False, path_type=str))
 @click.option("--url", help="URL the page was saved from (used when the page lacks its request number).")
 @click.option("--base-url", default=None, help="Site the canonical tender URL points at. [default: www.flextender.nl]")
@@ -90,7 +104,7 @@ def _publish_outbox(settings: Settings) -> int | None:
         state.close()
 
 
-@main.command()
+@cli.command()
 @click.argument("spider", type=click.Choice(["flextender"]))
 @click.option("--base-url", help="www site (listing, AJAX, detail pages). Env: TENDERWATCH_FLEXTENDER_BASE_URL.")
 @click.option("--api-url", help="JSON API host. Env: TENDERWATCH_FLEXTENDER_API_URL.")
@@ -115,29 +129,45 @@ def crawl(spider: str, base_url: str | None, api_url: str | None, output: str | 
     sys.exit(outcome.exit_code)
 
 
-@main.command()
+@cli.command()
 def setup() -> None:
-    """Create the Kafka topics (idempotent; names from TENDERWATCH_*_TOPIC settings).
+    """Create what the services need, idempotently: the Kafka topics (when
+    TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS is set) and the Elasticsearch index template, index
+    and alias (when TENDERWATCH_ELASTICSEARCH_URL is set). Safe to run again.
 
-    Needs TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS: the embedded broker lives inside `tenderwatch
-    run`, which sets itself up.
+    The embedded broker and store need no setup: `tenderwatch run` prepares them itself.
     """
     settings = _settings()
     configure_logging(settings.log_format, settings.log_level)
-    if not settings.kafka_bootstrap_servers:
-        click.echo("error: TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS is not set (`tenderwatch run` sets up its embedded broker itself)", err=True)
+    if not settings.kafka_bootstrap_servers and not settings.elasticsearch_url:
+        click.echo("error: nothing to set up: set TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS and/or "
+                   "TENDERWATCH_ELASTICSEARCH_URL (`tenderwatch run` sets up its embedded broker and store itself)", err=True)
         sys.exit(2)
-    from kafka.errors import KafkaError
+    if settings.kafka_bootstrap_servers:
+        from kafka.errors import KafkaError
 
-    from consumers.topics import create_topics
+        from consumers.topics import create_topics
 
-    try:
-        outcome = create_topics(settings)
-    except KafkaError as exc:
-        click.echo(f"error: cannot reach Kafka at {settings.kafka_bootstrap_servers}: {exc}", err=True)
-        sys.exit(1)
-    for topic, result in outcome.items():
-        click.echo(f"topic {topic}: {result}")
+        try:
+            outcome = create_topics(settings)
+        except KafkaError as exc:
+            click.echo(f"error: cannot reach Kafka at {settings.kafka_bootstrap_servers}: {exc}", err=True)
+            sys.exit(1)
+        for topic, result in outcome.items():
+            click.echo(f"topic {topic}: {result}")
+    if settings.elasticsearch_url:
+        from consumers.store.base import StoreUnavailable
+        from consumers.store.elasticsearch import ElasticsearchStore
+
+        store = ElasticsearchStore.from_settings(settings)
+        try:
+            store.setup()
+        except StoreUnavailable as exc:
+            click.echo(f"error: cannot reach Elasticsearch at {settings.elasticsearch_url}: {exc}", err=True)
+            sys.exit(1)
+        finally:
+            store.close()
+        click.echo(f"elasticsearch: index template {store.alias}, alias {store.alias} -> {store.index}: ready")
 
 
 def _parse_interval(_ctx, _param, value: str) -> float:
@@ -151,7 +181,7 @@ def _parse_interval(_ctx, _param, value: str) -> float:
     return seconds
 
 
-@main.command()
+@cli.command()
 @click.option("--once", is_flag=True, help="One crawl cycle; wait until every consumer processed its events; exit.")
 @click.option("--interval", default="15m", show_default=True, callback=_parse_interval, help="Time between crawls (90s, 15m, 1h).")
 @click.option("--base-url", help="www site of Flextender. Env: TENDERWATCH_FLEXTENDER_BASE_URL.")
@@ -170,8 +200,8 @@ def run(once: bool, interval: float, base_url: str | None, api_url: str | None, 
     sys.exit(Runner(settings, once=once, interval_s=interval).run())
 
 
-@main.command()
-@click.argument("name", type=click.Choice(["snapshot"]))
+@cli.command()
+@click.argument("name", type=click.Choice(["snapshot", "indexer"]))
 def consume(name: str) -> None:
     """Run one consumer NAME in the foreground (scale out by starting more; partitions limit it).
 
@@ -193,7 +223,91 @@ def consume(name: str) -> None:
     loop.run()
 
 
-@main.command()
+def _date_option(_ctx, param, value: str | None):
+    from datetime import date
+
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date like 2026-07-31", param=param) from None
+
+
+@cli.command()
+@click.option("--keyword", help="Words that must all occur (Dutch stemming: 'projectleiders' finds 'projectleider').")
+@click.option("--region", "regions", multiple=True, help="Province as printed, e.g. Overijssel; repeat for several.")
+@click.option("--pay-scale-min", type=click.IntRange(1, 18), help="Lowest pay scale (functieschaal) wanted.")
+@click.option("--pay-scale-max", type=click.IntRange(1, 18), help="Highest pay scale wanted.")
+@click.option("--hours-min", type=click.IntRange(0, 168), help="Fewest hours per week wanted.")
+@click.option("--hours-max", type=click.IntRange(0, 168), help="Most hours per week wanted.")
+@click.option("--deadline-after", callback=_date_option, metavar="DATE", help="Closing on or after this date (YYYY-MM-DD, Amsterdam).")
+@click.option("--deadline-before", callback=_date_option, metavar="DATE", help="Closing on or before this date.")
+@click.option("--education-level", type=click.Choice(["MBO", "HBO", "WO"]), help="Education level asked.")
+@click.option("--client", help="Client organisation, exactly (any case).")
+@click.option("--das/--no-das", default=None, help="Only DAS assignments / only others.")
+@click.option("--zzp/--no-zzp", "zzp_allowed", default=None, help="Only those open to / closed to solo freelancers.")
+@click.option("--status", type=click.Choice(["open", "expired", "withdrawn", "all"]), default="open", show_default=True)
+@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
+@click.option("--offset", type=click.IntRange(0, 100_000), default=0, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of Tender objects.")
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), help="Where the embedded store lives. Env: TENDERWATCH_DATA_DIR.")
+def search(keyword, regions, pay_scale_min, pay_scale_max, hours_min, hours_max, deadline_after, deadline_before,
+           education_level, client, das, zzp_allowed, status, limit, offset, as_json, data_dir) -> None:
+    """Search the tenders that `run` indexed: Elasticsearch when TENDERWATCH_ELASTICSEARCH_URL
+    is set, otherwise the embedded store in the data directory.
+
+    Without --keyword results are sorted by deadline (soonest first), with one by relevance.
+    Ranges (pay scale, hours) match when they overlap; dates are Amsterdam calendar days, inclusive.
+    """
+    from pydantic import ValidationError
+
+    from consumers.indexer import open_store
+    from consumers.store.base import StoreUnavailable
+    from schemas.search import SearchFilter, SearchPage
+
+    settings = _settings(data_dir=data_dir)
+    configure_logging(settings.log_format, "WARNING")
+    try:
+        criteria = SearchFilter(keyword=keyword, regions=tuple(regions), pay_scale_min=pay_scale_min,
+                                pay_scale_max=pay_scale_max, hours_min=hours_min, hours_max=hours_max,
+                                deadline_after=deadline_after, deadline_before=deadline_before,
+                                education_level=education_level, client=client, das=das,
+                                zzp_allowed=zzp_allowed, status=status)
+    except ValidationError as exc:
+        raise click.UsageError(exc.errors()[0]["msg"].removeprefix("Value error, ")) from None
+    store = open_store(settings)
+    try:
+        store.setup()
+        result = store.search(criteria, SearchPage(limit=limit, offset=offset))
+    except StoreUnavailable as exc:
+        click.echo(f"error: the {store.name} store is unavailable: {exc}", err=True)
+        sys.exit(1)
+    finally:
+        store.close()
+    if as_json:
+        click.echo("[" + ",".join(tender.model_dump_json() for tender in result.tenders) + "]")
+        return
+    _print_table(result)
+
+
+def _print_table(result) -> None:
+    from crawler.dutch import AMSTERDAM
+
+    click.echo(f"{'deadline':<17} {'status':<9} {'region':<14} {'scale':<6} {'hours':<6} {'id':<18} title")
+    for tender in result.tenders:
+        deadline = tender.deadline.astimezone(AMSTERDAM).strftime("%Y-%m-%d %H:%M") if tender.deadline else "-"
+        scale = tender.pay_scale.label if tender.pay_scale else "-"
+        hours = (f"{tender.hours_per_week.min}-{tender.hours_per_week.max}" if tender.hours_per_week
+                 and tender.hours_per_week.min != tender.hours_per_week.max
+                 else str(tender.hours_per_week.min) if tender.hours_per_week else "-")
+        click.echo(f"{deadline:<17} {tender.status:<9} {(tender.region or '-')[:14]:<14} {scale:<6} {hours:<6} "
+                   f"{tender.id:<18} {tender.title[:70]}")
+    shown = len(result.tenders)
+    click.echo(f"{shown} of {result.total} tender{'s' if result.total != 1 else ''}", err=True)
+
+
+@cli.command()
 @click.option("--port", default=8808, show_default=True, help="Port to serve on (127.0.0.1).")
 def replica(port: int) -> None:
     """Serve the bundled Flextender replica (five real listings) until Ctrl-C, for offline work:
@@ -211,7 +325,7 @@ def replica(port: int) -> None:
             pass
 
 
-@main.command()
+@cli.command()
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), help="Keep the demo's data here. [default: a temporary directory]")
 def demo(data_dir: Path | None) -> None:
     """Offline showcase: serve the bundled Flextender replica (five real listings), run one

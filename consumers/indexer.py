@@ -1,0 +1,53 @@
+"""The indexer consumer: batches of tender events → one bulk write to the store.
+
+Stale writes (an older or repeated sequence) are counted and logged, not errors. A store
+that cannot be reached, or single documents it refuses for a passing reason (429/5xx),
+make the batch retry (the consume loop backs off and commits nothing); documents refused
+for good (e.g. a mapping conflict) are dead-lettered with the store's reason.
+"""
+
+from __future__ import annotations
+
+import structlog
+
+from consumers.loop import Message, Rejection, TransientError
+from consumers.store.base import StoreUnavailable, TenderStore
+from crawler.config import Settings
+
+log = structlog.get_logger(__name__)
+
+
+def open_store(settings: Settings) -> TenderStore:
+    """Elasticsearch when TENDERWATCH_ELASTICSEARCH_URL is set, otherwise the embedded store."""
+    if settings.elasticsearch_url:
+        from consumers.store.elasticsearch import ElasticsearchStore
+
+        return ElasticsearchStore.from_settings(settings)
+    from consumers.store.embedded import EmbeddedStore
+
+    return EmbeddedStore.in_data_dir(settings.data_dir)
+
+
+class Indexer:
+    def __init__(self, store: TenderStore) -> None:
+        self.store = store
+        self.stale = 0
+        self._ready = False
+
+    def handle(self, messages: list[Message]) -> list[Rejection]:
+        try:
+            if not self._ready:
+                self.store.setup()
+                self._ready = True
+            result = self.store.write([message.payload for message in messages])
+        except StoreUnavailable as exc:
+            raise TransientError(f"store {self.store.name} unavailable: {exc}") from exc
+        if any(failure.retriable for failure in result.failures):
+            raise TransientError(f"store {self.store.name} refused documents for now: "
+                                 f"{[failure.reason for failure in result.failures if failure.retriable][:3]}")
+        if result.stale:
+            self.stale += result.stale
+            log.info("stale_events_ignored", stale=result.stale, total_stale=self.stale)
+        by_event_id = {message.payload.id: message for message in messages}
+        return [Rejection(by_event_id[failure.event_id], f"store {self.store.name} refused: {failure.reason}")
+                for failure in result.failures]
