@@ -21,6 +21,9 @@ from schemas.tender import Tender
 STORE_FILE = "search.sqlite3"
 TITLE_WEIGHT, DESCRIPTION_WEIGHT = 3.0, 1.0
 
+NO_DEADLINE = "9999-12-31T23:59:59"  # sorts after every real deadline: no deadline comes last
+# Filter columns live apart from the ~25 KB tender JSON, so scans and sorts touch small rows;
+# the JSON is read only for the page of results.
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS tenders (
     doc INTEGER PRIMARY KEY,
@@ -34,17 +37,22 @@ CREATE TABLE IF NOT EXISTS tenders (
     zzp_allowed INTEGER,
     pay_min INTEGER, pay_max INTEGER,
     hours_min INTEGER, hours_max INTEGER,
-    deadline_utc TEXT,
-    tender_json TEXT NOT NULL
+    deadline_key TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS tenders_by_status_deadline ON tenders (status, deadline_utc);
-CREATE INDEX IF NOT EXISTS tenders_by_region ON tenders (region_folded, status);
+CREATE INDEX IF NOT EXISTS tenders_by_status_deadline ON tenders (status, deadline_key, id);
+CREATE INDEX IF NOT EXISTS tenders_by_deadline ON tenders (deadline_key, id);
+CREATE INDEX IF NOT EXISTS tenders_by_region ON tenders (region_folded, status, deadline_key);
+CREATE TABLE IF NOT EXISTS tender_documents (doc INTEGER PRIMARY KEY, tender_json TEXT NOT NULL);
 CREATE VIRTUAL TABLE IF NOT EXISTS tender_terms USING fts5(title, description, tokenize = 'unicode61');
 """
 
 
 def _utc(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S") if moment else None
+
+
+def _deadline_key(moment: datetime | None) -> str:
+    return _utc(moment) or NO_DEADLINE
 
 
 def _flag(value: bool | None) -> int | None:
@@ -60,7 +68,11 @@ class EmbeddedStore(TenderStore):
         try:
             self.connection = sqlite3.connect(path, isolation_level=None, timeout=10, check_same_thread=False)
             self.connection.execute("PRAGMA journal_mode=WAL")
-            self.connection.execute("PRAGMA synchronous=NORMAL")
+            # FULL: the indexer commits Kafka offsets right after a write; a write lost to an OS
+            # crash after that commit would be an index update lost for good.
+            self.connection.execute("PRAGMA synchronous=FULL")
+            self.connection.execute("PRAGMA cache_size=-65536")
+            self.connection.execute("PRAGMA mmap_size=1073741824")
         except sqlite3.Error as exc:
             raise StoreUnavailable(f"cannot open {path}: {exc}") from exc
 
@@ -106,20 +118,22 @@ class EmbeddedStore(TenderStore):
             tender.pay_scale.min if tender.pay_scale else None, tender.pay_scale.max if tender.pay_scale else None,
             tender.hours_per_week.min if tender.hours_per_week else None,
             tender.hours_per_week.max if tender.hours_per_week else None,
-            _utc(tender.deadline), tender.model_dump_json(),
+            _deadline_key(tender.deadline),
         )
         if row is None:
             doc = self.connection.execute(
                 "INSERT INTO tenders (id, sequence, status, region_folded, client_folded, education_level, das, "
-                "zzp_allowed, pay_min, pay_max, hours_min, hours_max, deadline_utc, tender_json) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", values).lastrowid
+                "zzp_allowed, pay_min, pay_max, hours_min, hours_max, deadline_key) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", values).lastrowid
         else:
             doc = row[0]
             self.connection.execute(
                 "UPDATE tenders SET id = ?, sequence = ?, status = ?, region_folded = ?, client_folded = ?, "
                 "education_level = ?, das = ?, zzp_allowed = ?, pay_min = ?, pay_max = ?, hours_min = ?, "
-                "hours_max = ?, deadline_utc = ?, tender_json = ? WHERE doc = ?", (*values, doc))
+                "hours_max = ?, deadline_key = ? WHERE doc = ?", (*values, doc))
             self.connection.execute("DELETE FROM tender_terms WHERE rowid = ?", (doc,))
+        self.connection.execute("INSERT OR REPLACE INTO tender_documents (doc, tender_json) VALUES (?, ?)",
+                                (doc, tender.model_dump_json()))
         self.connection.execute(
             "INSERT INTO tender_terms (rowid, title, description) VALUES (?, ?, ?)",
             (doc, " ".join(analyze(tender.title)), " ".join(analyze(tender.description))),
@@ -129,7 +143,8 @@ class EmbeddedStore(TenderStore):
     # reading --------------------------------------------------------------------------
 
     def get(self, tender_id: str) -> Tender | None:
-        row = self.connection.execute("SELECT tender_json FROM tenders WHERE id = ?", (tender_id,)).fetchone()
+        row = self.connection.execute(
+            "SELECT tender_json FROM tenders JOIN tender_documents USING (doc) WHERE id = ?", (tender_id,)).fetchone()
         return Tender.model_validate_json(row[0]) if row else None
 
     def search(self, search: SearchFilter, page: SearchPage | None = None) -> SearchResult:
@@ -139,30 +154,33 @@ class EmbeddedStore(TenderStore):
         where = " AND ".join(conditions) or "1"
         if terms:
             match = " AND ".join('"' + term.replace('"', '""') + '"' for term in terms)
-            source = "tenders JOIN tender_terms ON tender_terms.rowid = tenders.doc"
+            source = "tender_terms JOIN tenders ON tenders.doc = tender_terms.rowid"
             where = f"tender_terms MATCH ? AND {where}"
             parameters = [match, *parameters]
-            order = (f"bm25(tender_terms, {TITLE_WEIGHT}, {DESCRIPTION_WEIGHT}), "
-                     "deadline_utc IS NULL, deadline_utc, tenders.id")
+            order = f"bm25(tender_terms, {TITLE_WEIGHT}, {DESCRIPTION_WEIGHT}), deadline_key, tenders.id"
         else:
             source = "tenders"
-            order = "deadline_utc IS NULL, deadline_utc, tenders.id"
+            order = "deadline_key, id"
         try:
             total = self.connection.execute(f"SELECT COUNT(*) FROM {source} WHERE {where}", parameters).fetchone()[0]
-            rows = self.connection.execute(
-                f"SELECT tender_json FROM {source} WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
+            page_docs = self.connection.execute(
+                f"SELECT tenders.doc FROM {source} WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
                 [*parameters, page.limit, page.offset],
             ).fetchall()
+            documents = dict(self.connection.execute(
+                f"SELECT doc, tender_json FROM tender_documents WHERE doc IN ({', '.join('?' for _ in page_docs)})",
+                [doc for (doc,) in page_docs],
+            ).fetchall()) if page_docs else {}
         except sqlite3.OperationalError as exc:
             raise StoreUnavailable(str(exc)) from exc
-        return SearchResult(total=total, tenders=[Tender.model_validate_json(row[0]) for row in rows])
+        return SearchResult(total=total, tenders=[Tender.model_validate_json(documents[doc]) for (doc,) in page_docs])
 
     @staticmethod
     def _conditions(search: SearchFilter) -> tuple[list[str], list]:
         conditions: list[str] = []
         parameters: list = []
         if search.status != "all":
-            conditions.append("status = ?")
+            conditions.append("tenders.status = ?")
             parameters.append(search.status)
         if search.regions:
             conditions.append(f"region_folded IN ({', '.join('?' for _ in search.regions)})")
@@ -177,10 +195,10 @@ class EmbeddedStore(TenderStore):
                 parameters.append(high)
         start, end = search.deadline_bounds()
         if start is not None:
-            conditions.append("deadline_utc >= ?")
+            conditions.append("deadline_key >= ?")
             parameters.append(_utc(start))
         if end is not None:
-            conditions.append("deadline_utc < ?")
+            conditions.append("deadline_key < ?")
             parameters.append(_utc(end))
         for column, value in (("education_level", search.education_level), ("das", _flag(search.das)),
                               ("zzp_allowed", _flag(search.zzp_allowed))):

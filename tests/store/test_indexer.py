@@ -1,0 +1,58 @@
+"""The indexer handler's error policy, with real faults (a held SQLite lock, a closed port)."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+
+import pytest
+from elasticsearch import Elasticsearch
+
+from consumers.broker import free_port
+from consumers.indexer import Indexer
+from consumers.loop import Message, TransientError
+from consumers.store.elasticsearch import ElasticsearchStore
+from consumers.store.embedded import EmbeddedStore
+from schemas.events import TenderEvent
+from schemas.search import SearchFilter
+
+NOW = datetime(2026, 3, 1, tzinfo=UTC)
+
+
+def messages(seed_tenders, *numbers: str) -> list[Message]:
+    return [Message("events", 0, offset, None, None, [],
+                    payload=TenderEvent.build("tender.published", seed_tenders[number], 1, NOW))
+            for offset, number in enumerate(numbers)]
+
+
+def test_writes_and_counts_stale_redeliveries(tmp_path, seed_tenders):
+    indexer = Indexer(EmbeddedStore(tmp_path / "search.sqlite3"))
+    batch = messages(seed_tenders, "30922", "31050")
+    assert indexer.handle(batch) == []
+    assert indexer.handle(batch) == []  # redelivered: nothing changes
+    assert indexer.stale == 2
+    assert indexer.store.search(SearchFilter()).total == 2
+
+
+def test_a_locked_embedded_store_is_transient_and_nothing_is_half_written(tmp_path, seed_tenders):
+    path = tmp_path / "search.sqlite3"
+    indexer = Indexer(EmbeddedStore(path))
+    indexer.handle(messages(seed_tenders, "30922"))
+    indexer.store.connection.execute("PRAGMA busy_timeout = 100")
+    blocker = sqlite3.connect(path, isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")  # another process holds the write lock
+    try:
+        with pytest.raises(TransientError, match="unavailable"):
+            indexer.handle(messages(seed_tenders, "31050", "28671"))
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    assert indexer.store.search(SearchFilter()).total == 1
+    assert indexer.handle(messages(seed_tenders, "31050", "28671")) == []  # the retry succeeds
+    assert indexer.store.search(SearchFilter()).total == 3
+
+
+def test_an_unreachable_elasticsearch_is_transient(seed_tenders):
+    store = ElasticsearchStore(Elasticsearch(f"http://127.0.0.1:{free_port()}", request_timeout=2, max_retries=0))
+    with pytest.raises(TransientError, match="unavailable"):
+        Indexer(store).handle(messages(seed_tenders, "30922"))
