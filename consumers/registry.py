@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from consumers.indexer import Indexer, open_store
-from consumers.loop import Handler
+from consumers.loop import ConsumeLoop, Handler
 from consumers.snapshot import TenderSnapshot
 from crawler.config import Settings
 
@@ -22,6 +22,12 @@ class ConsumerSpec:
     group_id: str
     topics: Callable[[Settings], list[str]]
     handler: Callable[[Settings], Handler]
+
+    def loop(self, settings: Settings) -> ConsumeLoop:
+        """This consumer on the one consume loop, with the configured batch size."""
+        return ConsumeLoop(name=self.name, group_id=self.group_id, topics=self.topics(settings),
+                           handler=self.handler(settings), settings=settings,
+                           max_records=settings.consumer_max_records)
 
 
 CONSUMERS: dict[str, ConsumerSpec] = {

@@ -26,7 +26,6 @@ from kafka.errors import KafkaError
 
 from consumers.broker import EmbeddedBroker
 from consumers.kafka_clients import make_admin, make_producer
-from consumers.loop import ConsumeLoop
 from consumers.registry import CONSUMERS
 from consumers.topics import create_topics
 from crawler.config import Settings
@@ -83,9 +82,7 @@ class Runner:
         signal.signal(signal.SIGTERM, self.request_stop)
         with kafka_available(self.settings) as settings:
             create_topics(settings)
-            loops = [ConsumeLoop(name=spec.name, group_id=spec.group_id, topics=spec.topics(settings),
-                                 handler=spec.handler(settings), settings=settings,
-                                 max_records=settings.consumer_max_records) for spec in CONSUMERS.values()]
+            loops = [spec.loop(settings) for spec in CONSUMERS.values()]
             threads = [threading.Thread(target=loop.run, name=f"consumer-{loop.name}", daemon=True) for loop in loops]
             for thread in threads:
                 thread.start()

@@ -207,7 +207,6 @@ def consume(name: str) -> None:
 
     Needs TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS. SIGINT/SIGTERM finish the batch in hand and stop.
     """
-    from consumers.loop import ConsumeLoop
     from consumers.registry import CONSUMERS
 
     settings = _settings()
@@ -215,10 +214,7 @@ def consume(name: str) -> None:
     if not settings.kafka_bootstrap_servers:
         click.echo("error: TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS is not set", err=True)
         sys.exit(2)
-    spec = CONSUMERS[name]
-    loop = ConsumeLoop(name=spec.name, group_id=spec.group_id, topics=spec.topics(settings),
-                       handler=spec.handler(settings), settings=settings,
-                                 max_records=settings.consumer_max_records)
+    loop = CONSUMERS[name].loop(settings)
     loop.install_signal_handlers()
     loop.run()
 
