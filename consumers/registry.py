@@ -6,13 +6,27 @@ alert consumer register here when they land.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
+from consumers.alerts.consumer import AlertMatcher
+from consumers.alerts.delivery import Deliverer
+from consumers.alerts.repository import AlertRepository
 from consumers.indexer import Indexer, open_store
 from consumers.loop import ConsumeLoop, Handler
 from consumers.snapshot import TenderSnapshot
 from crawler.config import Settings
+
+
+class Worker(Protocol):
+    """Background work that goes with a consumer (the alert deliverer), on its own thread."""
+
+    def run(self, stop: threading.Event) -> None: ...
+
+    def settled(self) -> bool:
+        """Nothing handed to it is still waiting for a first try."""
 
 
 @dataclass(frozen=True)
@@ -22,6 +36,7 @@ class ConsumerSpec:
     group_id: str
     topics: Callable[[Settings], list[str]]
     handler: Callable[[Settings], Handler]
+    worker: Callable[[Settings], Worker] | None = None
 
     def loop(self, settings: Settings) -> ConsumeLoop:
         """This consumer on the one consume loop, with the configured batch size."""
@@ -44,5 +59,13 @@ CONSUMERS: dict[str, ConsumerSpec] = {
         group_id="tenderwatch-indexer",
         topics=lambda settings: [settings.tender_events_topic],
         handler=lambda settings: Indexer(open_store(settings)).handle,
+    ),
+    "alerts": ConsumerSpec(
+        name="alerts",
+        description="matches tenders against saved searches; its deliverer sends the alerts (webhook, mail, alerts topic)",
+        group_id="tenderwatch-alerts",
+        topics=lambda settings: [settings.tender_events_topic],
+        handler=lambda settings: AlertMatcher(AlertRepository(settings.alerts_path)).handle,
+        worker=lambda settings: Deliverer(settings),
     ),
 }

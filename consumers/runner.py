@@ -44,7 +44,9 @@ def kafka_available(settings: Settings) -> Iterator[Settings]:
         yield settings
         return
     with EmbeddedBroker(Path(settings.data_dir) / "broker.log") as broker:
-        yield settings.model_copy(update={"kafka_bootstrap_servers": broker.bootstrap_servers})
+        # The embedded default is one user on one machine: loopback webhooks stay allowed.
+        yield settings.model_copy(update={"kafka_bootstrap_servers": broker.bootstrap_servers,
+                                          "webhook_allow_loopback": settings.webhooks_may_use_loopback})
 
 
 def unconsumed(settings: Settings, group_ids: list[str]) -> dict[str, int]:
@@ -73,6 +75,7 @@ class Runner:
         self.settings, self.once, self.interval_s = settings, once, interval_s
         self.consumed_timeout_s = consumed_timeout_s
         self.stop_requested = threading.Event()
+        self.workers: list = []
 
     def request_stop(self, *_: object) -> None:
         self.stop_requested.set()
@@ -83,7 +86,11 @@ class Runner:
         with kafka_available(self.settings) as settings:
             create_topics(settings)
             loops = [spec.loop(settings) for spec in CONSUMERS.values()]
+            self.workers = [spec.worker(settings) for spec in CONSUMERS.values() if spec.worker is not None]
+            workers_stop = threading.Event()
             threads = [threading.Thread(target=loop.run, name=f"consumer-{loop.name}", daemon=True) for loop in loops]
+            threads += [threading.Thread(target=worker.run, args=(workers_stop,), name=f"worker-{type(worker).__name__}",
+                                         daemon=True) for worker in self.workers]
             for thread in threads:
                 thread.start()
             state = CrawlState(settings.state_path)
@@ -93,6 +100,7 @@ class Runner:
             finally:
                 for loop in loops:
                     loop.stop()
+                workers_stop.set()
                 for thread in threads:
                     thread.join(timeout=15)
                 publisher.producer.close(timeout=5)
@@ -102,7 +110,7 @@ class Runner:
         cycle = 0
         while not self.stop_requested.is_set():
             cycle += 1
-            crawl_code = self.crawl(settings)
+            crawl_code = self.crawl(settings, publisher)
             published = publisher.drain()
             log.info("cycle_crawled", cycle=cycle, crawl_exit_code=crawl_code, published=published,
                      outbox_pending=publisher.state.pending_count())
@@ -116,8 +124,9 @@ class Runner:
                     break
         return 0
 
-    def crawl(self, settings: Settings) -> int:
-        """One crawl in a child process; it writes the outbox, this process publishes."""
+    def crawl(self, settings: Settings, publisher: OutboxPublisher | None = None) -> int:
+        """One crawl in a child process; it writes the outbox, this process publishes it while
+        the crawl goes on, so a new listing's event is on its way seconds after its fetch."""
         env = {key: value for key, value in os.environ.items() if key != "TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS"}
         env.update({
             "TENDERWATCH_DATA_DIR": str(settings.data_dir),
@@ -131,6 +140,8 @@ class Runner:
         while child.poll() is None:
             if self.stop_requested.wait(timeout=0.2):
                 child.terminate()
+            elif publisher is not None and publisher.state.pending_count():
+                publisher.drain()
         return child.wait()
 
     def _wait_until_consumed(self, settings: Settings, publisher: OutboxPublisher, group_ids: list[str]) -> int:
@@ -144,9 +155,11 @@ class Runner:
             except KafkaError as exc:
                 log.warning("consumer_progress_unknown", error=str(exc))
                 behind = {group: -1 for group in group_ids}
-            if not publisher.state.pending_count() and all(count == 0 for count in behind.values()):
+            if (not publisher.state.pending_count() and all(count == 0 for count in behind.values())
+                    and all(worker.settled() for worker in self.workers)):
                 log.info("cycle_consumed", groups=group_ids)
                 return 0
             time.sleep(0.25)
-        log.error("events_left_unconsumed", behind=behind, outbox_pending=publisher.state.pending_count())
+        log.error("events_left_unconsumed", behind=behind, outbox_pending=publisher.state.pending_count(),
+                  workers_settled=[worker.settled() for worker in self.workers])
         return EXIT_NOT_CONSUMED

@@ -200,25 +200,6 @@ def run(once: bool, interval: float, base_url: str | None, api_url: str | None, 
     sys.exit(Runner(settings, once=once, interval_s=interval).run())
 
 
-@cli.command()
-@click.argument("name", type=click.Choice(["snapshot", "indexer"]))
-def consume(name: str) -> None:
-    """Run one consumer NAME in the foreground (scale out by starting more; partitions limit it).
-
-    Needs TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS. SIGINT/SIGTERM finish the batch in hand and stop.
-    """
-    from consumers.registry import CONSUMERS
-
-    settings = _settings()
-    configure_logging(settings.log_format, settings.log_level)
-    if not settings.kafka_bootstrap_servers:
-        click.echo("error: TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS is not set", err=True)
-        sys.exit(2)
-    loop = CONSUMERS[name].loop(settings)
-    loop.install_signal_handlers()
-    loop.run()
-
-
 def _date_option(_ctx, param, value: str | None):
     from datetime import date
 
@@ -230,48 +211,249 @@ def _date_option(_ctx, param, value: str | None):
         raise click.BadParameter(f"{value!r} is not a date like 2026-07-31", param=param) from None
 
 
+FILTER_OPTIONS = [
+    click.option("--keyword", help="Words that must all occur (Dutch stemming: 'projectleiders' finds 'projectleider')."),
+    click.option("--region", "regions", multiple=True, help="Province as printed, e.g. Overijssel; repeat for several."),
+    click.option("--pay-scale-min", type=click.IntRange(1, 18), help="Lowest pay scale (functieschaal) wanted."),
+    click.option("--pay-scale-max", type=click.IntRange(1, 18), help="Highest pay scale wanted."),
+    click.option("--hours-min", type=click.IntRange(0, 168), help="Fewest hours per week wanted."),
+    click.option("--hours-max", type=click.IntRange(0, 168), help="Most hours per week wanted."),
+    click.option("--deadline-after", callback=_date_option, metavar="DATE", help="Closing on or after this date (YYYY-MM-DD, Amsterdam)."),
+    click.option("--deadline-before", callback=_date_option, metavar="DATE", help="Closing on or before this date."),
+    click.option("--education-level", type=click.Choice(["MBO", "HBO", "WO"]), help="Education level asked."),
+    click.option("--client", help="Client organisation, exactly (any case)."),
+    click.option("--das/--no-das", default=None, help="Only DAS assignments / only others."),
+    click.option("--zzp/--no-zzp", "zzp_allowed", default=None, help="Only those open to / closed to solo freelancers."),
+]
+FILTER_KEYS = ("keyword", "regions", "pay_scale_min", "pay_scale_max", "hours_min", "hours_max", "deadline_after",
+               "deadline_before", "education_level", "client", "das", "zzp_allowed")
+
+
+def filter_options(command):
+    """The search filter's options, shared by `search` and `saved-search add`."""
+    for option in reversed(FILTER_OPTIONS):
+        command = option(command)
+    return command
+
+
+def _search_filter(options: dict, **extra):
+    """The `SearchFilter` of the filter options; a bad combination is a usage error."""
+    from pydantic import ValidationError
+
+    from schemas.search import SearchFilter
+
+    values = {key: options.pop(key) for key in FILTER_KEYS}
+    values["regions"] = tuple(values["regions"])
+    try:
+        return SearchFilter(**values, **extra)
+    except ValidationError as exc:
+        raise click.UsageError(exc.errors()[0]["msg"].removeprefix("Value error, ")) from None
+
+
 @cli.command()
-@click.option("--keyword", help="Words that must all occur (Dutch stemming: 'projectleiders' finds 'projectleider').")
-@click.option("--region", "regions", multiple=True, help="Province as printed, e.g. Overijssel; repeat for several.")
-@click.option("--pay-scale-min", type=click.IntRange(1, 18), help="Lowest pay scale (functieschaal) wanted.")
-@click.option("--pay-scale-max", type=click.IntRange(1, 18), help="Highest pay scale wanted.")
-@click.option("--hours-min", type=click.IntRange(0, 168), help="Fewest hours per week wanted.")
-@click.option("--hours-max", type=click.IntRange(0, 168), help="Most hours per week wanted.")
-@click.option("--deadline-after", callback=_date_option, metavar="DATE", help="Closing on or after this date (YYYY-MM-DD, Amsterdam).")
-@click.option("--deadline-before", callback=_date_option, metavar="DATE", help="Closing on or before this date.")
-@click.option("--education-level", type=click.Choice(["MBO", "HBO", "WO"]), help="Education level asked.")
-@click.option("--client", help="Client organisation, exactly (any case).")
-@click.option("--das/--no-das", default=None, help="Only DAS assignments / only others.")
-@click.option("--zzp/--no-zzp", "zzp_allowed", default=None, help="Only those open to / closed to solo freelancers.")
+@click.argument("name", type=click.Choice(["snapshot", "indexer", "alerts"]))
+def consume(name: str) -> None:
+    """Run one consumer NAME in the foreground (scale out by starting more; partitions limit it):
+    snapshot, indexer, or alerts (matching, plus its deliverer on a second thread).
+
+    Needs TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS. SIGINT/SIGTERM finish the batch in hand and stop.
+    """
+    import threading
+
+    from consumers.registry import CONSUMERS
+
+    settings = _settings()
+    configure_logging(settings.log_format, settings.log_level)
+    if not settings.kafka_bootstrap_servers:
+        click.echo("error: TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS is not set", err=True)
+        sys.exit(2)
+    spec = CONSUMERS[name]
+    loop = spec.loop(settings)
+    loop.install_signal_handlers()
+    worker_stop = threading.Event()
+    worker_thread = None
+    if spec.worker is not None:
+        worker_thread = threading.Thread(target=spec.worker(settings).run, args=(worker_stop,), name="worker")
+        worker_thread.start()
+    try:
+        loop.run()
+    finally:
+        worker_stop.set()
+        if worker_thread is not None:
+            worker_thread.join(timeout=30)
+
+
+_DATA_DIR_OPTION = click.option(
+    "--data-dir", type=click.Path(file_okay=False, path_type=Path),
+    help="Where saved searches and alerts live (alerts.sqlite3). Env: TENDERWATCH_DATA_DIR. [default: ./.tenderwatch]")
+
+
+@cli.group("saved-search")
+def saved_search() -> None:
+    """Saved searches: tenderwatch alerts you (mail, webhook) about each new tender matching one.
+
+    The alert consumer of `tenderwatch run` (or `consume alerts`) picks up changes at once.
+    """
+
+
+@saved_search.command("add")
+@click.option("--name", required=True, help="What to call it (shown in every alert).")
+@click.option("--email", help="Send alerts to this address.")
+@click.option("--webhook", "webhook_url", help="POST alerts as JSON to this http(s) URL, signed with HMAC-SHA256.")
+@click.option("--webhook-secret", help="Key for the webhook signature (at least 16 characters). [default: generated, printed once]")
+@click.option("--daily", is_flag=True, help="One mail a day (at TENDERWATCH_DIGEST_HOUR) instead of one per tender.")
+@click.option("--updates", "alert_on_updates", is_flag=True, help="Also alert when a matching tender changes (deadline, pay scale, ...).")
+@click.option("--owner", default="local", show_default=True, help="The user it belongs to (see `tenderwatch user`).")
+@filter_options
+@_DATA_DIR_OPTION
+def saved_search_add(name, email, webhook_url, webhook_secret, daily, alert_on_updates, owner, data_dir, **filters) -> None:
+    """Save a search. Give --email and/or --webhook, and any filters of `tenderwatch search`.
+
+    Example: tenderwatch saved-search add --name "Zwolle, schaal 11+" --email me@example.nl
+    --region Overijssel --pay-scale-min 11 --keyword projectleider
+    """
+    from pydantic import ValidationError
+
+    from consumers.alerts.repository import AlertRepository
+    from consumers.alerts.service import create_saved_search
+    from consumers.alerts.webhook import UnsafeWebhook
+    from schemas.saved_search import SavedSearchRequest
+
+    settings = _settings(data_dir=data_dir)
+    configure_logging(settings.log_format, "WARNING")
+    criteria = _search_filter(filters)
+    try:
+        request = SavedSearchRequest(name=name, filter=criteria, email=email, webhook_url=webhook_url,
+                                     webhook_secret=webhook_secret, frequency="daily" if daily else "instant",
+                                     alert_on_updates=alert_on_updates)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in error["loc"])
+        raise click.UsageError(f"{where + ': ' if where else ''}{error['msg'].removeprefix('Value error, ')}") from None
+    repository = AlertRepository(settings.alerts_path)
+    try:
+        saved, secret = create_saved_search(settings, repository, owner, request)
+    except UnsafeWebhook as exc:
+        raise click.UsageError(str(exc)) from None
+    finally:
+        repository.close()
+    click.echo(saved.id)
+    if secret is not None and webhook_secret is None:
+        click.echo(f"webhook secret (shown once; verify X-Tenderwatch-Signature with it): {secret}", err=True)
+
+
+@saved_search.command("list")
+@click.option("--owner", help="Only this user's. [default: everyone's]")
+@click.option("--json", "as_json", is_flag=True, help="A JSON array (webhook secrets masked).")
+@_DATA_DIR_OPTION
+def saved_search_list(owner, as_json, data_dir) -> None:
+    """List saved searches."""
+    from consumers.alerts.repository import AlertRepository
+
+    settings = _settings(data_dir=data_dir)
+    repository = AlertRepository(settings.alerts_path)
+    saved_searches = repository.list(owner=owner)
+    repository.close()
+    if as_json:
+        click.echo(json.dumps([saved.public() for saved in saved_searches], ensure_ascii=False, indent=2))
+        return
+    for saved in saved_searches:
+        channels = ", ".join(part for part in (str(saved.email) if saved.email else "",
+                                               saved.webhook.url if saved.webhook else "") if part)
+        criteria = saved.filter.model_dump(exclude_defaults=True, mode="json")
+        click.echo(f"{saved.id}  {'on ' if saved.active else 'off'}  {saved.frequency:<7} {saved.owner:<10} "
+                   f"{saved.name!r} -> {channels}  {json.dumps(criteria, ensure_ascii=False)}")
+    click.echo(f"{len(saved_searches)} saved search{'es' if len(saved_searches) != 1 else ''}", err=True)
+
+
+@saved_search.command("rm")
+@click.argument("saved_search_id", metavar="ID")
+@_DATA_DIR_OPTION
+def saved_search_rm(saved_search_id, data_dir) -> None:
+    """Remove saved search ID; alerts not yet sent for it are cancelled."""
+    from consumers.alerts.repository import AlertRepository
+
+    settings = _settings(data_dir=data_dir)
+    repository = AlertRepository(settings.alerts_path)
+    removed = repository.remove(saved_search_id)
+    repository.close()
+    if not removed:
+        click.echo(f"error: no saved search {saved_search_id}", err=True)
+        sys.exit(1)
+    click.echo(f"removed {saved_search_id}")
+
+
+@cli.group()
+def user() -> None:
+    """API users: each gets a personal token for `tenderwatch serve`."""
+
+
+@user.command("add")
+@click.argument("name")
+@_DATA_DIR_OPTION
+def user_add(name, data_dir) -> None:
+    """Create user NAME (or give them a new token) and print the token; only its hash is stored."""
+    from consumers.alerts.repository import AlertRepository
+
+    settings = _settings(data_dir=data_dir)
+    repository = AlertRepository(settings.alerts_path)
+    click.echo(repository.add_user(name))
+    repository.close()
+
+
+@user.command("list")
+@_DATA_DIR_OPTION
+def user_list(data_dir) -> None:
+    """List API users."""
+    from consumers.alerts.repository import AlertRepository
+
+    settings = _settings(data_dir=data_dir)
+    repository = AlertRepository(settings.alerts_path)
+    for name in repository.users():
+        click.echo(name)
+    repository.close()
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on (0.0.0.0 in a container).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@_DATA_DIR_OPTION
+def serve(host, port, data_dir) -> None:
+    """The saved-search HTTP API (OpenAPI docs at /docs) and the unsubscribe links of alerts.
+
+    Users authenticate with `Authorization: Bearer <token>` (`tenderwatch user add NAME`).
+    Set TENDERWATCH_PUBLIC_URL to the address users reach it at: alert links point there.
+    """
+    import uvicorn
+
+    from consumers.api import create_app
+
+    settings = _settings(data_dir=data_dir)
+    configure_logging(settings.log_format, settings.log_level)
+    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, access_log=False)
+
+
+@cli.command()
+@filter_options
 @click.option("--status", type=click.Choice(["open", "expired", "withdrawn", "all"]), default="open", show_default=True)
 @click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
 @click.option("--offset", type=click.IntRange(0, 100_000), default=0, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of Tender objects.")
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), help="Where the embedded store lives. Env: TENDERWATCH_DATA_DIR.")
-def search(keyword, regions, pay_scale_min, pay_scale_max, hours_min, hours_max, deadline_after, deadline_before,
-           education_level, client, das, zzp_allowed, status, limit, offset, as_json, data_dir) -> None:
+def search(status, limit, offset, as_json, data_dir, **filters) -> None:
     """Search the tenders that `run` indexed: Elasticsearch when TENDERWATCH_ELASTICSEARCH_URL
     is set, otherwise the embedded store in the data directory.
 
     Without --keyword results are sorted by deadline (soonest first), with one by relevance.
     Ranges (pay scale, hours) match when they overlap; dates are Amsterdam calendar days, inclusive.
     """
-    from pydantic import ValidationError
-
     from consumers.indexer import open_store
     from consumers.store.base import StoreUnavailable
-    from schemas.search import SearchFilter, SearchPage
+    from schemas.search import SearchPage
 
     settings = _settings(data_dir=data_dir)
     configure_logging(settings.log_format, "WARNING")
-    try:
-        criteria = SearchFilter(keyword=keyword, regions=tuple(regions), pay_scale_min=pay_scale_min,
-                                pay_scale_max=pay_scale_max, hours_min=hours_min, hours_max=hours_max,
-                                deadline_after=deadline_after, deadline_before=deadline_before,
-                                education_level=education_level, client=client, das=das,
-                                zzp_allowed=zzp_allowed, status=status)
-    except ValidationError as exc:
-        raise click.UsageError(exc.errors()[0]["msg"].removeprefix("Value error, ")) from None
+    criteria = _search_filter(filters, status=status)
     store = open_store(settings)
     try:
         store.setup()

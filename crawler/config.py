@@ -41,6 +41,23 @@ class Settings(BaseSettings):
     elasticsearch_ca_certs: Path | None = Field(None, description="CA certificate (PEM) of the cluster")
     elasticsearch_index_alias: str = "tenders"
     elasticsearch_index_version: int = Field(1, ge=1, description="tenders-v<N> behind the alias")
+    public_url: str = Field("http://127.0.0.1:8000", description="Where `tenderwatch serve` is reached: unsubscribe links")
+    secret_key: str | None = Field(
+        None, repr=False, description="Signs unsubscribe links; unset → generated once in <data dir>/secret.key")
+    smtp_host: str | None = Field(None, description="Mail server for alerts; unset → mail is written to <data dir>/mail/")
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: str | None = Field(None, repr=False)
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    mail_from: str = "tenderwatch <alerts@tenderwatch.invalid>"
+    webhook_timeout: float = Field(10.0, gt=0, description="Seconds a webhook receiver may take to answer")
+    webhook_allow_private: bool = Field(False, description="Allow webhooks to private (RFC 1918) and link-local addresses")
+    webhook_allow_loopback: bool | None = Field(
+        None, description="Allow webhooks to 127.0.0.0/8 and ::1; unset → only on the embedded default (no Kafka or "
+                          "Elasticsearch configured)")
+    alert_retry_base: float = Field(2.0, gt=0, description="First delivery retry after this many seconds, doubling")
+    alert_max_attempts: int = Field(12, ge=1, description="Tries per alert and channel before it is dead-lettered")
+    digest_hour: int = Field(8, ge=0, le=23, description="Hour (Europe/Amsterdam) of the daily digest mail")
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: str = "INFO"
     now: datetime | None = Field(
@@ -51,6 +68,18 @@ class Settings(BaseSettings):
     @property
     def topics(self) -> tuple[str, ...]:
         return (self.tender_events_topic, self.alerts_topic, self.dead_letter_topic)
+
+    @property
+    def webhooks_may_use_loopback(self) -> bool:
+        if self.webhook_allow_loopback is not None:
+            return self.webhook_allow_loopback
+        return not self.kafka_bootstrap_servers and not self.elasticsearch_url
+
+    @property
+    def alerts_path(self) -> Path:
+        from consumers.alerts.repository import ALERTS_FILE
+
+        return self.data_dir / ALERTS_FILE
 
     @property
     def state_path(self) -> Path:

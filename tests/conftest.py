@@ -15,6 +15,15 @@ SEED_CLOCK = datetime(2026, 3, 1, 11, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="session")
+def broker(tmp_path_factory):
+    """A real Tansu broker process, shared by every test that talks Kafka."""
+    from consumers.broker import EmbeddedBroker
+
+    with EmbeddedBroker(tmp_path_factory.mktemp("broker") / "broker.log") as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
 def replica_pages() -> dict[str, str]:
     return bundled_pages()
 

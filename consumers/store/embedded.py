@@ -194,9 +194,9 @@ class EmbeddedStore(TenderStore):
                 conditions.append(f"{column_min} <= ?")
                 parameters.append(high)
         start, end = search.deadline_bounds()
-        if start is not None:
-            conditions.append("deadline_key >= ?")
-            parameters.append(_utc(start))
+        if start is not None:  # a tender without a deadline matches no deadline filter
+            conditions.append("deadline_key >= ? AND deadline_key < ?")
+            parameters.extend([_utc(start), NO_DEADLINE])
         if end is not None:
             conditions.append("deadline_key < ?")
             parameters.append(_utc(end))

@@ -9,15 +9,8 @@ from pathlib import Path
 import pytest
 from kafka import KafkaConsumer, TopicPartition
 
-from consumers.broker import EmbeddedBroker
 from consumers.topics import create_topics
 from crawler.config import Settings
-
-
-@pytest.fixture(scope="session")
-def broker(tmp_path_factory):
-    with EmbeddedBroker(tmp_path_factory.mktemp("broker") / "broker.log") as running:
-        yield running
 
 
 def settings_for(bootstrap_servers: str, data_dir: Path, **overrides) -> Settings:

@@ -73,6 +73,8 @@ CASES = {
     "hours from 20 (overlap)": ({"hours_min": 20}, ["flextender:28671", S2, S1]),
     "hours up to 16": ({"hours_max": 16}, ["flextender:28671", "flextender:31050", S1]),
     "deadline after is inclusive": ({"deadline_after": "2026-07-08"}, ["flextender:30922", "flextender:31050", S2, S1]),
+    "a tender without a deadline matches no deadline filter": ({"deadline_after": "2000-01-01", "status": "all"}, [
+        "flextender:27001", "flextender:28671", "flextender:30498", "flextender:30922", "flextender:31050", S2, S1]),
     "deadline before is inclusive": ({"deadline_before": "2026-07-08"}, ["flextender:28671", "flextender:30922"]),
     "midnight in Amsterdam is that day, not the UTC day before": ({"deadline_before": "2026-09-22"},
                                                                   ["flextender:28671", "flextender:30922", "flextender:31050"]),

@@ -1,0 +1,96 @@
+"""The alert consumer's handler: tender events → alerts persisted with their deliveries.
+
+Sending is not done here but by the `Deliverer` (its own thread), so a slow webhook never
+holds up the consume loop, and offsets are committed as soon as the alerts are safely in
+the alert store. Which event alerts:
+
+- the first time a tender matches a saved search (`tender.published`, or a
+  `tender.updated` that makes it match): one alert, key `<search>/<tender>`;
+- later, only for searches with `alert_on_updates`, a `tender.updated` that changed a
+  material field (`schemas.saved_search.MATERIAL_FIELDS`): key `<search>/<tender>/<sequence>`.
+
+The keys make a redelivered or replayed event add nothing: at most one alert per key, ever.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import structlog
+
+from consumers.alerts.matching import MatchIndex, TenderFacts
+from consumers.alerts.repository import AlertRepository
+from consumers.loop import Message, Rejection
+from schemas.events import TenderEvent
+from schemas.saved_search import MATERIAL_FIELDS, Alert, Reasons, SavedSearch, SavedSearchRef
+
+log = structlog.get_logger(__name__)
+ALERTING_EVENTS = frozenset({"tender.published", "tender.updated"})
+
+
+def channels_for(saved_search: SavedSearch) -> list[tuple[str, str]]:
+    channels = [("topic", "pending")]
+    if saved_search.webhook is not None:
+        channels.append(("webhook", "pending"))
+    if saved_search.email is not None:
+        channels.append(("email", "digest" if saved_search.frequency == "daily" else "pending"))
+    return channels
+
+
+class AlertMatcher:
+    def __init__(self, repository: AlertRepository) -> None:
+        self.repository = repository
+        self.index = MatchIndex()
+        self.revision = 0
+        self.alerts_added = 0
+
+    def refresh(self) -> None:
+        """Take in the saved searches added, changed or removed since the last look."""
+        self.revision, changes = self.repository.changed_since(self.revision)
+        for saved_search_id, saved_search in changes:
+            if saved_search is None:
+                self.index.remove(saved_search_id)
+            else:
+                self.index.upsert(saved_search)
+        if changes:
+            log.info("saved_searches_loaded", changed=len(changes), active=len(self.index), revision=self.revision)
+
+    def handle(self, messages: list[Message]) -> list[Rejection]:
+        self.refresh()
+        alerts: list[tuple[Alert, list[tuple[str, str]]]] = []
+        first_in_batch: set[tuple[str, str]] = set()
+        for message in messages:
+            event: TenderEvent = message.payload
+            if event.type not in ALERTING_EVENTS or not len(self.index):
+                continue
+            for saved_search, reasons in self.index.match(TenderFacts.of(event.data.tender)):
+                keyed = self._alert_key(saved_search, event, first_in_batch)
+                if keyed is not None:
+                    alerts.append((self._alert(*keyed, saved_search, event, reasons), channels_for(saved_search)))
+        if alerts:
+            added = self.repository.add_alerts(alerts)
+            self.alerts_added += added
+            log.info("alerts_created", alerts=added, replayed=len(alerts) - added)
+        return []
+
+    def _alert_key(self, saved_search: SavedSearch, event: TenderEvent,
+                   first_in_batch: set[tuple[str, str]]) -> tuple[str, str] | None:
+        """(alert id, kind) when this match alerts, else None."""
+        tender_id = event.data.tender.id
+        pair = (saved_search.id, tender_id)
+        if pair not in first_in_batch and not self.repository.has_alert(*pair):
+            first_in_batch.add(pair)
+            return f"{saved_search.id}/{tender_id}", "new"
+        if (event.type == "tender.updated" and saved_search.alert_on_updates
+                and MATERIAL_FIELDS.intersection(event.data.changed_fields)):
+            return f"{saved_search.id}/{tender_id}/{event.data.sequence}", "changed"
+        return None
+
+    @staticmethod
+    def _alert(alert_id: str, kind: str, saved_search: SavedSearch, event: TenderEvent, reasons: Reasons) -> Alert:
+        return Alert(
+            id=alert_id,
+            saved_search=SavedSearchRef(id=saved_search.id, name=saved_search.name, owner=saved_search.owner),
+            kind=kind, event=event.type, event_id=event.id, sequence=event.data.sequence, tender=event.data.tender,
+            reasons=reasons, created=datetime.now(UTC),
+        )

@@ -1,0 +1,184 @@
+"""The deliverer: sends persisted alerts over their channels, retrying with backoff.
+
+It polls the alert store for due deliveries (a cheap indexed query), so it can run beside
+the alert consumer or in a process of its own. Per delivery: a success marks it delivered;
+a failure schedules the next try `alert_retry_base * 2**attempts` seconds later (at most an
+hour); after `alert_max_attempts` tries the alert goes to the dead-letter topic with the
+reason and the delivery is marked dead. A search removed or paused before its alert went out
+gets nothing (cancelled). A crash between sending and marking means one more send on restart:
+receivers get the `X-Tenderwatch-Alert-Id` header (mail: the alert id in the file name or
+Message-ID) to drop such a repeat.
+
+Daily searches: their mail waits (status `digest`) and goes out as one digest per search
+once a day, at `digest_hour` Amsterdam time.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import structlog
+from kafka import KafkaProducer
+from kafka.errors import KafkaError
+
+from consumers.alerts import mail, webhook
+from consumers.alerts.repository import AlertRepository, Delivery
+from consumers.alerts.tokens import secret_key, unsubscribe_url
+from consumers.kafka_clients import make_producer
+from crawler.config import Settings
+from crawler.dutch import AMSTERDAM
+from schemas.saved_search import Alert, AlertEvent, SavedSearch
+
+log = structlog.get_logger(__name__)
+MAX_BACKOFF_S = 3600.0
+
+
+class Deliverer:
+    def __init__(self, settings: Settings, repository: AlertRepository | None = None, *,
+                 producer: KafkaProducer | None = None, clock: Callable[[], float] = time.time,
+                 poll_interval_s: float = 0.1) -> None:
+        self.settings = settings
+        self.repository = repository or AlertRepository(settings.alerts_path)
+        self._producer = producer
+        self.clock = clock
+        self.poll_interval_s = poll_interval_s
+        self.key = secret_key(settings)
+        self._digest_not_before: dict[str, float] = {}
+
+    # the worker ------------------------------------------------------------------------
+
+    def run(self, stop: threading.Event) -> None:
+        log.info("deliverer_started")
+        try:
+            while not stop.is_set():
+                sent = self.deliver_due()
+                self.send_digests()
+                if not sent:
+                    stop.wait(self.poll_interval_s)
+        finally:
+            if self._producer is not None:
+                self._producer.close(timeout=5)
+            log.info("deliverer_stopped")
+
+    def settled(self) -> bool:
+        """Every alert had its first try (what `run --once` waits for)."""
+        return self.repository.unattempted() == 0
+
+    # instant deliveries ----------------------------------------------------------------
+
+    def deliver_due(self) -> int:
+        due = self.repository.due(self.clock())
+        if not due:
+            return 0
+        topic = [delivery for delivery in due if delivery.channel == "topic"]
+        if topic:
+            self._publish(topic)
+        for delivery in due:
+            if delivery.channel != "topic":
+                self._deliver(delivery)
+        return len(due)
+
+    def _deliver(self, delivery: Delivery) -> None:
+        alert = self.repository.alert(delivery.alert_id)
+        saved_search = self.repository.get(alert.saved_search.id)
+        bound = log.bind(alert_id=alert.id, channel=delivery.channel, tender_id=alert.tender.id,
+                         saved_search_id=alert.saved_search.id, attempt=delivery.attempts + 1)
+        if saved_search is None or not saved_search.active:
+            self.repository.mark_cancelled(alert.id, delivery.channel)
+            bound.info("alert_cancelled_search_gone")
+            return
+        try:
+            if delivery.channel == "webhook":
+                self._post(saved_search, alert)
+            else:
+                self._mail(saved_search, [alert], name=alert.id)
+        except webhook.UnsafeWebhook as exc:
+            self._failed(delivery, alert, f"unsafe webhook: {exc}", final=True, bound=bound)
+        except (webhook.DeliveryFailed, mail.MailFailed) as exc:
+            self._failed(delivery, alert, str(exc), final=False, bound=bound)
+        else:
+            self.repository.mark_delivered([alert.id], delivery.channel)
+            bound.info("alert_delivered", latency_ms=round((datetime.now(UTC) - alert.created).total_seconds() * 1000))
+
+    def _post(self, saved_search: SavedSearch, alert: Alert) -> None:
+        assert saved_search.webhook is not None
+        document = alert.webhook_body()
+        document["unsubscribe"] = unsubscribe_url(self.settings, self.key, saved_search.id)
+        webhook.post(saved_search.webhook.url, saved_search.webhook.secret.get_secret_value(), document,
+                     alert_id=alert.id, timeout=self.settings.webhook_timeout,
+                     allow_private=self.settings.webhook_allow_private,
+                     allow_loopback=self.settings.webhooks_may_use_loopback)
+
+    def _mail(self, saved_search: SavedSearch, alerts: list[Alert], name: str) -> None:
+        message = mail.compose(self.settings, saved_search, alerts,
+                               unsubscribe_url(self.settings, self.key, saved_search.id))
+        mail.send(self.settings, message, name)
+
+    def _publish(self, deliveries: list[Delivery]) -> None:
+        alerts = [self.repository.alert(delivery.alert_id) for delivery in deliveries]
+        try:
+            producer = self._producer = self._producer or make_producer(self.settings)
+            futures = [producer.send(self.settings.alerts_topic, key=event.key, value=event.encode())
+                       for event in map(AlertEvent.of, alerts)]
+            producer.flush()
+            for future in futures:
+                future.get(timeout=0)
+        except KafkaError as exc:
+            for delivery, alert in zip(deliveries, alerts, strict=True):
+                self._failed(delivery, alert, f"alerts topic: {exc}", final=False, bound=log.bind(alert_id=alert.id))
+            return
+        self.repository.mark_delivered([alert.id for alert in alerts], "topic")
+
+    def _failed(self, delivery: Delivery, alert: Alert, reason: str, *, final: bool, bound) -> None:
+        attempts = delivery.attempts + 1
+        if final or attempts >= self.settings.alert_max_attempts:
+            self.repository.mark_failed(alert.id, delivery.channel, reason, None)
+            bound.error("alert_dead_lettered", reason=reason, attempts=attempts)
+            self._dead_letter(alert, delivery.channel, reason)
+            return
+        wait = min(MAX_BACKOFF_S, self.settings.alert_retry_base * 2 ** (attempts - 1))
+        self.repository.mark_failed(alert.id, delivery.channel, reason, self.clock() + wait)
+        bound.warning("alert_delivery_failed", reason=reason, retry_in_s=wait)
+
+    def _dead_letter(self, alert: Alert, channel: str, reason: str) -> None:
+        event = AlertEvent.of(alert)
+        headers = [("dlq.reason", reason.encode()), ("dlq.channel", channel.encode()),
+                   ("dlq.consumer", b"alerts-deliverer"), ("dlq.time", datetime.now(UTC).isoformat().encode())]
+        try:
+            producer = self._producer = self._producer or make_producer(self.settings)
+            producer.send(self.settings.dead_letter_topic, key=event.key, value=event.encode(),
+                          headers=headers).get(timeout=30)
+        except KafkaError as exc:  # the alert stays in the store, marked dead, with its reason
+            log.error("dead_letter_failed", alert_id=alert.id, error=str(exc))
+
+    # daily digests ---------------------------------------------------------------------
+
+    def send_digests(self) -> int:
+        moment = datetime.fromtimestamp(self.clock(), UTC).astimezone(AMSTERDAM)
+        if moment.hour < self.settings.digest_hour:
+            return 0
+        today = moment.date().isoformat()
+        sent = 0
+        for saved_search_id, alert_ids in self.repository.digest_waiting().items():
+            if (self.repository.last_digest_day(saved_search_id) == today
+                    or self._digest_not_before.get(saved_search_id, 0.0) > self.clock()):
+                continue
+            saved_search = self.repository.get(saved_search_id)
+            if saved_search is None or not saved_search.active:
+                for alert_id in alert_ids:
+                    self.repository.mark_cancelled(alert_id, "email")
+                continue
+            try:
+                self._mail(saved_search, [self.repository.alert(alert_id) for alert_id in alert_ids],
+                           name=f"digest-{saved_search_id}-{today}")
+            except mail.MailFailed as exc:
+                self._digest_not_before[saved_search_id] = self.clock() + 60 * self.settings.alert_retry_base
+                log.warning("digest_failed", saved_search_id=saved_search_id, reason=str(exc))
+                continue
+            self.repository.digest_sent(saved_search_id, today, alert_ids)
+            log.info("digest_sent", saved_search_id=saved_search_id, alerts=len(alert_ids))
+            sent += 1
+        return sent

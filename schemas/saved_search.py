@@ -1,0 +1,160 @@
+"""Saved searches and the alerts they produce.
+
+A `SavedSearch` is a `SearchFilter` (the same object `tenderwatch search` uses, with the
+same semantics) plus where and how often to tell its owner about new matching tenders.
+
+An `Alert` says which saved search matched which tender on which event, and why: the
+keywords found (and in which field) and the filters that held. Alerts go to the webhook,
+to the mail box and, as an `AlertEvent` (CloudEvents 1.0, structured mode, like the tender
+events), to the alerts topic, keyed by saved search id.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, SecretStr, model_validator
+
+from schemas.search import SearchFilter
+from schemas.tender import Tender
+
+Frequency = Literal["instant", "daily"]
+AlertEventType = Literal["alert.matched"]
+ALERT_DATASCHEMA = "urn:tenderwatch:schema:alert-event:1"
+# A tender.updated alerts (searches that ask for updates) only when one of these changed:
+# what a freelancer decides on, not a reworded paragraph or a parser warning.
+MATERIAL_FIELDS = frozenset({
+    "title", "client", "region", "status", "education_level", "hours_per_week", "deadline",
+    "questions_deadline", "start", "end_date", "duration_months", "pay_scale", "max_hourly_rate",
+    "zzp_allowed", "knockout_criteria", "selection_criteria",
+})
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Webhook(_Strict):
+    url: str = Field(max_length=2000, description="http(s) URL that receives a POST per alert")
+    secret: SecretStr = Field(description="HMAC-SHA256 key: X-Tenderwatch-Signature: sha256=<hex of HMAC(body)>")
+
+
+class SavedSearch(_Strict):
+    id: str
+    owner: str = Field(min_length=1, max_length=100)
+    name: str = Field(min_length=1, max_length=200)
+    filter: SearchFilter = Field(default_factory=SearchFilter)
+    email: EmailStr | None = None
+    webhook: Webhook | None = None
+    frequency: Frequency = Field("instant", description="instant: each alert at once; daily: one mail a day")
+    alert_on_updates: bool = Field(False, description="Also alert when a matching tender changes materially")
+    active: bool = True
+    created: datetime
+
+    @model_validator(mode="after")
+    def _has_a_channel(self) -> SavedSearch:
+        if self.email is None and self.webhook is None:
+            raise ValueError("a saved search needs an email address or a webhook")
+        return self
+
+    def public(self) -> dict:
+        """JSON for listings and the API: the webhook secret is never shown again."""
+        document = self.model_dump(mode="json")
+        if self.webhook is not None:
+            document["webhook"]["secret"] = "**********"
+        return document
+
+    def stored(self) -> str:
+        """JSON for the store, secret included."""
+        document = self.model_dump(mode="json")
+        if self.webhook is not None:
+            document["webhook"]["secret"] = self.webhook.secret.get_secret_value()
+        return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+
+
+class KeywordHit(_Strict):
+    keyword: str = Field(description="The word as the search gave it")
+    term: str = Field(description="Its analysed form (Dutch stem), as matched")
+    found_in: list[Literal["title", "description"]]
+
+
+class Reasons(_Strict):
+    keywords: list[KeywordHit] = Field(default_factory=list)
+    filters: list[str] = Field(default_factory=list, description="Each filter that held, in words")
+
+
+class SavedSearchRef(_Strict):
+    id: str
+    name: str
+    owner: str
+
+
+class Alert(_Strict):
+    id: str = Field(description="`<saved search id>/<tender id>[/<sequence>]`: one alert per key, ever")
+    saved_search: SavedSearchRef
+    kind: Literal["new", "changed"] = Field(
+        description="new: the first alert of this tender for this search; changed: a material update after it")
+    event: str = Field(description="The tender event type that fired it")
+    event_id: str
+    sequence: int
+    tender: Tender
+    reasons: Reasons
+    created: datetime
+
+    def webhook_body(self) -> dict:
+        return {
+            "alert_id": self.id,
+            "saved_search": {"id": self.saved_search.id, "name": self.saved_search.name},
+            "tender": self.tender.model_dump(mode="json"),
+            "event": self.event,
+            "kind": self.kind,
+            "reasons": self.reasons.model_dump(mode="json"),
+        }
+
+
+class AlertEvent(_Strict):
+    """An alert on the alerts topic: CloudEvents 1.0, structured mode, key = saved search id."""
+
+    specversion: Literal["1.0"] = "1.0"
+    id: str
+    source: Literal["/tenderwatch/alerts"] = "/tenderwatch/alerts"
+    type: AlertEventType = "alert.matched"
+    time: datetime
+    subject: str = Field(description="The tender id")
+    datacontenttype: Literal["application/json"] = "application/json"
+    dataschema: Literal["urn:tenderwatch:schema:alert-event:1"] = ALERT_DATASCHEMA
+    data: Alert
+
+    @classmethod
+    def of(cls, alert: Alert) -> AlertEvent:
+        return cls(id=alert.id, time=alert.created, subject=alert.tender.id, data=alert)
+
+    @property
+    def key(self) -> bytes:
+        return self.data.saved_search.id.encode("utf-8")
+
+    def encode(self) -> bytes:
+        return self.model_dump_json().encode("utf-8")
+
+
+class SavedSearchRequest(_Strict):
+    """What a user sends to create a saved search (API body; the CLI builds the same)."""
+
+    name: str = Field(min_length=1, max_length=200)
+    filter: SearchFilter = Field(default_factory=SearchFilter)
+    email: EmailStr | None = None
+    webhook_url: str | None = Field(None, max_length=2000)
+    webhook_secret: str | None = Field(None, min_length=16, max_length=200,
+                                       description="Generated (and returned once) when not given")
+    frequency: Frequency = "instant"
+    alert_on_updates: bool = False
+
+    @model_validator(mode="after")
+    def _has_a_channel(self) -> SavedSearchRequest:
+        if self.email is None and self.webhook_url is None:
+            raise ValueError("give an email address or a webhook URL")
+        if self.webhook_secret is not None and self.webhook_url is None:
+            raise ValueError("a webhook secret needs a webhook URL")
+        return self

@@ -1,0 +1,179 @@
+"""Delivery with real peers: an HTTP receiver checking the signature, an aiosmtpd SMTP server,
+and the alerts topic on a real broker."""
+
+from __future__ import annotations
+
+import json
+from email.message import EmailMessage
+
+import pytest
+
+from consumers.alerts.consumer import AlertMatcher
+from consumers.alerts.delivery import Deliverer
+from consumers.alerts.tokens import secret_key, verify_unsubscribe_token
+from consumers.topics import create_topics
+from schemas.events import TenderEvent
+from schemas.saved_search import AlertEvent
+from tests.alerts.conftest import EVENT_TIME, handle, saved_search
+from tests.alerts.peers import SmtpServer, WebhookReceiver
+from tests.kafka.conftest import read_topic, settings_for, wait_for
+
+SECRET = "s3cret-webhook-key-0123"
+
+
+@pytest.fixture
+def kafka_alert_settings(broker, settings):
+    topics = settings_for(broker.bootstrap_servers, settings.data_dir)
+    configured = settings.model_copy(update={
+        "kafka_bootstrap_servers": broker.bootstrap_servers, "alerts_topic": topics.alerts_topic,
+        "tender_events_topic": topics.tender_events_topic, "dead_letter_topic": topics.dead_letter_topic})
+    create_topics(configured)
+    return configured
+
+
+@pytest.fixture
+def smtp(kafka_alert_settings):
+    with SmtpServer() as server:
+        yield server
+
+
+@pytest.fixture
+def mail_settings(kafka_alert_settings, smtp):
+    return kafka_alert_settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": smtp.port,
+                                                   "smtp_security": "none", "mail_from": "tenderwatch <alerts@example.nl>"})
+
+
+def alert_for(repository, tender, *searches) -> None:
+    for search in searches:
+        repository.save(search)
+    handle(AlertMatcher(repository), TenderEvent.build("tender.published", tender, 1, EVENT_TIME))
+
+
+def deliver_until_settled(deliverer: Deliverer, timeout_s: float = 20.0) -> None:
+    def done() -> bool:
+        deliverer.deliver_due()
+        return not deliverer.repository.due(float("inf"))
+    assert wait_for(done, timeout_s=timeout_s, interval_s=0.05)
+
+
+def test_webhook_gets_the_signed_alert_with_reasons_and_the_topic_gets_the_event(
+        kafka_alert_settings, repository, seed_tenders):
+    with WebhookReceiver(SECRET) as receiver:
+        alert_for(repository, seed_tenders["30922"],
+                  saved_search("ss_hook", email=None, webhook=(receiver.url, SECRET), keyword="procesregisseurs",
+                               regions=("Overijssel",)))
+        deliverer = Deliverer(kafka_alert_settings, repository)
+        deliver_until_settled(deliverer)
+        (call,) = receiver.calls
+    assert call.signature_valid
+    assert call.headers["x-tenderwatch-alert-id"] == "ss_hook/flextender:30922"
+    body = call.body
+    assert body["saved_search"] == {"id": "ss_hook", "name": "ss_hook"}
+    assert body["event"] == "tender.published" and body["tender"]["id"] == "flextender:30922"
+    assert body["reasons"]["keywords"][0]["keyword"] == "procesregisseurs"
+    assert "region is Overijssel" in body["reasons"]["filters"]
+    token = body["unsubscribe"].split("token=")[1]
+    assert verify_unsubscribe_token(secret_key(kafka_alert_settings), token.replace("%2F", "/")) == "ss_hook"
+    (record,) = read_topic(kafka_alert_settings, kafka_alert_settings.alerts_topic, 1)
+    event = AlertEvent.model_validate_json(record.value)
+    assert (record.key, event.type, event.subject, event.data.id) == (
+        b"ss_hook", "alert.matched", "flextender:30922", "ss_hook/flextender:30922")
+    assert {d.status for d in repository.deliveries()} == {"delivered"}
+
+
+def test_a_receiver_that_fails_twice_then_succeeds_gets_the_alert_once(kafka_alert_settings, repository, seed_tenders):
+    with WebhookReceiver(SECRET) as receiver:
+        receiver.fail_next(2)
+        alert_for(repository, seed_tenders["30922"],
+                  saved_search("ss_flaky", email=None, webhook=(receiver.url, SECRET), regions=("Overijssel",)))
+        deliverer = Deliverer(kafka_alert_settings, repository)
+        deliver_until_settled(deliverer)
+        assert receiver.attempts == 3 and len(receiver.calls) == 1
+        deliverer.deliver_due()
+        assert len(receiver.calls) == 1
+    (webhook,) = [d for d in repository.deliveries() if d.channel == "webhook"]
+    assert (webhook.status, webhook.attempts) == ("delivered", 3)
+
+
+def test_a_receiver_that_never_answers_is_dead_lettered_with_the_reason(kafka_alert_settings, repository, seed_tenders):
+    settings = kafka_alert_settings.model_copy(update={"alert_max_attempts": 3})
+    with WebhookReceiver(SECRET) as receiver:
+        receiver.fail_next(10)
+        alert_for(repository, seed_tenders["30922"],
+                  saved_search("ss_down", email=None, webhook=(receiver.url, SECRET), regions=("Overijssel",)))
+        deliver_until_settled(Deliverer(settings, repository))
+        assert receiver.attempts == 3 and receiver.calls == []
+    (webhook,) = [d for d in repository.deliveries() if d.channel == "webhook"]
+    assert (webhook.status, webhook.attempts, webhook.last_error) == ("dead", 3, "HTTP 503")
+    (dead,) = read_topic(settings, settings.dead_letter_topic, 1)
+    assert dict(dead.headers)["dlq.reason"] == b"HTTP 503" and dead.key == b"ss_down"
+
+
+def test_a_webhook_that_turned_private_is_refused_at_send_time(kafka_alert_settings, repository, seed_tenders):
+    settings = kafka_alert_settings.model_copy(update={"webhook_allow_loopback": False})
+    with WebhookReceiver(SECRET) as receiver:
+        alert_for(repository, seed_tenders["30922"],
+                  saved_search("ss_loop", email=None, webhook=(receiver.url, SECRET), regions=("Overijssel",)))
+        deliver_until_settled(Deliverer(settings, repository))
+        assert receiver.attempts == 0
+    (webhook,) = [d for d in repository.deliveries() if d.channel == "webhook"]
+    assert webhook.status == "dead" and "loopback" in webhook.last_error
+
+
+def test_mail_has_both_parts_the_facts_the_reasons_and_list_unsubscribe(mail_settings, smtp, repository, seed_tenders):
+    hostile = seed_tenders["30922"].model_copy(update={"title": "Adviseur <script>alert(1)</script> & co"})
+    alert_for(repository, hostile, saved_search("ss_mail", email="anna@example.nl", keyword="adviseur",
+                                                regions=("Overijssel",), pay_scale_min=10))
+    deliver_until_settled(Deliverer(mail_settings, repository))
+    (message,) = smtp.wait_for(1)
+    assert isinstance(message, EmailMessage)
+    assert message["Subject"] == "New tender: Adviseur <script>alert(1)</script> & co"
+    assert message["To"] == "anna@example.nl" and smtp.inbox.envelopes[0][1] == ["anna@example.nl"]
+    assert message["List-Unsubscribe"].startswith("<https://tenderwatch.example.nl/unsubscribe?token=ss_mail.")
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    tender = seed_tenders["30922"]
+    for part in (text, html):
+        assert tender.url in part and "Overijssel" in part and tender.pay_scale.label in part
+        assert tender.deadline.strftime("%Y-%m-%d") in part
+    assert "keyword 'adviseur' found in title" in text and "pay scale 11 is within 10-…" in text
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in html
+
+
+def test_daily_searches_get_one_digest_a_day(mail_settings, smtp, repository, seed_tenders):
+    from datetime import datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    repository.save(saved_search("ss_daily", email="anna@example.nl", regions=("Overijssel",), frequency="daily"))
+    matcher = AlertMatcher(repository)
+    for number in ("30922", "31050", "28671"):
+        handle(matcher, TenderEvent.build("tender.published", seed_tenders[number], 1, EVENT_TIME))
+    tomorrow = datetime.now(ZoneInfo("Europe/Amsterdam")).date() + timedelta(days=1)
+    clock = {"now": datetime.combine(tomorrow, time(7, 30), tzinfo=ZoneInfo("Europe/Amsterdam")).timestamp()}
+    deliverer = Deliverer(mail_settings, repository, clock=lambda: clock["now"])
+    deliver_until_settled(deliverer)  # the topic goes out at once; the mail waits for 08:00
+    assert deliverer.send_digests() == 0 and smtp.messages == []
+    clock["now"] += 3600
+    assert deliverer.send_digests() == 1
+    assert deliverer.send_digests() == 0  # once a day
+    (digest,) = smtp.wait_for(1)
+    assert digest["Subject"] == "3 tenders for \u201css_daily\u201d"
+    assert all(seed_tenders[number].url in digest.get_body(("plain",)).get_content() for number in ("30922", "31050", "28671"))
+    assert {(d.channel, d.status) for d in repository.deliveries()} == {("email", "delivered"), ("topic", "delivered")}
+
+
+def test_a_removed_search_gets_nothing_more(mail_settings, smtp, repository, seed_tenders):
+    alert_for(repository, seed_tenders["30922"], saved_search("ss_gone", regions=("Overijssel",)))
+    repository.remove("ss_gone")
+    deliver_until_settled(Deliverer(mail_settings, repository))
+    assert smtp.messages == []
+    assert {(d.channel, d.status) for d in repository.deliveries()} == {("email", "cancelled"), ("topic", "cancelled")}
+
+
+def test_without_an_smtp_server_mail_is_written_to_the_data_directory(kafka_alert_settings, repository, seed_tenders):
+    alert_for(repository, seed_tenders["30922"], saved_search("ss_file", regions=("Overijssel",)))
+    deliver_until_settled(Deliverer(kafka_alert_settings, repository))
+    (mail_file,) = (kafka_alert_settings.data_dir / "mail").iterdir()
+    assert b"Subject: New tender:" in mail_file.read_bytes()
+    assert json.loads(json.dumps(repository.stats())) == {"email_delivered": 1, "topic_delivered": 1}
