@@ -8,7 +8,6 @@ confirmation form, POST (also RFC 8058 one-click from mail clients) switches the
 Request bodies over 16 KiB are refused with 413 before they are read in full.
 """
 
-from __future__ import annotations
 
 import html
 from typing import Annotated, Any
@@ -94,7 +93,7 @@ def create_app(settings: Settings) -> FastAPI:
         try:
             saved, secret = create_saved_search(settings, repository, user, request)
         except UnsafeWebhook as exc:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from None
+            raise HTTPException(422, str(exc)) from None
         document = saved.public()
         if secret is not None:
             document["webhook"]["secret"] = secret  # shown this once: it signs every webhook call

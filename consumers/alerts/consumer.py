@@ -63,9 +63,12 @@ class AlertMatcher:
             event: TenderEvent = message.payload
             if event.type not in ALERTING_EVENTS or not len(self.index):
                 continue
-            for saved_search, reasons in self.index.match(TenderFacts.of(event.data.tender)):
+            facts = TenderFacts.of(event.data.tender)
+            for saved_search_id in sorted(self.index.match(facts)):
+                saved_search = self.index.searches[saved_search_id]
                 keyed = self._alert_key(saved_search, event, first_in_batch)
                 if keyed is not None:
+                    reasons = self.index.explain(saved_search.id, facts)
                     alerts.append((self._alert(*keyed, saved_search, event, reasons), channels_for(saved_search)))
         if alerts:
             added = self.repository.add_alerts(alerts)

@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+import httpx
 import structlog
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
@@ -47,6 +48,7 @@ class Deliverer:
         self.poll_interval_s = poll_interval_s
         self.key = secret_key(settings)
         self._digest_not_before: dict[str, float] = {}
+        self.http = httpx.Client(timeout=settings.webhook_timeout, follow_redirects=False)  # keeps connections
 
     # the worker ------------------------------------------------------------------------
 
@@ -61,6 +63,7 @@ class Deliverer:
         finally:
             if self._producer is not None:
                 self._producer.close(timeout=5)
+            self.http.close()
             log.info("deliverer_stopped")
 
     def settled(self) -> bool:
@@ -108,7 +111,7 @@ class Deliverer:
         document = alert.webhook_body()
         document["unsubscribe"] = unsubscribe_url(self.settings, self.key, saved_search.id)
         webhook.post(saved_search.webhook.url, saved_search.webhook.secret.get_secret_value(), document,
-                     alert_id=alert.id, timeout=self.settings.webhook_timeout,
+                     alert_id=alert.id, client=self.http,
                      allow_private=self.settings.webhook_allow_private,
                      allow_loopback=self.settings.webhooks_may_use_loopback)
 

@@ -8,6 +8,7 @@ carries; those candidates are then verified in full.
 - A search with keywords: every analysed term must occur in the tender, so any one term is
   a sound anchor. The longest is taken (Monitor's heuristic: long terms are rare terms).
 - Without keywords but with regions: each region is an anchor (one of them must hold).
+- Without either but with a pay scale range: each scale in it (an overlap shares one).
 - Otherwise: the search is a candidate for every tender (kept few in practice).
 
 Verification uses the semantics of `schemas.search` exactly (the shared store suite checks
@@ -18,7 +19,7 @@ filter on it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -30,24 +31,74 @@ from schemas.tender import Tender
 
 @dataclass(frozen=True)
 class TenderFacts:
-    """What matching needs of one tender, computed once per tender."""
+    """What matching needs of one tender, computed once per tender (plain values: the checks
+    run thousands of times per tender and pydantic attribute access is not free)."""
 
     tender: Tender
     title_terms: frozenset[str]
     description_terms: frozenset[str]
+    terms: frozenset[str]
     region: str | None
     client: str | None
+    status: str
+    pay_scale: tuple[int, int] | None
+    hours: tuple[int, int] | None
+    deadline: datetime | None
+    education_level: str | None
+    das: bool | None
+    zzp_allowed: bool | None
 
     @classmethod
     def of(cls, tender: Tender) -> TenderFacts:
-        return cls(tender=tender, title_terms=frozenset(analyze(tender.title)),
-                   description_terms=frozenset(analyze(tender.description)),
+        title_terms = frozenset(analyze(tender.title))
+        description_terms = frozenset(analyze(tender.description))
+        return cls(tender=tender, title_terms=title_terms, description_terms=description_terms,
+                   terms=title_terms | description_terms,
                    region=fold(tender.region) if tender.region else None,
-                   client=fold(tender.client) if tender.client else None)
+                   client=fold(tender.client) if tender.client else None, status=tender.status,
+                   pay_scale=(tender.pay_scale.min, tender.pay_scale.max) if tender.pay_scale else None,
+                   hours=(tender.hours_per_week.min, tender.hours_per_week.max) if tender.hours_per_week else None,
+                   deadline=tender.deadline, education_level=tender.education_level, das=tender.das,
+                   zzp_allowed=tender.zzp_allowed)
 
-    @property
-    def terms(self) -> frozenset[str]:
-        return self.title_terms | self.description_terms
+
+Check = Callable[[TenderFacts], bool]
+
+
+def _overlaps(attribute: str, low: int | None, high: int | None) -> Check:
+    def check(facts: TenderFacts) -> bool:
+        value = getattr(facts, attribute)
+        return value is not None and (low is None or value[1] >= low) and (high is None or value[0] <= high)
+    return check
+
+
+def _equals(attribute: str, wanted: object) -> Check:
+    def check(facts: TenderFacts) -> bool:
+        return getattr(facts, attribute) == wanted
+    return check
+
+
+def compile_checks(search: SearchFilter, regions: frozenset[str], client: str | None,
+                   start: datetime | None, end: datetime | None) -> tuple[Check, ...]:
+    """One small function per criterion the filter sets; criteria it leaves open cost nothing."""
+    checks: list[Check] = []
+    if search.status != "all":
+        checks.append(_equals("status", search.status))
+    if regions:
+        checks.append(lambda facts: facts.region in regions)
+    if search.pay_scale_min is not None or search.pay_scale_max is not None:
+        checks.append(_overlaps("pay_scale", search.pay_scale_min, search.pay_scale_max))
+    if search.hours_min is not None or search.hours_max is not None:
+        checks.append(_overlaps("hours", search.hours_min, search.hours_max))
+    if start is not None or end is not None:
+        checks.append(lambda facts: facts.deadline is not None and (start is None or facts.deadline >= start)
+                      and (end is None or facts.deadline < end))
+    for attribute in ("education_level", "das", "zzp_allowed"):
+        if getattr(search, attribute) is not None:
+            checks.append(_equals(attribute, getattr(search, attribute)))
+    if client is not None:
+        checks.append(_equals("client", client))
+    return tuple(checks)
 
 
 def keyword_terms(keyword: str | None) -> list[tuple[str, str]]:
@@ -70,16 +121,27 @@ class CompiledFilter:
     client: str | None
     deadline_from: datetime | None
     deadline_until: datetime | None
+    checks: tuple[Check, ...]
 
     @classmethod
     def of(cls, search: SearchFilter) -> CompiledFilter:
         start, end = search.deadline_bounds()
-        return cls(search=search, terms=tuple(keyword_terms(search.keyword)),
-                   regions=frozenset(fold(region) for region in search.regions),
-                   client=fold(search.client) if search.client else None, deadline_from=start, deadline_until=end)
+        regions = frozenset(fold(region) for region in search.regions)
+        client = fold(search.client) if search.client else None
+        return cls(search=search, terms=tuple(keyword_terms(search.keyword)), regions=regions, client=client,
+                   deadline_from=start, deadline_until=end,
+                   checks=compile_checks(search, regions, client, start, end))
 
     def holds(self, facts: TenderFacts) -> bool:
-        return self.reasons(facts) is not None
+        """Whether the tender matches: the fast path, run for every candidate."""
+        title_terms, description_terms = facts.title_terms, facts.description_terms
+        for _, term in self.terms:
+            if term not in title_terms and term not in description_terms:
+                return False
+        for check in self.checks:
+            if not check(facts):
+                return False
+        return True
 
     def reasons(self, facts: TenderFacts) -> Reasons | None:
         """Why the tender matches (keywords found, filters that held), or None when it does not."""
@@ -133,20 +195,29 @@ class CompiledFilter:
         return held
 
 
-@dataclass(frozen=True)
-class Candidate:
-    saved_search: SavedSearch
+@dataclass(eq=False)  # identity hash: an entry sits in anchor sets
+class _Entry:
+    """One distinct filter and every active saved search that uses it."""
+
     compiled: CompiledFilter
+    search_ids: set[str] = field(default_factory=set)
 
 
 @dataclass
 class MatchIndex:
-    """Active saved searches, indexed by anchor."""
+    """Active saved searches, indexed by anchor.
 
-    by_term: dict[str, set[str]] = field(default_factory=dict)
-    by_region: dict[str, set[str]] = field(default_factory=dict)
-    unanchored: set[str] = field(default_factory=set)
-    searches: dict[str, Candidate] = field(default_factory=dict)
+    Saved searches with the same filter share one entry, verified once per tender: popular
+    searches ("everything in Overijssel") are common, and verifying thousands of copies of
+    one filter would make matching cost grow with the audience instead of the variety."""
+
+    by_term: dict[str, set[_Entry]] = field(default_factory=dict)
+    by_region: dict[str, set[_Entry]] = field(default_factory=dict)
+    by_pay_scale: dict[int, set[_Entry]] = field(default_factory=dict)
+    unanchored: set[_Entry] = field(default_factory=set)
+    entries: dict[SearchFilter, _Entry] = field(default_factory=dict)
+    searches: dict[str, SavedSearch] = field(default_factory=dict)
+    compiled_by_search: dict[str, CompiledFilter] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.searches)
@@ -155,36 +226,51 @@ class MatchIndex:
         self.remove(saved_search.id)
         if not saved_search.active:
             return
-        compiled = CompiledFilter.of(saved_search.filter)
-        self.searches[saved_search.id] = Candidate(saved_search, compiled)
-        for bucket, keys in self._anchors(compiled):
-            for key in keys:
-                bucket.setdefault(key, set()).add(saved_search.id)
-        if not compiled.terms and not compiled.regions:
-            self.unanchored.add(saved_search.id)
+        self.searches[saved_search.id] = saved_search
+        entry = self.entries.get(saved_search.filter)
+        if entry is None:
+            entry = self.entries[saved_search.filter] = _Entry(CompiledFilter.of(saved_search.filter))
+            anchors = self._anchors(entry.compiled)
+            for bucket, keys in anchors:
+                for key in keys:
+                    bucket.setdefault(key, set()).add(entry)
+            if not anchors:
+                self.unanchored.add(entry)
+        entry.search_ids.add(saved_search.id)
+        self.compiled_by_search[saved_search.id] = entry.compiled
 
     def remove(self, saved_search_id: str) -> None:
-        candidate = self.searches.pop(saved_search_id, None)
-        if candidate is None:
+        saved_search = self.searches.pop(saved_search_id, None)
+        if saved_search is None:
             return
-        for bucket, keys in self._anchors(candidate.compiled):
+        del self.compiled_by_search[saved_search_id]
+        entry = self.entries[saved_search.filter]
+        entry.search_ids.discard(saved_search_id)
+        if entry.search_ids:
+            return
+        del self.entries[saved_search.filter]
+        for bucket, keys in self._anchors(entry.compiled):
             for key in keys:
                 members = bucket.get(key)
                 if members is not None:
-                    members.discard(saved_search_id)
+                    members.discard(entry)
                     if not members:
                         del bucket[key]
-        self.unanchored.discard(saved_search_id)
+        self.unanchored.discard(entry)
 
-    def _anchors(self, compiled: CompiledFilter) -> Iterable[tuple[dict[str, set[str]], Iterable[str]]]:
+    def _anchors(self, compiled: CompiledFilter) -> list[tuple[dict, Iterable[Hashable]]]:
         if compiled.terms:
             longest = max((term for _, term in compiled.terms), key=lambda term: (len(term), term))
             return [(self.by_term, [longest])]
         if compiled.regions:
             return [(self.by_region, compiled.regions)]
+        search = compiled.search
+        if search.pay_scale_min is not None or search.pay_scale_max is not None:
+            return [(self.by_pay_scale, range(search.pay_scale_min or 1, (search.pay_scale_max or 18) + 1))]
         return []
 
-    def candidates(self, facts: TenderFacts) -> set[str]:
+    def candidates(self, facts: TenderFacts) -> set[_Entry]:
+        """The distinct filters worth verifying for this tender."""
         found = set(self.unanchored)
         by_term = self.by_term
         for term in facts.terms:
@@ -193,19 +279,40 @@ class MatchIndex:
                 found |= members
         if facts.region is not None and facts.region in self.by_region:
             found |= self.by_region[facts.region]
+        if facts.pay_scale is not None and self.by_pay_scale:
+            for value in range(facts.pay_scale[0], facts.pay_scale[1] + 1):
+                found |= self.by_pay_scale.get(value, set())
         return found
 
-    def match(self, facts: TenderFacts) -> list[tuple[SavedSearch, Reasons]]:
-        """Every active saved search the tender matches, with why; ordered by saved search id."""
-        matched: list[tuple[SavedSearch, Reasons]] = []
-        for saved_search_id in sorted(self.candidates(facts)):
-            candidate = self.searches[saved_search_id]
-            reasons = candidate.compiled.reasons(facts)
-            if reasons is not None:
-                matched.append((candidate.saved_search, reasons))
+    def match(self, facts: TenderFacts) -> list[str]:
+        """The ids of every active saved search the tender matches, in no particular order.
+
+        Walks the anchor buckets directly instead of building `candidates()`: a filter sits in
+        one term bucket and the tender has one region, so only pay-scale buckets can repeat."""
+        matched: list[str] = []
+        groups: list[set[_Entry]] = [self.unanchored]
+        by_term = self.by_term
+        groups.extend(by_term[term] for term in facts.terms if term in by_term)
+        if facts.region is not None and facts.region in self.by_region:
+            groups.append(self.by_region[facts.region])
+        if facts.pay_scale is not None and self.by_pay_scale:
+            scales = [self.by_pay_scale[value] for value in range(facts.pay_scale[0], facts.pay_scale[1] + 1)
+                      if value in self.by_pay_scale]
+            groups.append(set().union(*scales) if len(scales) > 1 else scales[0] if scales else set())
+        for group in groups:
+            for entry in group:
+                if entry.compiled.holds(facts):
+                    matched.extend(entry.search_ids)
         return matched
+
+    def explain(self, saved_search_id: str, facts: TenderFacts) -> Reasons:
+        """Why a matched tender matches the saved search (built only for alerts that go out)."""
+        reasons = self.compiled_by_search[saved_search_id].reasons(facts)
+        if reasons is None:
+            raise ValueError(f"{facts.tender.id} does not match {saved_search_id}")
+        return reasons
 
     def match_naively(self, facts: TenderFacts) -> list[str]:
         """The baseline the index is measured against: every saved search, verified in turn."""
-        return sorted(saved_search_id for saved_search_id, candidate in self.searches.items()
-                      if candidate.compiled.holds(facts))
+        return [saved_search_id for saved_search_id, compiled in self.compiled_by_search.items()
+                if compiled.holds(facts)]

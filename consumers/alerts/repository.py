@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import secrets
 import sqlite3
 import threading
@@ -297,7 +296,3 @@ class AlertRepository:
     def stats(self) -> dict[str, int]:
         return {f"{channel}_{status}": count for channel, status, count in self.connection.execute(
             "SELECT channel, status, COUNT(*) FROM deliveries GROUP BY channel, status")}
-
-
-def dumps(document: dict) -> str:
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":"))

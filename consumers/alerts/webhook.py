@@ -68,7 +68,7 @@ def check_webhook_url(url: str, *, allow_private: bool, allow_loopback: bool, re
             raise UnsafeWebhook(f"webhook host {parts.hostname} is a private or reserved address ({address})")
 
 
-def post(url: str, secret: str, document: dict, *, alert_id: str, timeout: float, allow_private: bool,
+def post(url: str, secret: str, document: dict, *, alert_id: str, client: httpx.Client, allow_private: bool,
          allow_loopback: bool) -> int:
     """POST the document; returns the 2xx status or raises `DeliveryFailed` / `UnsafeWebhook`."""
     check_webhook_url(url, allow_private=allow_private, allow_loopback=allow_loopback)
@@ -76,7 +76,7 @@ def post(url: str, secret: str, document: dict, *, alert_id: str, timeout: float
     headers = {"Content-Type": "application/json; charset=utf-8", SIGNATURE_HEADER: sign(secret, body),
                ALERT_ID_HEADER: alert_id, "User-Agent": "tenderwatch-webhook/1"}
     try:
-        response = httpx.post(url, content=body, headers=headers, timeout=timeout, follow_redirects=False)
+        response = client.post(url, content=body, headers=headers, follow_redirects=False)
     except httpx.HTTPError as exc:
         raise DeliveryFailed(f"{type(exc).__name__}: {exc}") from exc
     if not 200 <= response.status_code < 300:

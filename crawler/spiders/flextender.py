@@ -66,6 +66,7 @@ class FlextenderSpider(scrapy.Spider):
         spider.base_url = (spider._base_url_argument or settings.get("TENDERWATCH_FLEXTENDER_BASE_URL")).rstrip("/")
         spider.api_url = (spider._api_url_argument or settings.get("TENDERWATCH_FLEXTENDER_API_URL")).rstrip("/")
         frozen = settings.get("TENDERWATCH_NOW")
+        spider.clock_frozen = bool(frozen)
         spider.now = datetime.fromisoformat(frozen) if frozen else datetime.now(UTC)
         if spider.now.tzinfo is None:
             spider.now = spider.now.replace(tzinfo=UTC)
@@ -197,13 +198,18 @@ class FlextenderSpider(scrapy.Spider):
                 raw = replace(raw, external_id=external_id, url=detail_url(self.base_url, external_id))
             if listed_as is not None:
                 raw = replace(raw, fields_of_work=listed_as.fields_of_work, client_kvk=listed_as.client_kvk)
-            tender = normalise(raw, fetched_at=self.now, now=self.now)
+            tender = normalise(raw, fetched_at=self.fetch_moment(), now=self.now)
             if closing is not None and tender.status == "open":
                 tender = tender.model_copy(update={"status": "withdrawn"})
             for warning in tender.warnings:
                 log.info("value_not_parsed", warning=warning)
             self.crawler.stats.inc_value(f"tenderwatch/tenders/{tender.status}")
             yield TenderItem(tender=tender, list_fingerprint=fingerprint)
+
+    def fetch_moment(self) -> datetime:
+        """`fetched_at` of a page: when its answer came in (the crawl's clock when frozen).
+        Deadlines are still judged against one clock per crawl, `now`."""
+        return self.now if self.clock_frozen else datetime.now(UTC)
 
     def withdrawn_without_page(self, closing: KnownListing):
         previous = self.state.previous_tender(closing.tender_id)

@@ -12,8 +12,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from aiosmtpd.controller import Controller
 
-from consumers.broker import free_port
 from consumers.alerts.webhook import SIGNATURE_HEADER, verify_signature
+from consumers.broker import free_port
 
 
 @dataclass

@@ -55,13 +55,26 @@ def test_inactive_and_removed_searches_do_not_match(facts):
     index.upsert(saved("ss_a", keyword="projectleider"))
     index.upsert(saved("ss_b", regions=("Utrecht",)))
     index.upsert(saved("ss_c"))
-    assert [s.id for s, _ in index.match(facts["flextender:900002"])] == ["ss_a", "ss_b", "ss_c"]
+    index.upsert(saved("ss_d", pay_scale_min=9, pay_scale_max=10))
+    assert sorted(index.match(facts["flextender:900002"])) == ["ss_a", "ss_b", "ss_c", "ss_d"]
+    index.remove("ss_d")
     index.upsert(saved("ss_a", keyword="projectleider").model_copy(update={"active": False}))
     index.remove("ss_b")
-    assert [s.id for s, _ in index.match(facts["flextender:900002"])] == ["ss_c"]
+    assert sorted(index.match(facts["flextender:900002"])) == ["ss_c"]
     index.remove("ss_c")
     assert index.match(facts["flextender:900002"]) == [] and len(index) == 0
-    assert index.by_term == {} and index.by_region == {} and index.unanchored == set()
+    assert index.by_term == {} and index.by_region == {} and index.by_pay_scale == {} and index.unanchored == set()
+    assert index.entries == {} and index.searches == {} and index.compiled_by_search == {}
+
+
+def test_searches_sharing_a_filter_share_one_entry(facts):
+    index = MatchIndex()
+    for name in ("ss_1", "ss_2", "ss_3"):
+        index.upsert(saved(name, regions=("Utrecht",)))
+    assert len(index.entries) == 1
+    assert sorted(index.match(facts["flextender:900002"])) == ["ss_1", "ss_2", "ss_3"]
+    index.remove("ss_2")
+    assert sorted(index.match(facts["flextender:900002"])) == ["ss_1", "ss_3"]
 
 
 WORDS = ["projectleider", "projectleiders", "netcongestie", "jeugdhulp", "procesregisseur", "adviseur", "gemeente",
@@ -71,6 +84,7 @@ filters = st.builds(
     keyword=st.one_of(st.none(), st.lists(st.sampled_from(WORDS), min_size=1, max_size=3).map(" ".join)),
     regions=st.lists(st.sampled_from(["Overijssel", "Drenthe", "utrecht", "Fryslan", "Gelderland"]), max_size=2).map(tuple),
     pay_scale_min=st.one_of(st.none(), st.integers(1, 12)),
+    pay_scale_max=st.one_of(st.none(), st.integers(12, 18)),
     hours_max=st.one_of(st.none(), st.integers(8, 40)),
     deadline_after=st.one_of(st.none(), st.dates(date(2026, 1, 1), date(2026, 12, 31))),
     das=st.one_of(st.none(), st.booleans()),
@@ -85,4 +99,6 @@ def test_the_index_matches_exactly_what_the_naive_loop_matches(facts, searches):
     for number, criteria in enumerate(searches):
         index.upsert(saved(f"ss_{number:03d}", **criteria.model_dump()))
     for tender_facts in facts.values():
-        assert [s.id for s, _ in index.match(tender_facts)] == index.match_naively(tender_facts)
+        assert sorted(index.match(tender_facts)) == sorted(index.match_naively(tender_facts))
+        for entry in index.entries.values():  # the fast check and the explanation agree
+            assert entry.compiled.holds(tender_facts) == (entry.compiled.reasons(tender_facts) is not None)

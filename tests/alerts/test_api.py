@@ -1,0 +1,134 @@
+"""The saved-search API: tokens, ownership, bad input refused with 4xx and nothing changed, unsubscribe."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from consumers.alerts.tokens import secret_key, unsubscribe_token
+from consumers.api import create_app
+from consumers.broker import free_port
+
+
+@pytest.fixture
+def api(settings):
+    app = create_app(settings)
+    with TestClient(app) as client:
+        client.repository = app.state.repository
+        client.tokens = {name: client.repository.add_user(name) for name in ("anna", "bram")}
+        yield client
+
+
+def auth(api, user: str) -> dict:
+    return {"Authorization": f"Bearer {api.tokens[user]}"}
+
+
+NEW = {"name": "Overijssel 11+", "email": "anna@example.nl", "filter": {"regions": ["Overijssel"], "pay_scale_min": 11}}
+
+
+def test_a_token_is_required(api):
+    assert api.get("/saved-searches").status_code == 401
+    assert api.get("/saved-searches", headers={"Authorization": "Bearer tw_forged"}).status_code == 401
+    assert api.post("/saved-searches", json=NEW).status_code == 401
+    assert api.repository.list() == []
+
+
+def test_users_create_list_pause_and_remove_their_own(api):
+    created = api.post("/saved-searches", json={**NEW, "webhook_url": "http://127.0.0.1:9/hook"}, headers=auth(api, "anna"))
+    assert created.status_code == 201
+    body = created.json()
+    assert body["owner"] == "anna" and len(body["webhook"]["secret"]) >= 16  # shown once
+    listed = api.get("/saved-searches", headers=auth(api, "anna")).json()["saved_searches"]
+    assert [item["id"] for item in listed] == [body["id"]] and listed[0]["webhook"]["secret"] == "**********"
+    assert api.patch(f"/saved-searches/{body['id']}", json={"active": False}, headers=auth(api, "anna")).json()["active"] is False
+    assert api.delete(f"/saved-searches/{body['id']}", headers=auth(api, "anna")).status_code == 204
+    assert api.get(f"/saved-searches/{body['id']}", headers=auth(api, "anna")).status_code == 404
+
+
+def test_another_users_saved_search_is_refused_and_unchanged(api):
+    mine = api.post("/saved-searches", json=NEW, headers=auth(api, "anna")).json()
+    path = f"/saved-searches/{mine['id']}"
+    assert api.get(path, headers=auth(api, "bram")).status_code == 404
+    assert api.patch(path, json={"active": False}, headers=auth(api, "bram")).status_code == 404
+    assert api.delete(path, headers=auth(api, "bram")).status_code == 404
+    assert api.get("/saved-searches", headers=auth(api, "bram")).json() == {"saved_searches": []}
+    assert api.repository.get(mine["id"]).active is True
+
+
+@pytest.mark.parametrize("body, reason", [
+    ({"name": "x", "filter": {"pay_scale_min": 12, "pay_scale_max": 10}, "email": "a@example.nl"}, "pay_scale_min"),
+    ({"name": "x", "filter": {"pay_scale_min": 40}, "email": "a@example.nl"}, "less than or equal"),
+    ({"name": "x", "filter": {"colour": "red"}, "email": "a@example.nl"}, "Extra inputs"),
+    ({"name": "x"}, "email address or a webhook"),
+    ({"name": "x", "email": "not-an-address"}, "email"),
+    ({"name": "x", "webhook_url": "file:///etc/passwd"}, "http or https"),
+    ({"name": "x", "webhook_url": "http://169.254.169.254/latest/meta-data"}, "private or reserved"),
+    ({"name": "x", "webhook_url": "http://10.0.0.8/hook"}, "private or reserved"),
+    ({"name": "", "email": "a@example.nl"}, "at least 1"),
+])
+def test_bad_input_is_refused_with_4xx_and_nothing_stored(api, body, reason):
+    answer = api.post("/saved-searches", json=body, headers=auth(api, "anna"))
+    assert answer.status_code == 422 and reason in answer.text
+    assert api.repository.list() == []
+
+
+def test_an_oversized_body_is_refused(api):
+    answer = api.post("/saved-searches", content=b"{" + b" " * 20_000 + b"}", headers={
+        **auth(api, "anna"), "Content-Type": "application/json"})
+    assert answer.status_code == 413 and api.repository.list() == []
+
+
+def test_query_injection_in_keywords_is_only_text(api):
+    body = {**NEW, "filter": {"keyword": "'; DROP TABLE saved_searches; -- \" OR 1=1 *:*"}}
+    created = api.post("/saved-searches", json=body, headers=auth(api, "anna"))
+    assert created.status_code == 201
+    assert api.repository.get(created.json()["id"]).filter.keyword == body["filter"]["keyword"]
+    assert len(api.get("/saved-searches", headers=auth(api, "anna")).json()["saved_searches"]) == 1
+
+
+def test_the_signed_unsubscribe_link_switches_the_search_off(api, settings):
+    mine = api.post("/saved-searches", json=NEW, headers=auth(api, "anna")).json()
+    token = unsubscribe_token(secret_key(settings), mine["id"])
+    page = api.get("/unsubscribe", params={"token": token})
+    assert page.status_code == 200 and "Overijssel 11+" in page.text and api.repository.get(mine["id"]).active
+    forged = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
+    assert api.post("/unsubscribe", params={"token": forged}).status_code == 404
+    assert api.post("/unsubscribe", params={"token": f"{mine['id']}x.{token.split('.')[1]}"}).status_code == 404
+    assert api.repository.get(mine["id"]).active
+    assert api.post("/unsubscribe", params={"token": token}, data={"List-Unsubscribe": "One-Click"}).status_code == 200
+    assert api.repository.get(mine["id"]).active is False
+
+
+def test_openapi_documents_the_endpoints(api):
+    paths = api.get("/openapi.json").json()["paths"]
+    assert {"/saved-searches", "/saved-searches/{saved_search_id}", "/unsubscribe"} <= set(paths)
+
+
+def test_tenderwatch_serve_answers_over_real_http(settings):
+    port = free_port()
+    token = subprocess.run([sys.executable, "-m", "crawler.cli", "user", "add", "anna", "--data-dir",
+                            str(settings.data_dir)], capture_output=True, text=True, check=True).stdout.strip()
+    server = subprocess.Popen([sys.executable, "-m", "crawler.cli", "serve", "--port", str(port), "--data-dir",
+                               str(settings.data_dir)], env={**os.environ, "TENDERWATCH_LOG_FORMAT": "json"},
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                httpx.get(f"{base}/healthz", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        created = httpx.post(f"{base}/saved-searches", json=NEW, headers={"Authorization": f"Bearer {token}"})
+        assert created.status_code == 201
+        assert httpx.get(f"{base}/saved-searches", headers={"Authorization": "Bearer nope"}).status_code == 401
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=10)[0].decode()
+    assert token not in output  # tokens never reach the logs
