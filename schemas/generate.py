@@ -12,11 +12,15 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from schemas.events import TenderEvent
+from schemas.saved_search import AlertEvent, SavedSearch, SavedSearchRequest
 from schemas.tender import Tender
 
 SCHEMAS: dict[str, type[BaseModel]] = {
     "tender.schema.json": Tender,
     "tender-event.schema.json": TenderEvent,
+    "saved-search.schema.json": SavedSearch,
+    "saved-search-request.schema.json": SavedSearchRequest,
+    "alert-event.schema.json": AlertEvent,
 }
 HERE = Path(__file__).parent
 

@@ -49,3 +49,22 @@ def test_asyncapi_document_matches_the_code():
             assert (SCHEMA_DIR / reference[2:]).exists()
     dlq_headers = document["components"]["messages"]["deadLetter"]["headers"]["required"]
     assert set(dlq_headers) == {"dlq.reason", "dlq.topic", "dlq.partition", "dlq.offset", "dlq.consumer", "dlq.time"}
+
+
+def test_an_alert_event_validates_against_its_published_schema(seed_tenders):
+    from datetime import UTC, datetime
+
+    from schemas.saved_search import Alert, AlertEvent, KeywordHit, Reasons, SavedSearchRef
+
+    alert = Alert(id="ss_1/flextender:30922", saved_search=SavedSearchRef(id="ss_1", name="Zwolle", owner="anna"),
+                  kind="new", event="tender.published", event_id="flextender:30922/1", sequence=1,
+                  tender=seed_tenders["30922"], created=datetime(2026, 3, 1, tzinfo=UTC),
+                  reasons=Reasons(keywords=[KeywordHit(keyword="procesregisseurs", term="procesregisseur",
+                                                       found_in=["title"])], filters=["region is Overijssel"]))
+    schema = json.loads((SCHEMA_DIR / "alert-event.schema.json").read_text(encoding="utf-8"))
+    document = json.loads(AlertEvent.of(alert).encode())
+    jsonschema.validate(document, schema)
+    assert AlertEvent.model_validate(document).data == alert
+    document["data"]["kind"] = "maybe"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(document, schema)

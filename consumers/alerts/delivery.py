@@ -31,6 +31,7 @@ from consumers.alerts.tokens import secret_key, unsubscribe_url
 from consumers.kafka_clients import make_producer
 from crawler.config import Settings
 from crawler.dutch import AMSTERDAM
+from schemas.events import CONTENT_TYPE
 from schemas.saved_search import Alert, AlertEvent, SavedSearch
 
 log = structlog.get_logger(__name__)
@@ -124,7 +125,8 @@ class Deliverer:
         alerts = [self.repository.alert(delivery.alert_id) for delivery in deliveries]
         try:
             producer = self._producer = self._producer or make_producer(self.settings)
-            futures = [producer.send(self.settings.alerts_topic, key=event.key, value=event.encode())
+            futures = [producer.send(self.settings.alerts_topic, key=event.key, value=event.encode(),
+                                     headers=[("content-type", CONTENT_TYPE.encode()), ("ce_type", event.type.encode())])
                        for event in map(AlertEvent.of, alerts)]
             producer.flush()
             for future in futures:
