@@ -65,17 +65,14 @@ class TenderFacts:
 Check = Callable[[TenderFacts], bool]
 
 
-def _overlaps(attribute: str, low: int | None, high: int | None) -> Check:
-    def check(facts: TenderFacts) -> bool:
-        value = getattr(facts, attribute)
-        return value is not None and (low is None or value[1] >= low) and (high is None or value[0] <= high)
-    return check
+def _pay_scale_overlaps(low: int | None, high: int | None) -> Check:
+    return lambda facts: (facts.pay_scale is not None and (low is None or facts.pay_scale[1] >= low)
+                          and (high is None or facts.pay_scale[0] <= high))
 
 
-def _equals(attribute: str, wanted: object) -> Check:
-    def check(facts: TenderFacts) -> bool:
-        return getattr(facts, attribute) == wanted
-    return check
+def _hours_overlap(low: int | None, high: int | None) -> Check:
+    return lambda facts: (facts.hours is not None and (low is None or facts.hours[1] >= low)
+                          and (high is None or facts.hours[0] <= high))
 
 
 def compile_checks(search: SearchFilter, regions: frozenset[str], client: str | None,
@@ -83,21 +80,26 @@ def compile_checks(search: SearchFilter, regions: frozenset[str], client: str | 
     """One small function per criterion the filter sets; criteria it leaves open cost nothing."""
     checks: list[Check] = []
     if search.status != "all":
-        checks.append(_equals("status", search.status))
+        status = search.status
+        checks.append(lambda facts: facts.status == status)
     if regions:
         checks.append(lambda facts: facts.region in regions)
     if search.pay_scale_min is not None or search.pay_scale_max is not None:
-        checks.append(_overlaps("pay_scale", search.pay_scale_min, search.pay_scale_max))
+        checks.append(_pay_scale_overlaps(search.pay_scale_min, search.pay_scale_max))
     if search.hours_min is not None or search.hours_max is not None:
-        checks.append(_overlaps("hours", search.hours_min, search.hours_max))
+        checks.append(_hours_overlap(search.hours_min, search.hours_max))
     if start is not None or end is not None:
         checks.append(lambda facts: facts.deadline is not None and (start is None or facts.deadline >= start)
                       and (end is None or facts.deadline < end))
-    for attribute in ("education_level", "das", "zzp_allowed"):
-        if getattr(search, attribute) is not None:
-            checks.append(_equals(attribute, getattr(search, attribute)))
+    education_level, das, zzp_allowed = search.education_level, search.das, search.zzp_allowed
+    if education_level is not None:
+        checks.append(lambda facts: facts.education_level == education_level)
+    if das is not None:
+        checks.append(lambda facts: facts.das == das)
+    if zzp_allowed is not None:
+        checks.append(lambda facts: facts.zzp_allowed == zzp_allowed)
     if client is not None:
-        checks.append(_equals("client", client))
+        checks.append(lambda facts: facts.client == client)
     return tuple(checks)
 
 
