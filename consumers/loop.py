@@ -31,6 +31,7 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import CommitFailedError, KafkaError
 from kafka.structs import OffsetAndMetadata
 
+from consumers.health import Heartbeat
 from consumers.kafka_clients import make_consumer, make_producer
 from crawler.config import Settings
 from schemas.events import SerializationError, decode_event
@@ -99,6 +100,7 @@ class ConsumeLoop:
         self._stop = threading.Event()
         self.stats = LoopStats()
         self.log = log.bind(consumer=name, group_id=group_id)
+        self.heartbeat = Heartbeat(settings, name)
 
     # lifecycle ----------------------------------------------------------------------
 
@@ -119,6 +121,7 @@ class ConsumeLoop:
         next_lag_log = time.monotonic() + self.lag_log_interval_s
         try:
             while not self.stopping:
+                self.heartbeat.beat()
                 polled = consumer.poll(timeout_ms=500, max_records=self.max_records)
                 records = [record for batch in polled.values() for record in batch]
                 if records:
@@ -192,6 +195,7 @@ class ConsumeLoop:
         deadline = time.monotonic() + seconds
         try:
             while not self.stopping and time.monotonic() < deadline:
+                self.heartbeat.beat()
                 consumer.poll(timeout_ms=int(min(500, max(1, (deadline - time.monotonic()) * 1000))))
         finally:
             consumer.resume(*[tp for tp in assigned if tp in consumer.assignment()])

@@ -25,6 +25,7 @@ from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 
 from consumers.broker import EmbeddedBroker
+from consumers.health import Heartbeat
 from consumers.kafka_clients import make_admin, make_producer
 from consumers.registry import CONSUMERS
 from consumers.topics import create_topics
@@ -71,8 +72,11 @@ def unconsumed(settings: Settings, group_ids: list[str]) -> dict[str, int]:
 
 
 class Runner:
-    def __init__(self, settings: Settings, *, once: bool, interval_s: float, consumed_timeout_s: float = 120.0) -> None:
+    def __init__(self, settings: Settings, *, once: bool, interval_s: float, consumed_timeout_s: float = 120.0,
+                 consumers: list[str] | None = None) -> None:
         self.settings, self.once, self.interval_s = settings, once, interval_s
+        self.consumer_names = list(CONSUMERS) if consumers is None else consumers
+        self.heartbeat = Heartbeat(settings, "crawler")
         self.consumed_timeout_s = consumed_timeout_s
         self.stop_requested = threading.Event()
         self.workers: list = []
@@ -85,8 +89,9 @@ class Runner:
         signal.signal(signal.SIGTERM, self.request_stop)
         with kafka_available(self.settings) as settings:
             create_topics(settings)
-            loops = [spec.loop(settings) for spec in CONSUMERS.values()]
-            self.workers = [spec.worker(settings) for spec in CONSUMERS.values() if spec.worker is not None]
+            specs = [CONSUMERS[name] for name in self.consumer_names]
+            loops = [spec.loop(settings) for spec in specs]
+            self.workers = [spec.worker(settings) for spec in specs if spec.worker is not None]
             workers_stop = threading.Event()
             threads = [threading.Thread(target=loop.run, name=f"consumer-{loop.name}", daemon=True) for loop in loops]
             threads += [threading.Thread(target=worker.run, args=(workers_stop,), name=f"worker-{type(worker).__name__}",
@@ -118,6 +123,7 @@ class Runner:
                 return crawl_code or self._wait_until_consumed(settings, publisher, group_ids)
             next_crawl = time.monotonic() + self.interval_s
             while not self.stop_requested.wait(timeout=min(5.0, max(0.0, next_crawl - time.monotonic()))):
+                self.heartbeat.beat()
                 if publisher.state.pending_count():
                     publisher.drain()
                 if time.monotonic() >= next_crawl:
@@ -138,6 +144,7 @@ class Runner:
         })
         child = subprocess.Popen([sys.executable, "-m", "crawler.cli", "crawl", "flextender"], env=env)
         while child.poll() is None:
+            self.heartbeat.beat()
             if self.stop_requested.wait(timeout=0.2):
                 child.terminate()
             elif publisher is not None and publisher.state.pending_count():

@@ -132,16 +132,18 @@ def crawl(spider: str, base_url: str | None, api_url: str | None, output: str | 
 @cli.command()
 def setup() -> None:
     """Create what the services need, idempotently: the Kafka topics (when
-    TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS is set) and the Elasticsearch index template, index
-    and alias (when TENDERWATCH_ELASTICSEARCH_URL is set). Safe to run again.
+    TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS is set), the Elasticsearch index template, index and
+    alias (when TENDERWATCH_ELASTICSEARCH_URL is set) and the Kibana saved objects (when
+    TENDERWATCH_KIBANA_URL is set). Safe to run again.
 
     The embedded broker and store need no setup: `tenderwatch run` prepares them itself.
+    Exit codes: 0; 1 a service could not be reached; 2 nothing configured.
     """
     settings = _settings()
     configure_logging(settings.log_format, settings.log_level)
-    if not settings.kafka_bootstrap_servers and not settings.elasticsearch_url:
-        click.echo("error: nothing to set up: set TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS and/or "
-                   "TENDERWATCH_ELASTICSEARCH_URL (`tenderwatch run` sets up its embedded broker and store itself)", err=True)
+    if not settings.kafka_bootstrap_servers and not settings.elasticsearch_url and not settings.kibana_url:
+        click.echo("error: nothing to set up: set TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS, TENDERWATCH_ELASTICSEARCH_URL "
+                   "and/or TENDERWATCH_KIBANA_URL (`tenderwatch run` sets up its embedded broker and store itself)", err=True)
         sys.exit(2)
     if settings.kafka_bootstrap_servers:
         from kafka.errors import KafkaError
@@ -159,15 +161,47 @@ def setup() -> None:
         from consumers.store.base import StoreUnavailable
         from consumers.store.elasticsearch import ElasticsearchStore
 
+        from elasticsearch import ApiError, UnsupportedProductError
+
         store = ElasticsearchStore.from_settings(settings)
         try:
             store.setup()
         except StoreUnavailable as exc:
             click.echo(f"error: cannot reach Elasticsearch at {settings.elasticsearch_url}: {exc}", err=True)
             sys.exit(1)
+        except (ApiError, UnsupportedProductError) as exc:
+            click.echo(f"error: Elasticsearch at {settings.elasticsearch_url} refused the set-up: {exc} (is it "
+                       "Elasticsearch of the client's major version, and are the credentials right?)", err=True)
+            sys.exit(1)
         finally:
             store.close()
         click.echo(f"elasticsearch: index template {store.alias}, alias {store.alias} -> {store.index}: ready")
+    if settings.kibana_url:
+        from consumers.kibana.saved_objects import KibanaUnavailable, import_saved_objects
+
+        try:
+            imported = import_saved_objects(settings)
+        except KibanaUnavailable as exc:
+            click.echo(f"error: cannot import the saved objects into Kibana at {settings.kibana_url}: {exc}", err=True)
+            sys.exit(1)
+        click.echo(f"kibana: {imported} saved objects imported (data view {settings.elasticsearch_index_alias}, "
+                   "searches, dashboard \"tenderwatch: tenders\")")
+
+
+@cli.command()
+@click.argument("name")
+@click.option("--max-age", default=60, show_default=True, type=click.IntRange(1), help="Seconds a heartbeat stays good.")
+def health(name: str, max_age: int) -> None:
+    """Exit 0 when process NAME (crawler, or a consumer: snapshot, indexer, alerts) beat its
+    heartbeat within --max-age seconds on this host; 1 otherwise. For container healthchecks."""
+    from consumers.health import seconds_since_beat
+
+    settings = _settings()
+    age = seconds_since_beat(settings, name)
+    if age is None or age > max_age:
+        click.echo(f"{name}: {'no heartbeat' if age is None else f'last heartbeat {age:.0f} s ago'}", err=True)
+        sys.exit(1)
+    click.echo(f"{name}: alive ({age:.0f} s ago)")
 
 
 def _parse_interval(_ctx, _param, value: str) -> float:
@@ -187,17 +221,32 @@ def _parse_interval(_ctx, _param, value: str) -> float:
 @click.option("--base-url", help="www site of Flextender. Env: TENDERWATCH_FLEXTENDER_BASE_URL.")
 @click.option("--api-url", help="JSON API host. Env: TENDERWATCH_FLEXTENDER_API_URL.")
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), help="Everything that must survive a restart. Env: TENDERWATCH_DATA_DIR. [default: ./.tenderwatch]")
-def run(once: bool, interval: float, base_url: str | None, api_url: str | None, data_dir: Path | None) -> None:
+@click.option("--consumers", "consumer_names", default="all", show_default=True, metavar="LIST",
+              help="Consumers to run in this process: all, none (only crawl and publish), or names like indexer,alerts.")
+def run(once: bool, interval: float, base_url: str | None, api_url: str | None, data_dir: Path | None,
+        consumer_names: str) -> None:
     """The all-in-one process: broker (embedded unless TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS is
-    set), topics, every consumer, and the crawler on its schedule. Ctrl-C stops it cleanly.
+    set), topics, the consumers, and the crawler on its schedule. Ctrl-C stops it cleanly.
+    In production (docker compose) it runs with --consumers none beside `consume` services.
 
     Exit codes: 0; the crawl's own code (3, 4) with --once; 5 when --once saw events left unconsumed.
     """
+    from consumers.registry import CONSUMERS
     from consumers.runner import Runner
 
+    if consumer_names == "all":
+        chosen = list(CONSUMERS)
+    elif consumer_names == "none":
+        chosen = []
+    else:
+        chosen = [name.strip() for name in consumer_names.split(",") if name.strip()]
+        unknown = [name for name in chosen if name not in CONSUMERS]
+        if unknown:
+            raise click.BadParameter(f"unknown consumer {', '.join(unknown)} (known: {', '.join(CONSUMERS)}, all, none)",
+                                     param_hint="--consumers")
     settings = _settings(flextender_base_url=base_url, flextender_api_url=api_url, data_dir=data_dir)
     configure_logging(settings.log_format, settings.log_level)
-    sys.exit(Runner(settings, once=once, interval_s=interval).run())
+    sys.exit(Runner(settings, once=once, interval_s=interval, consumers=chosen).run())
 
 
 def _date_option(_ctx, param, value: str | None):

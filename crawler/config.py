@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     elasticsearch_ca_certs: Path | None = Field(None, description="CA certificate (PEM) of the cluster")
     elasticsearch_index_alias: str = "tenders"
     elasticsearch_index_version: int = Field(1, ge=1, description="tenders-v<N> behind the alias")
+    kibana_url: str | None = Field(None, description="`setup` imports the saved objects (data view, searches, dashboard)")
+    kibana_username: str | None = Field(None, description="unset: the Elasticsearch username")
+    kibana_password: str | None = Field(None, repr=False)
     public_url: str = Field("http://127.0.0.1:8000", description="Where `tenderwatch serve` is reached: unsubscribe links")
     secret_key: str | None = Field(
         None, repr=False, description="Signs unsubscribe links; unset → generated once in <data dir>/secret.key")

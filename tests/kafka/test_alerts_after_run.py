@@ -52,3 +52,5 @@ def test_two_cycles_fire_exactly_the_matching_searches_once_and_a_third_fires_no
         cycle()  # nothing changed on the site
         assert len(receiver.calls) == 3 and len(smtp.messages) == 1
     assert receiver.attempts == 3
+    beats = sorted(path.name.rsplit("-", 1)[0] for path in (tmp_path / "data" / "heartbeats").iterdir())
+    assert beats == ["alerts", "crawler", "indexer", "snapshot"]  # what `tenderwatch health` checks
