@@ -136,7 +136,7 @@ def measure_end_to_end(samples: int, per_cycle: int = 4) -> dict:
     """`tenderwatch run` with a short interval; `per_cycle` new listings appear before each crawl."""
     from crawler.replica import FlextenderReplica
     from crawler.replica.server import bundled_pages
-    from tests.alerts.peers import WebhookReceiver
+    from benchmarks.peers import WebhookReceiver
 
     secret = "benchmark-webhook-secret-0123"
     # The seed closes in July 2026; the copies close a year later, so they are open now.
@@ -179,8 +179,8 @@ def measure_end_to_end(samples: int, per_cycle: int = 4) -> dict:
             "e2e_alert_p95_ms": round(percentile(latencies, 0.95), 1) if latencies else None}
 
 
-def run(sizes: list[int], e2e_samples: int) -> dict:
-    figures = measure_matching(sizes)
+def run(sizes: list[int], e2e_samples: int, tender_count: int = 300) -> dict:
+    figures = measure_matching(sizes, tender_count)
     if e2e_samples:
         figures.update(measure_end_to_end(e2e_samples))
     return figures

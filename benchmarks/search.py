@@ -85,7 +85,7 @@ def queries(seed: int = 11) -> list[SearchFilter]:
     return mix
 
 
-def measure_indexing(events: list[TenderEvent], work: Path) -> tuple[float, float]:
+def measure_indexing(events: list[TenderEvent], work: Path, single_sample: int = 2000) -> tuple[float, float]:
     bulk_store = EmbeddedStore(work / "bulk.sqlite3")
     bulk_store.setup()
     started = time.perf_counter()
@@ -95,7 +95,7 @@ def measure_indexing(events: list[TenderEvent], work: Path) -> tuple[float, floa
     bulk_store.close()
     single_store = EmbeddedStore(work / "single.sqlite3")
     single_store.setup()
-    sample = events[:2000]
+    sample = events[:single_sample]
     started = time.perf_counter()
     for event in sample:
         single_store.write([event])
@@ -114,12 +114,12 @@ def measure_search(store: EmbeddedStore) -> tuple[float, float]:
     return statistics.median(latencies), latencies[int(len(latencies) * 0.95) - 1]
 
 
-def run(sizes: list[int]) -> dict:
+def run(sizes: list[int], index_events: int = 20000, single_sample: int = 2000) -> dict:
     figures: dict = {}
     with tempfile.TemporaryDirectory() as directory:
         work = Path(directory)
         events = synthetic_events(max(sizes))
-        bulk, single = measure_indexing(events[:20000], work)
+        bulk, single = measure_indexing(events[:index_events], work, single_sample)
         figures.update({"index_events_per_s": round(bulk, 1), "index_single_events_per_s": round(single, 1),
                         "index_bulk_vs_single_ratio": round(bulk / single, 1)})
         for size in sorted(sizes):

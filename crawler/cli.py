@@ -535,6 +535,22 @@ def _print_table(result) -> None:
 
 
 @cli.command()
+@click.option("--quick", is_flag=True, help="Smaller sizes: under a minute, the same figures.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (keys listed in BENCHMARKS.md).")
+def bench(quick: bool, as_json: bool) -> None:
+    """Run every benchmark (parsing, events through the embedded broker, indexing and search,
+    alert matching and end-to-end alert latency) and print each figure next to its goal.
+
+    A full run takes about 15 minutes (filling a store with 100,000 tenders is most of it).
+    """
+    from benchmarks.suite import run_all, table
+
+    configure_logging("json", "ERROR")
+    figures = run_all(quick, progress=lambda step: click.echo(f"bench: {step}", err=True))
+    click.echo(json.dumps(figures) if as_json else table(figures))
+
+
+@cli.command()
 @click.option("--port", default=8808, show_default=True, help="Port to serve on (127.0.0.1).")
 def replica(port: int) -> None:
     """Serve the bundled Flextender replica (five real listings) until Ctrl-C, for offline work:

@@ -6,7 +6,8 @@ have for the search to match at all, and a tender only visits the searches whose
 carries; those candidates are then verified in full.
 
 - A search with keywords: every analysed term must occur in the tender, so any one term is
-  a sound anchor. The longest is taken (Monitor's heuristic: long terms are rare terms).
+  a sound anchor. The longest is taken (Monitor's heuristic: long terms are rare terms). With
+  regions too, the anchor is the pair (region, term): a tender opens only its own region's.
 - Without keywords but with regions: each region is an anchor (one of them must hold).
 - Without either but with a pay scale range: each scale in it (an overlap shares one).
 - Otherwise: the search is a candidate for every tender (kept few in practice).
@@ -63,6 +64,7 @@ class TenderFacts:
 
 
 Check = Callable[[TenderFacts], bool]
+PAIR = "\x1f"  # joins region and term in one anchor key; occurs in neither
 
 
 def _pay_scale_overlaps(low: int | None, high: int | None) -> Check:
@@ -214,6 +216,7 @@ class MatchIndex:
     one filter would make matching cost grow with the audience instead of the variety."""
 
     by_term: dict[str, set[_Entry]] = field(default_factory=dict)
+    by_region_term: dict[str, set[_Entry]] = field(default_factory=dict)
     by_region: dict[str, set[_Entry]] = field(default_factory=dict)
     by_pay_scale: dict[int, set[_Entry]] = field(default_factory=dict)
     unanchored: set[_Entry] = field(default_factory=set)
@@ -263,6 +266,8 @@ class MatchIndex:
     def _anchors(self, compiled: CompiledFilter) -> list[tuple[dict, Iterable[Hashable]]]:
         if compiled.terms:
             longest = max((term for _, term in compiled.terms), key=lambda term: (len(term), term))
+            if compiled.regions:  # both must hold: anchor on the pair
+                return [(self.by_region_term, [f"{region}{PAIR}{longest}" for region in compiled.regions])]
             return [(self.by_term, [longest])]
         if compiled.regions:
             return [(self.by_region, compiled.regions)]
@@ -271,37 +276,36 @@ class MatchIndex:
             return [(self.by_pay_scale, range(search.pay_scale_min or 1, (search.pay_scale_max or 18) + 1))]
         return []
 
-    def candidates(self, facts: TenderFacts) -> set[_Entry]:
-        """The distinct filters worth verifying for this tender."""
-        found = set(self.unanchored)
-        by_term = self.by_term
-        for term in facts.terms:
-            members = by_term.get(term)
-            if members:
-                found |= members
-        if facts.region is not None and facts.region in self.by_region:
-            found |= self.by_region[facts.region]
-        if facts.pay_scale is not None and self.by_pay_scale:
-            for value in range(facts.pay_scale[0], facts.pay_scale[1] + 1):
-                found |= self.by_pay_scale.get(value, set())
-        return found
-
-    def match(self, facts: TenderFacts) -> list[str]:
-        """The ids of every active saved search the tender matches, in no particular order.
-
-        Walks the anchor buckets directly instead of building `candidates()`: a filter sits in
-        one term bucket and the tender has one region, so only pay-scale buckets can repeat."""
-        matched: list[str] = []
+    def _groups(self, facts: TenderFacts) -> list[set[_Entry]]:
+        """The anchor buckets this tender opens. A filter sits in one term bucket (or one
+        region-and-term bucket per region, of which the tender opens one), so only the
+        pay-scale buckets can repeat a filter; they are merged."""
         groups: list[set[_Entry]] = [self.unanchored]
         by_term = self.by_term
         groups.extend(by_term[term] for term in facts.terms if term in by_term)
-        if facts.region is not None and facts.region in self.by_region:
-            groups.append(self.by_region[facts.region])
+        if facts.region is not None:
+            if facts.region in self.by_region:
+                groups.append(self.by_region[facts.region])
+            if self.by_region_term:
+                by_region_term, prefix = self.by_region_term, facts.region + PAIR
+                for term in facts.terms:
+                    members = by_region_term.get(prefix + term)
+                    if members:
+                        groups.append(members)
         if facts.pay_scale is not None and self.by_pay_scale:
             scales = [self.by_pay_scale[value] for value in range(facts.pay_scale[0], facts.pay_scale[1] + 1)
                       if value in self.by_pay_scale]
             groups.append(set().union(*scales) if len(scales) > 1 else scales[0] if scales else set())
-        for group in groups:
+        return groups
+
+    def candidates(self, facts: TenderFacts) -> set[_Entry]:
+        """The distinct filters worth verifying for this tender."""
+        return set().union(*self._groups(facts))
+
+    def match(self, facts: TenderFacts) -> list[str]:
+        """The ids of every active saved search the tender matches, in no particular order."""
+        matched: list[str] = []
+        for group in self._groups(facts):
             for entry in group:
                 if entry.compiled.holds(facts):
                     matched.extend(entry.search_ids)

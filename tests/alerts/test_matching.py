@@ -56,14 +56,19 @@ def test_inactive_and_removed_searches_do_not_match(facts):
     index.upsert(saved("ss_b", regions=("Utrecht",)))
     index.upsert(saved("ss_c"))
     index.upsert(saved("ss_d", pay_scale_min=9, pay_scale_max=10))
-    assert sorted(index.match(facts["flextender:900002"])) == ["ss_a", "ss_b", "ss_c", "ss_d"]
+    index.upsert(saved("ss_e", keyword="projectleiders", regions=("Utrecht", "Drenthe")))
+    index.upsert(saved("ss_f", keyword="projectleiders", regions=("Drenthe",)))
+    assert sorted(index.match(facts["flextender:900002"])) == ["ss_a", "ss_b", "ss_c", "ss_d", "ss_e"]
     index.remove("ss_d")
+    index.remove("ss_e")
+    index.remove("ss_f")
     index.upsert(saved("ss_a", keyword="projectleider").model_copy(update={"active": False}))
     index.remove("ss_b")
     assert sorted(index.match(facts["flextender:900002"])) == ["ss_c"]
     index.remove("ss_c")
     assert index.match(facts["flextender:900002"]) == [] and len(index) == 0
     assert index.by_term == {} and index.by_region == {} and index.by_pay_scale == {} and index.unanchored == set()
+    assert index.by_region_term == {}
     assert index.entries == {} and index.searches == {} and index.compiled_by_search == {}
 
 

@@ -1,0 +1,30 @@
+"""`tenderwatch bench --quick --json`: one JSON object with every named figure, each measured."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from benchmarks.suite import KEYS
+
+
+@pytest.mark.timeout(300)
+def test_quick_bench_prints_every_figure_as_a_measurement():
+    env = {key: value for key, value in os.environ.items() if not key.startswith("TENDERWATCH_")}
+    result = subprocess.run([sys.executable, "-m", "crawler.cli", "bench", "--quick", "--json"], capture_output=True,
+                            text=True, timeout=280, env=env, check=False)
+    assert result.returncode == 0, result.stderr[-3000:]
+    figures = json.loads(result.stdout)
+    assert set(KEYS) <= set(figures)
+    for key in KEYS:
+        assert isinstance(figures[key], int | float) and figures[key] > 0, (key, figures[key])
+    assert figures["quick"] is True and set(figures["seconds"]) == {"parse", "events", "search", "alerts"}
+    # Ratios are computed from their two measurements, not given.
+    assert figures["parse_vs_lxml_ratio"] == pytest.approx(figures["parse_pages_per_s"] / figures["lxml_pages_per_s"],
+                                                           rel=0.01, abs=0.001)
+    assert figures["index_bulk_vs_single_ratio"] == pytest.approx(
+        figures["index_events_per_s"] / figures["index_single_events_per_s"], rel=0.05, abs=0.1)
