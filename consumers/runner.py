@@ -99,7 +99,8 @@ class Runner:
             for thread in threads:
                 thread.start()
             state = CrawlState(settings.state_path)
-            publisher = OutboxPublisher(state, make_producer(settings), settings.tender_events_topic)
+            publisher = OutboxPublisher(state, None, settings.tender_events_topic,
+                                        producer_factory=lambda: make_producer(settings))
             try:
                 return self._cycles(settings, publisher, [loop.group_id for loop in loops])
             finally:
@@ -108,7 +109,7 @@ class Runner:
                 workers_stop.set()
                 for thread in threads:
                     thread.join(timeout=15)
-                publisher.producer.close(timeout=5)
+                publisher.close()
                 state.close()
 
     def _cycles(self, settings: Settings, publisher: OutboxPublisher, group_ids: list[str]) -> int:

@@ -8,6 +8,8 @@ is never lost and never overtaken by a newer event of the same tender.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import structlog
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
@@ -19,16 +21,45 @@ log = structlog.get_logger(__name__)
 
 
 class OutboxPublisher:
-    def __init__(self, state: CrawlState, producer: KafkaProducer, topic: str, batch_size: int = 1000) -> None:
-        self.state, self.producer, self.topic, self.batch_size = state, producer, topic, batch_size
+    """With `producer_factory`, a producer that failed is closed and replaced before the next
+    drain: after a broker restart kafka-python's idempotent producer can stay in a fatal state
+    (its producer id unknown to the new broker) and would never publish again."""
+
+    def __init__(self, state: CrawlState, producer: KafkaProducer | None, topic: str, batch_size: int = 1000,
+                 producer_factory: Callable[[], KafkaProducer] | None = None) -> None:
+        self.state, self.topic, self.batch_size = state, topic, batch_size
+        self.producer_factory = producer_factory
+        self._producer = producer
+
+    @property
+    def producer(self) -> KafkaProducer:
+        if self._producer is None:
+            assert self.producer_factory is not None, "no producer and no factory"
+            self._producer = self.producer_factory()
+        return self._producer
+
+    def close(self) -> None:
+        if self._producer is not None:
+            self._producer.close(timeout=5)
+            self._producer = None
 
     def drain(self) -> int:
         """Publish until the outbox is empty or the broker fails; returns how many were published."""
+        try:
+            published, failed = self._drain()
+        except KafkaError as exc:  # e.g. no broker to create a producer with
+            log.warning("outbox_publisher_unavailable", error=str(exc), pending=self.state.pending_count())
+            return 0
+        if failed and self.producer_factory is not None:
+            self.close()  # a fresh producer (new producer id) next time
+        return published
+
+    def _drain(self) -> tuple[int, bool]:
         published = 0
         while True:
             rows = self.state.pending(self.batch_size)
             if not rows:
-                return published
+                return published, False
             futures = []
             for row in rows:
                 try:
@@ -52,4 +83,4 @@ class OutboxPublisher:
             self.state.delete_published(acknowledged)
             published += len(acknowledged)
             if len(acknowledged) < len(rows) or not acknowledged:
-                return published
+                return published, True

@@ -21,6 +21,10 @@ AUTOTHROTTLE_START_DELAY = _settings.autothrottle_start_delay
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 DOWNLOAD_TIMEOUT = 30
+# A listing page is ~15 KB; anything near these sizes is not one (the page parser accepts
+# huge text nodes, so the cap lives here).
+DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
+DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 

@@ -62,11 +62,12 @@ def _flag(value: bool | None) -> int | None:
 class EmbeddedStore(TenderStore):
     name = "embedded"
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, busy_timeout_s: float = 10.0) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         try:
-            self.connection = sqlite3.connect(path, isolation_level=None, timeout=10, check_same_thread=False)
+            self.connection = sqlite3.connect(path, isolation_level=None, timeout=busy_timeout_s,
+                                              check_same_thread=False)
             self.connection.execute("PRAGMA journal_mode=WAL")
             # FULL: the indexer commits Kafka offsets right after a write; a write lost to an OS
             # crash after that commit would be an index update lost for good.

@@ -107,18 +107,31 @@ def request_number_from_url(url: str | None) -> str | None:
 
 
 # Plain etree parsers: lxml.html's element classes cost a Python lookup per element.
-_PARSER = etree.HTMLParser()
-_UTF8_PARSER = etree.HTMLParser(encoding="utf-8")
+# huge_tree: libxml2 otherwise silently drops a text node over 10 MB (the description would
+# come out empty); the crawler caps responses at DOWNLOAD_MAXSIZE instead.
+_PARSER = etree.HTMLParser(huge_tree=True)
+_UTF8_PARSER = etree.HTMLParser(encoding="utf-8", huge_tree=True)
 
 
 def decode_body(body: bytes | str) -> str:
-    """Response bytes → text: UTF-8 (what Flextender serves), else Windows-1252, never a crash."""
+    """Response bytes → text: UTF-16 when a byte-order mark says so, UTF-8 (what Flextender
+    serves), else Windows-1252; never a crash."""
     if isinstance(body, str):
         return body
+    if body.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return body.decode("utf-16", errors="replace")
     try:
         return body.decode("utf-8")
     except UnicodeDecodeError:
-        return body.decode("cp1252", errors="replace")
+        pass
+    # Mostly valid UTF-8 with a few broken bytes stays UTF-8 (the broken ones become U+FFFD);
+    # text whose non-ASCII bytes are mostly not UTF-8 is the Windows-1252 a misconfigured
+    # server sends while claiming UTF-8.
+    as_utf8 = body.decode("utf-8", errors="replace")
+    non_ascii = sum(1 for byte in body if byte >= 0x80)
+    if as_utf8.count("\ufffd") * 10 < non_ascii:
+        return as_utf8
+    return body.decode("cp1252", errors="replace")
 
 
 def parse_document(body: bytes | str) -> etree._Element:

@@ -18,6 +18,7 @@ import html
 import json
 import re
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from urllib.parse import parse_qs, urlsplit
@@ -158,6 +159,7 @@ class FlextenderReplica:
         self.listed = [number for number in sorted(self.pages) if number not in self.expired]
         self.api_status = 200
         self.layout_changed = False
+        self.detail_delay_s = 0.0  # a slow site: each detail page answers this much later
         self.requests: list[tuple[str, str]] = []
         self._failures: dict[str, list[int]] = {}
         self._lock = threading.Lock()
@@ -281,6 +283,8 @@ class FlextenderReplica:
                     number = (parse_qs(parts.query).get("aanvraagnr") or [""])[0]
                     if replica.layout_changed:
                         return self._send(200, CHANGED_LAYOUT)
+                    if replica.detail_delay_s:
+                        time.sleep(replica.detail_delay_s)
                     page = replica.detail_page(number)
                     if page is None:
                         return self._send(404, "<html><body>Pagina niet gevonden</body></html>")

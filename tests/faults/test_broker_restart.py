@@ -1,0 +1,84 @@
+"""The broker is SIGKILLed in the middle of a crawl and a new one starts on the same address."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from consumers.broker import EmbeddedBroker, free_port
+from consumers.snapshot import TenderSnapshot
+from consumers.topics import create_topics
+from crawler.config import Settings
+from crawler.replica import FlextenderReplica
+from crawler.replica.server import bundled_pages
+from crawler.state import CrawlState
+from tests.kafka.conftest import wait_for
+
+LISTINGS = 40
+
+
+def replica_pages() -> dict[str, str]:
+    """40 open listings: copies of one seed under new request numbers, closing in 2027."""
+    template = bundled_pages()["30922"].replace("2026", "2027")
+    return {str(50000 + number): template.replace("30922", str(50000 + number)) for number in range(LISTINGS)}
+
+
+@pytest.mark.timeout(240)
+def test_broker_killed_and_restarted_mid_crawl(tmp_path, fault_report):
+    port = free_port()
+    data_dir = tmp_path / "data"
+    settings = Settings(kafka_bootstrap_servers=f"127.0.0.1:{port}", data_dir=data_dir)
+    first = EmbeddedBroker(tmp_path / "broker-1.log", port=port).start()
+    second = None
+    with FlextenderReplica(pages=replica_pages()) as site:
+        site.detail_delay_s = 0.25  # a crawl of ~10 s, so the kill lands in the middle
+        create_topics(settings)
+        env = {**os.environ, "TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
+               "TENDERWATCH_AUTOTHROTTLE_START_DELAY": "0", "TENDERWATCH_LOG_FORMAT": "json",
+               "TENDERWATCH_DATA_DIR": str(data_dir)}
+        run = subprocess.Popen([sys.executable, "-m", "crawler.cli", "run", "--once", "--consumers", "snapshot",
+                                "--base-url", site.url, "--api-url", site.url], env=env,
+                               stdout=subprocess.DEVNULL, stderr=open(tmp_path / "run.log", "wb"))
+        try:
+            snapshot_path = data_dir / "tenders.sqlite3"
+
+            def received() -> int:
+                if not snapshot_path.exists():
+                    return 0
+                snapshot = TenderSnapshot(snapshot_path)
+                try:
+                    return len(snapshot.tenders())
+                finally:
+                    snapshot.close()
+
+            assert wait_for(lambda: received() >= 5, timeout_s=90, interval_s=0.05), "no events flowed before the kill"
+            at_kill = received()
+            first.stop(kill=True)  # SIGKILL: the memory broker loses everything it held
+            time.sleep(1.0)
+            second = EmbeddedBroker(tmp_path / "broker-2.log", port=port).start()
+            create_topics(settings)  # what `tenderwatch setup` does for a new cluster
+            assert run.wait(timeout=200) == 0, (tmp_path / "run.log").read_text()[-3000:]
+        finally:
+            run.kill()
+            first.stop(kill=True)
+            if second is not None:
+                second.stop()
+    snapshot = TenderSnapshot(data_dir / "tenders.sqlite3")
+    state = CrawlState(data_dir / "crawler-state.sqlite3")
+    try:
+        tenders = snapshot.tenders()
+        deliveries = snapshot.received()
+        pending = state.pending_count()
+    finally:
+        snapshot.close()
+        state.close()
+    result = fault_report(events_in=LISTINGS, events_out=len(tenders), lost=LISTINGS - len(tenders),
+                          duplicated=sum(1 for _, sequence, _, _ in tenders if sequence != 1),
+                          note=f"killed after {at_kill} arrived; {deliveries} deliveries absorbed by sequence")
+    assert at_kill < LISTINGS, "the kill should land mid-crawl"
+    assert (result.lost, result.duplicated, pending) == (0, 0, 0)
+    assert sorted(tender_id for tender_id, _, _, _ in tenders) == sorted(f"flextender:{50000 + n}" for n in range(LISTINGS))
