@@ -15,10 +15,11 @@ Semantics (each given criterion must hold):
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, datetime, time, timedelta
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from schemas.tender import EducationLevel
 
@@ -42,6 +43,19 @@ class SearchFilter(BaseModel):
     zzp_allowed: bool | None = None
     client: str | None = Field(None, max_length=200)
     status: StatusFilter = "open"
+
+    @field_validator("keyword")
+    @classmethod
+    def _keyword_is_words(cls, keyword: str | None) -> str | None:
+        """Keywords are only ever words to look for (never query syntax); text without a single
+        word or with control characters is refused rather than guessed at."""
+        if keyword is None:
+            return None
+        if any(unicodedata.category(character) == "Cc" for character in keyword):
+            raise ValueError("keyword contains control characters")
+        if not any(character.isalnum() for character in keyword):
+            raise ValueError("keyword has no word to search for")
+        return keyword
 
     @model_validator(mode="after")
     def _ranges_run_forwards(self) -> SearchFilter:

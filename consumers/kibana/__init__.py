@@ -1,0 +1,1 @@
+"""Kibana saved objects of tenderwatch and their import."""

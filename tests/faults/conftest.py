@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 
 import pytest
 
+from tests.alerts.conftest import settings  # noqa: F401  (alert settings in a temporary data directory)
 from tests.kafka.conftest import kafka_settings  # noqa: F401  (a topic set of its own on the shared broker)
 
 RESULTS: list[FaultResult] = []

@@ -1,0 +1,1 @@
+"""Saved-search alerts: matching (index), the alert consumer, delivery, the API helpers."""
