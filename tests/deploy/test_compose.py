@@ -198,3 +198,11 @@ def test_health_follows_the_heartbeat(tmp_path):
     os.utime(heartbeat_path(settings, "indexer"), (old, old))
     stale = health()
     assert stale.returncode == 1 and re.search(r"last heartbeat 3\d\d s ago", stale.stderr)
+
+
+def test_every_python_directory_is_a_package_the_image_installs():
+    """The image installs with `pip install .`: a directory without __init__.py would be left out."""
+    for top in ("crawler", "consumers", "schemas", "benchmarks"):
+        for directory in {path.parent for path in (ROOT / top).rglob("*.py")}:
+            if "__pycache__" not in directory.parts:
+                assert (directory / "__init__.py").exists(), directory.relative_to(ROOT)
