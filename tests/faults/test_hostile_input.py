@@ -33,14 +33,18 @@ def test_ten_megabyte_pages(replica_pages, fault_report):
     page = replica_pages["30922"]
     junk = (b"<div>" + b"x" * 1000 + b"</div>") * 10_000  # 10 MB of markup without a listing
     huge_description = page.replace("<p>", "<p>" + "Zeer lange tekst. " * 600_000, 1).encode()  # 10 MB listing
-    runs = {"junk": parse(junk), "listing": parse(huge_description), "small": parse(page.encode())}
+    one_megabyte = page.replace("<p>", "<p>" + "Zeer lange tekst. " * 60_000, 1).encode()
+    runs = {"junk": parse(junk), "listing": parse(huge_description), "small": parse(page.encode()),
+            "1 MB listing": parse(one_megabyte)}
     per_mb = runs["listing"][1] / (len(huge_description) / 1e6)
-    fault_report(events_in=3, events_out=3, lost=0, duplicated=0,
+    growth = runs["listing"][1] / max(runs["1 MB listing"][1], 1e-3)
+    fault_report(events_in=len(runs), events_out=len(runs), lost=0, duplicated=0,
                  note=f"10 MB junk {runs['junk'][0]} in {runs['junk'][1]:.1f} s; 10 MB listing {runs['listing'][0]} "
-                      f"in {runs['listing'][1]:.1f} s ({per_mb * 1000:.0f} ms/MB)")
+                      f"in {runs['listing'][1]:.1f} s ({per_mb * 1000:.0f} ms/MB; {growth:.0f}x the 1 MB listing's time)")
     assert runs["junk"][0] == "refused" and runs["listing"][0] == "parsed" and runs["small"][0] == "parsed"
     assert runs["listing"][2] > 10_000_000 > runs["small"][2]  # the 10 MB reached the Tender
     assert runs["junk"][1] < 30 and runs["listing"][1] < 60
+    assert growth < 40  # ten times the text, about ten times the time: no super-linear path
 
 
 def test_wrong_encodings(replica_pages, fault_report):
