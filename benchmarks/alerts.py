@@ -134,9 +134,9 @@ def measure_matching(sizes: list[int], tender_count: int = 300) -> dict:
 
 def measure_end_to_end(samples: int, per_cycle: int = 4) -> dict:
     """`tenderwatch run` with a short interval; `per_cycle` new listings appear before each crawl."""
+    from benchmarks.peers import WebhookReceiver
     from crawler.replica import FlextenderReplica
     from crawler.replica.server import bundled_pages
-    from benchmarks.peers import WebhookReceiver
 
     secret = "benchmark-webhook-secret-0123"
     # The seed closes in July 2026; the copies close a year later, so they are open now.

@@ -15,9 +15,9 @@ Tansu's memory engine keeps every byte in RAM and slows as it holds more: 16,000
 from __future__ import annotations
 
 import argparse
-import statistics
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile

@@ -158,10 +158,10 @@ def setup() -> None:
         for topic, result in outcome.items():
             click.echo(f"topic {topic}: {result}")
     if settings.elasticsearch_url:
+        from elasticsearch import ApiError, UnsupportedProductError
+
         from consumers.store.base import StoreUnavailable
         from consumers.store.elasticsearch import ElasticsearchStore
-
-        from elasticsearch import ApiError, UnsupportedProductError
 
         store = ElasticsearchStore.from_settings(settings)
         try:
@@ -541,7 +541,8 @@ def bench(quick: bool, as_json: bool) -> None:
     """Run every benchmark (parsing, events through the embedded broker, indexing and search,
     alert matching and end-to-end alert latency) and print each figure next to its goal.
 
-    A full run takes about 15 minutes (filling a store with 100,000 tenders is most of it).
+    A full run takes about 20 minutes on 2 cores (filling and querying a store of 100,000
+    tenders is most of it); --quick about 40 seconds. Figures of a full run: BENCHMARKS.md.
     """
     from benchmarks.suite import run_all, table
 

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from crawler.sqlite import immediate_transaction
 from schemas.events import STATUS_EVENT, TenderEvent
 from schemas.tender import Tender
 
@@ -114,15 +114,8 @@ class CrawlState:
     def close(self) -> None:
         self.connection.close()
 
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        self.connection.execute("BEGIN IMMEDIATE")
-        try:
-            yield self.connection
-        except BaseException:
-            self.connection.execute("ROLLBACK")
-            raise
-        self.connection.execute("COMMIT")
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        return immediate_transaction(self.connection)
 
     def get(self, tender_id: str) -> KnownListing | None:
         row = self.connection.execute(f"SELECT {_COLUMNS} FROM listings WHERE tender_id = ?", (tender_id,)).fetchone()

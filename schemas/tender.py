@@ -8,9 +8,9 @@ parsed; in the latter case `warnings` says why (never a guess).
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
-import datetime as dt
 from datetime import date, datetime
 from typing import Literal
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from crawler.sqlite import immediate_transaction
 from schemas.saved_search import Alert, SavedSearch
 
 ALERTS_FILE = "alerts.sqlite3"
@@ -105,14 +106,8 @@ class AlertRepository:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self.connection.execute("BEGIN IMMEDIATE")
-            try:
-                yield self.connection
-            except BaseException:
-                self.connection.execute("ROLLBACK")
-                raise
-            self.connection.execute("COMMIT")
+        with self._lock, immediate_transaction(self.connection) as connection:
+            yield connection
 
     # users ------------------------------------------------------------------------------
 

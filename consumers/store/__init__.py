@@ -1,6 +1,12 @@
 """Storage of tenders for search: one port (`TenderStore`), an embedded SQLite adapter and an
 Elasticsearch adapter, verified by one shared test suite."""
 
-from consumers.store.base import SearchResult, StoreUnavailable, TenderStore, WriteFailure, WriteResult
+from consumers.store.base import (
+    SearchResult,
+    StoreUnavailable,
+    TenderStore,
+    WriteFailure,
+    WriteResult,
+)
 
 __all__ = ["SearchResult", "StoreUnavailable", "TenderStore", "WriteFailure", "WriteResult"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+
 import Stemmer
 
 DUTCH_STOP_WORDS = frozenset("""

@@ -16,7 +16,13 @@ from typing import Any
 
 from elasticsearch import ApiError, Elasticsearch, TransportError
 
-from consumers.store.base import SearchResult, StoreUnavailable, TenderStore, WriteFailure, WriteResult
+from consumers.store.base import (
+    SearchResult,
+    StoreUnavailable,
+    TenderStore,
+    WriteFailure,
+    WriteResult,
+)
 from crawler.config import Settings
 from schemas.events import TenderEvent
 from schemas.search import SearchFilter, SearchPage

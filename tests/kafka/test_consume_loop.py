@@ -9,12 +9,10 @@ import sys
 import threading
 from datetime import UTC, datetime
 
-import pytest
 from kafka import TopicPartition
 
 from consumers.kafka_clients import make_admin, make_producer
 from consumers.loop import ConsumeLoop, TransientError
-from consumers.snapshot import TenderSnapshot
 from schemas.events import TenderEvent
 from tests.kafka.conftest import read_topic, wait_for
 
