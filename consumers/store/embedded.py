@@ -155,7 +155,10 @@ class EmbeddedStore(TenderStore):
         where = " AND ".join(conditions) or "1"
         if terms:
             match = " AND ".join('"' + term.replace('"', '""') + '"' for term in terms)
-            source = "tender_terms JOIN tenders ON tenders.doc = tender_terms.rowid"
+            # CROSS JOIN fixes the order: the full-text match drives, the filter columns are looked
+            # up per match. Left to itself the planner scanned `tenders` by status and ran the
+            # MATCH once per row for COUNT(*): 1 s instead of 1 ms at 10,000 tenders.
+            source = "tender_terms CROSS JOIN tenders ON tenders.doc = tender_terms.rowid"
             where = f"tender_terms MATCH ? AND {where}"
             parameters = [match, *parameters]
             order = f"bm25(tender_terms, {TITLE_WEIGHT}, {DESCRIPTION_WEIGHT}), deadline_key, tenders.id"
