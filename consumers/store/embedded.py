@@ -42,6 +42,8 @@ CREATE TABLE IF NOT EXISTS tenders (
 CREATE INDEX IF NOT EXISTS tenders_by_status_deadline ON tenders (status, deadline_key, id);
 CREATE INDEX IF NOT EXISTS tenders_by_deadline ON tenders (deadline_key, id);
 CREATE INDEX IF NOT EXISTS tenders_by_region ON tenders (region_folded, status, deadline_key);
+CREATE INDEX IF NOT EXISTS tenders_by_pay_scale ON tenders (status, pay_max, pay_min);
+CREATE INDEX IF NOT EXISTS tenders_by_hours ON tenders (status, hours_max, hours_min);
 CREATE TABLE IF NOT EXISTS tender_documents (doc INTEGER PRIMARY KEY, tender_json TEXT NOT NULL);
 CREATE VIRTUAL TABLE IF NOT EXISTS tender_terms USING fts5(title, description, tokenize = 'unicode61');
 """
@@ -65,6 +67,7 @@ class EmbeddedStore(TenderStore):
     def __init__(self, path: Path, busy_timeout_s: float = 10.0) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
+        self._rows_at_analysis = -1
         try:
             self.connection = sqlite3.connect(path, isolation_level=None, timeout=busy_timeout_s,
                                               check_same_thread=False)
@@ -83,6 +86,17 @@ class EmbeddedStore(TenderStore):
 
     def setup(self) -> None:
         self.connection.executescript(SCHEMA)
+        self._rows_at_analysis = -1
+
+    def _refresh_statistics(self) -> None:
+        """Give the planner row statistics (ANALYZE, sampled) whenever the table has doubled
+        since the last time: without them it may pick the pay-scale index for a deadline-sorted
+        page and sort 20,000 rows instead of walking the deadline index."""
+        rows = self.connection.execute("SELECT MAX(doc) FROM tenders").fetchone()[0] or 0
+        if rows >= max(1000, 2 * self._rows_at_analysis):
+            self.connection.execute("PRAGMA analysis_limit = 1000")
+            self.connection.execute("ANALYZE tenders")
+            self._rows_at_analysis = rows
 
     def close(self) -> None:
         self.connection.close()
@@ -103,6 +117,7 @@ class EmbeddedStore(TenderStore):
                 self.connection.execute("ROLLBACK")
                 raise
             self.connection.execute("COMMIT")
+            self._refresh_statistics()
         except sqlite3.OperationalError as exc:  # locked, disk full, I/O: try again later
             raise StoreUnavailable(str(exc)) from exc
         return result
