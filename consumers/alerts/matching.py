@@ -64,45 +64,58 @@ class TenderFacts:
 
 
 Check = Callable[[TenderFacts], bool]
+Explain = Callable[[TenderFacts], str]
 PAIR = "\x1f"  # joins region and term in one anchor key; occurs in neither
 
 
-def _pay_scale_overlaps(low: int | None, high: int | None) -> Check:
-    return lambda facts: (facts.pay_scale is not None and (low is None or facts.pay_scale[1] >= low)
-                          and (high is None or facts.pay_scale[0] <= high))
+def _bound(value: object | None) -> str:
+    return "…" if value is None else str(value)
 
 
-def _hours_overlap(low: int | None, high: int | None) -> Check:
-    return lambda facts: (facts.hours is not None and (low is None or facts.hours[1] >= low)
-                          and (high is None or facts.hours[0] <= high))
+def _range_criterion(name: str, attribute: str, shown: Callable[[Tender], str], low: int | None,
+                     high: int | None) -> tuple[Check, Explain]:
+    def check(facts: TenderFacts) -> bool:
+        value = getattr(facts, attribute)
+        return value is not None and (low is None or value[1] >= low) and (high is None or value[0] <= high)
+
+    return check, lambda facts: f"{name} {shown(facts.tender)} is within {_bound(low)}-{_bound(high)}"
 
 
-def compile_checks(search: SearchFilter, regions: frozenset[str], client: str | None,
-                   start: datetime | None, end: datetime | None) -> tuple[Check, ...]:
-    """One small function per criterion the filter sets; criteria it leaves open cost nothing."""
-    checks: list[Check] = []
+def _hours_shown(tender: Tender) -> str:
+    hours = tender.hours_per_week
+    return f"{hours.min}" if hours.min == hours.max else f"{hours.min}-{hours.max}"
+
+
+def compile_criteria(search: SearchFilter, regions: frozenset[str]) -> list[tuple[Check, Explain]]:
+    """One (check, explanation) per criterion the filter sets; criteria it leaves open cost
+    nothing. The checks run for every candidate; an explanation only for an alert that goes out."""
+    criteria: list[tuple[Check, Explain]] = []
     if search.status != "all":
         status = search.status
-        checks.append(lambda facts: facts.status == status)
+        criteria.append((lambda facts: facts.status == status, lambda facts: f"status is {status}"))
     if regions:
-        checks.append(lambda facts: facts.region in regions)
+        criteria.append((lambda facts: facts.region in regions, lambda facts: f"region is {facts.tender.region}"))
     if search.pay_scale_min is not None or search.pay_scale_max is not None:
-        checks.append(_pay_scale_overlaps(search.pay_scale_min, search.pay_scale_max))
+        criteria.append(_range_criterion("pay scale", "pay_scale", lambda tender: tender.pay_scale.label,
+                                         search.pay_scale_min, search.pay_scale_max))
     if search.hours_min is not None or search.hours_max is not None:
-        checks.append(_hours_overlap(search.hours_min, search.hours_max))
+        criteria.append(_range_criterion("hours per week", "hours", _hours_shown, search.hours_min, search.hours_max))
+    start, end = search.deadline_bounds()
     if start is not None or end is not None:
-        checks.append(lambda facts: facts.deadline is not None and (start is None or facts.deadline >= start)
-                      and (end is None or facts.deadline < end))
-    education_level, das, zzp_allowed = search.education_level, search.das, search.zzp_allowed
-    if education_level is not None:
-        checks.append(lambda facts: facts.education_level == education_level)
-    if das is not None:
-        checks.append(lambda facts: facts.das == das)
-    if zzp_allowed is not None:
-        checks.append(lambda facts: facts.zzp_allowed == zzp_allowed)
-    if client is not None:
-        checks.append(lambda facts: facts.client == client)
-    return tuple(checks)
+        after, before = _bound(search.deadline_after), _bound(search.deadline_before)
+        criteria.append((lambda facts: facts.deadline is not None and (start is None or facts.deadline >= start)
+                         and (end is None or facts.deadline < end),
+                         lambda facts: f"deadline {facts.deadline.date().isoformat()} is within {after} – {before}"))
+    for name, attribute in (("education level", "education_level"), ("DAS", "das"),
+                            ("solo freelancers allowed", "zzp_allowed")):
+        wanted = getattr(search, attribute)
+        if wanted is not None:
+            criteria.append((lambda facts, attribute=attribute, wanted=wanted: getattr(facts, attribute) == wanted,
+                             lambda facts, name=name, wanted=wanted: f"{name} is {wanted}"))
+    if search.client:
+        client = fold(search.client)
+        criteria.append((lambda facts: facts.client == client, lambda facts: f"client is {facts.tender.client}"))
+    return criteria
 
 
 def keyword_terms(keyword: str | None) -> list[tuple[str, str]]:
@@ -122,19 +135,15 @@ class CompiledFilter:
     search: SearchFilter
     terms: tuple[tuple[str, str], ...]
     regions: frozenset[str]
-    client: str | None
-    deadline_from: datetime | None
-    deadline_until: datetime | None
     checks: tuple[Check, ...]
+    explanations: tuple[Explain, ...]
 
     @classmethod
     def of(cls, search: SearchFilter) -> CompiledFilter:
-        start, end = search.deadline_bounds()
         regions = frozenset(fold(region) for region in search.regions)
-        client = fold(search.client) if search.client else None
-        return cls(search=search, terms=tuple(keyword_terms(search.keyword)), regions=regions, client=client,
-                   deadline_from=start, deadline_until=end,
-                   checks=compile_checks(search, regions, client, start, end))
+        criteria = compile_criteria(search, regions)
+        return cls(search=search, terms=tuple(keyword_terms(search.keyword)), regions=regions,
+                   checks=tuple(check for check, _ in criteria), explanations=tuple(explain for _, explain in criteria))
 
     def holds(self, facts: TenderFacts) -> bool:
         """Whether the tender matches: the fast path, run for every candidate."""
@@ -156,47 +165,9 @@ class CompiledFilter:
             if not found_in:
                 return None
             hits.append(KeywordHit(keyword=word, term=term, found_in=found_in))
-        filters = self._filters(facts)
-        return None if filters is None else Reasons(keywords=hits, filters=filters)
-
-    def _filters(self, facts: TenderFacts) -> list[str] | None:
-        search, tender = self.search, facts.tender
-        held: list[str] = []
-        if search.status != "all":
-            if tender.status != search.status:
-                return None
-            held.append(f"status is {search.status}")
-        if self.regions:
-            if facts.region not in self.regions:
-                return None
-            held.append(f"region is {tender.region}")
-        for name, value, low, high in (("pay scale", tender.pay_scale, search.pay_scale_min, search.pay_scale_max),
-                                       ("hours per week", tender.hours_per_week, search.hours_min, search.hours_max)):
-            if low is None and high is None:
-                continue
-            if value is None or (low is not None and value.max < low) or (high is not None and value.min > high):
-                return None
-            shown = getattr(value, "label", None) or (f"{value.min}" if value.min == value.max else f"{value.min}-{value.max}")
-            held.append(f"{name} {shown} is within {low if low is not None else '…'}-{high if high is not None else '…'}")
-        if self.deadline_from is not None or self.deadline_until is not None:
-            deadline = tender.deadline
-            if (deadline is None or (self.deadline_from is not None and deadline < self.deadline_from)
-                    or (self.deadline_until is not None and deadline >= self.deadline_until)):
-                return None
-            held.append(f"deadline {deadline.date().isoformat()} is within "
-                        f"{search.deadline_after or '…'} – {search.deadline_before or '…'}")
-        for name, wanted, actual in (("education level", search.education_level, tender.education_level),
-                                     ("DAS", search.das, tender.das), ("solo freelancers allowed", search.zzp_allowed,
-                                                                       tender.zzp_allowed)):
-            if wanted is not None:
-                if actual != wanted:
-                    return None
-                held.append(f"{name} is {wanted}")
-        if self.client is not None:
-            if facts.client != self.client:
-                return None
-            held.append(f"client is {tender.client}")
-        return held
+        if not all(check(facts) for check in self.checks):
+            return None
+        return Reasons(keywords=hits, filters=[explain(facts) for explain in self.explanations])
 
 
 @dataclass(eq=False)  # identity hash: an entry sits in anchor sets
