@@ -11,6 +11,7 @@ from pathlib import Path
 
 from consumers.loop import Message, Rejection
 from crawler.config import Settings
+from crawler.sqlite import immediate_transaction
 
 SNAPSHOT_FILE = "tenders.sqlite3"
 SCHEMA = """
@@ -36,8 +37,7 @@ class TenderSnapshot:
         return cls(Path(settings.data_dir) / SNAPSHOT_FILE)
 
     def handle(self, messages: list[Message]) -> list[Rejection]:
-        self.connection.execute("BEGIN IMMEDIATE")
-        try:
+        with immediate_transaction(self.connection):
             for message in messages:
                 event = message.payload
                 self.connection.execute(
@@ -52,10 +52,6 @@ class TenderSnapshot:
                    ON CONFLICT (consumer) DO UPDATE SET received = received + excluded.received""",
                 (len(messages),),
             )
-        except BaseException:
-            self.connection.execute("ROLLBACK")
-            raise
-        self.connection.execute("COMMIT")
         return []
 
     def tenders(self) -> list[tuple[str, int, str, str]]:

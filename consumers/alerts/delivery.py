@@ -67,6 +67,12 @@ class Deliverer:
             self.http.close()
             log.info("deliverer_stopped")
 
+    @property
+    def producer(self) -> KafkaProducer:
+        """Made on first use: a deliverer without alerts for the topic never connects."""
+        self._producer = self._producer or make_producer(self.settings)
+        return self._producer
+
     def settled(self) -> bool:
         """Every alert had its first try (what `run --once` waits for)."""
         return self.repository.unattempted() == 0
@@ -124,11 +130,10 @@ class Deliverer:
     def _publish(self, deliveries: list[Delivery]) -> None:
         alerts = [self.repository.alert(delivery.alert_id) for delivery in deliveries]
         try:
-            producer = self._producer = self._producer or make_producer(self.settings)
-            futures = [producer.send(self.settings.alerts_topic, key=event.key, value=event.encode(),
+            futures = [self.producer.send(self.settings.alerts_topic, key=event.key, value=event.encode(),
                                      headers=[("content-type", CONTENT_TYPE.encode()), ("ce_type", event.type.encode())])
                        for event in map(AlertEvent.of, alerts)]
-            producer.flush()
+            self.producer.flush()
             for future in futures:
                 future.get(timeout=0)
         except KafkaError as exc:
@@ -153,8 +158,7 @@ class Deliverer:
         headers = [("dlq.reason", reason.encode()), ("dlq.channel", channel.encode()),
                    ("dlq.consumer", b"alerts-deliverer"), ("dlq.time", datetime.now(UTC).isoformat().encode())]
         try:
-            producer = self._producer = self._producer or make_producer(self.settings)
-            producer.send(self.settings.dead_letter_topic, key=event.key, value=event.encode(),
+            self.producer.send(self.settings.dead_letter_topic, key=event.key, value=event.encode(),
                           headers=headers).get(timeout=30)
         except KafkaError as exc:  # the alert stays in the store, marked dead, with its reason
             log.error("dead_letter_failed", alert_id=alert.id, error=str(exc))

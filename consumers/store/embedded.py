@@ -14,6 +14,7 @@ from pathlib import Path
 
 from consumers.store.analysis import analyze, fold
 from consumers.store.base import SearchResult, StoreUnavailable, TenderStore, WriteResult
+from crawler.sqlite import immediate_transaction
 from schemas.events import TenderEvent
 from schemas.search import SearchFilter, SearchPage
 from schemas.tender import Tender
@@ -106,17 +107,12 @@ class EmbeddedStore(TenderStore):
     def write(self, events: list[TenderEvent]) -> WriteResult:
         result = WriteResult()
         try:
-            self.connection.execute("BEGIN IMMEDIATE")
-            try:
+            with immediate_transaction(self.connection):
                 for event in events:
                     if self._write_one(event):
                         result.written += 1
                     else:
                         result.stale += 1
-            except BaseException:
-                self.connection.execute("ROLLBACK")
-                raise
-            self.connection.execute("COMMIT")
             self._refresh_statistics()
         except sqlite3.OperationalError as exc:  # locked, disk full, I/O: try again later
             raise StoreUnavailable(str(exc)) from exc
