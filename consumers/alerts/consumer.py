@@ -58,15 +58,21 @@ class AlertMatcher:
     def handle(self, messages: list[Message]) -> list[Rejection]:
         self.refresh()
         alerts: list[tuple[Alert, list[tuple[str, str]]]] = []
-        first_in_batch: set[tuple[str, str]] = set()
+        alerted: dict[str, set[str]] = {}  # tender id → searches alerted about it, stored or in this batch
         for message in messages:
             event: TenderEvent = message.payload
             if event.type not in ALERTING_EVENTS or not len(self.index):
                 continue
             facts = TenderFacts.of(event.data.tender)
-            for saved_search_id in sorted(self.index.match(facts)):
+            matched = sorted(self.index.match(facts))
+            if not matched:
+                continue
+            tender_id = event.data.tender.id
+            if tender_id not in alerted:
+                alerted[tender_id] = self.repository.searches_alerted(tender_id)
+            for saved_search_id in matched:
                 saved_search = self.index.searches[saved_search_id]
-                keyed = self._alert_key(saved_search, event, first_in_batch)
+                keyed = self._alert_key(saved_search, event, alerted[tender_id])
                 if keyed is not None:
                     reasons = self.index.explain(saved_search.id, facts)
                     alerts.append((self._alert(*keyed, saved_search, event, reasons), channels_for(saved_search)))
@@ -76,13 +82,13 @@ class AlertMatcher:
             log.info("alerts_created", alerts=added, replayed=len(alerts) - added)
         return []
 
-    def _alert_key(self, saved_search: SavedSearch, event: TenderEvent,
-                   first_in_batch: set[tuple[str, str]]) -> tuple[str, str] | None:
-        """(alert id, kind) when this match alerts, else None."""
+    @staticmethod
+    def _alert_key(saved_search: SavedSearch, event: TenderEvent, alerted: set[str]) -> tuple[str, str] | None:
+        """(alert id, kind) when this match alerts, else None. `alerted`: the searches that
+        already had their first alert about this tender (updated here)."""
         tender_id = event.data.tender.id
-        pair = (saved_search.id, tender_id)
-        if pair not in first_in_batch and not self.repository.has_alert(*pair):
-            first_in_batch.add(pair)
+        if saved_search.id not in alerted:
+            alerted.add(saved_search.id)
             return f"{saved_search.id}/{tender_id}", "new"
         if (event.type == "tender.updated" and saved_search.alert_on_updates
                 and MATERIAL_FIELDS.intersection(event.data.changed_fields)):

@@ -52,7 +52,7 @@ CREATE TABLE IF NOT EXISTS alerts (
     created TEXT NOT NULL,
     document TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS alerts_by_search_tender ON alerts (saved_search_id, tender_id);
+CREATE INDEX IF NOT EXISTS alerts_by_tender ON alerts (tender_id, saved_search_id);
 CREATE TABLE IF NOT EXISTS deliveries (
     alert_id TEXT NOT NULL REFERENCES alerts (id),
     channel TEXT NOT NULL,
@@ -187,9 +187,10 @@ class AlertRepository:
 
     # alerts -----------------------------------------------------------------------------
 
-    def has_alert(self, saved_search_id: str, tender_id: str) -> bool:
-        return self.connection.execute("SELECT 1 FROM alerts WHERE saved_search_id = ? AND tender_id = ? LIMIT 1",
-                                       (saved_search_id, tender_id)).fetchone() is not None
+    def searches_alerted(self, tender_id: str) -> set[str]:
+        """The saved searches that have had an alert about this tender (one query per tender)."""
+        return {saved_search_id for (saved_search_id,) in self.connection.execute(
+            "SELECT DISTINCT saved_search_id FROM alerts WHERE tender_id = ?", (tender_id,))}
 
     def add_alerts(self, alerts: list[tuple[Alert, list[tuple[str, str]]]]) -> int:
         """Persist alerts with their deliveries [(channel, 'pending'|'digest')]; an alert whose id
