@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import subprocess
@@ -56,8 +57,10 @@ class Recorder:
         self.fail_transiently = fail_transiently
         self.poison_subject = poison_subject
         self.done: set[str] = set()
+        self.collector_enabled: list[bool] = []
 
     def __call__(self, messages):
+        self.collector_enabled.append(gc.isenabled())
         subjects = [message.payload.subject for message in messages]
         self.calls.append(subjects)
         if self.fail_transiently:
@@ -124,6 +127,9 @@ def test_transient_failures_are_retried_without_commit_then_succeed(kafka_settin
     assert loop.stats.retries >= 2 and loop.stats.dead_lettered == 0
     assert all(count == 0 for count in seen_uncommitted)  # nothing committed while failing
     assert read_topic(kafka_settings, kafka_settings.dead_letter_topic, 1, timeout_s=2) == []
+    # the garbage collector is paused for each batch attempt, and on again once the loop is done
+    assert handler.collector_enabled and not any(handler.collector_enabled)
+    assert gc.isenabled()
 
 
 def test_a_handler_failure_is_narrowed_to_the_one_poison_message(kafka_settings, seed_tenders):
