@@ -4,13 +4,30 @@ Text is analysed in Python (`consumers.store.analysis`, the same steps as the El
 analyzer) and the FTS5 table holds the resulting terms, so both stores match the same
 documents for the same words. Relevance is FTS5's BM25 with the title weighted 3:1 over the
 description. Filters are plain SQL over columns derived from the tender.
+
+Keyword queries are the expensive ones: BM25 is computed for every match (~3 µs each, and a
+common word matches tens of thousands of tenders). Two things keep them fast:
+- the FTS5 table has a third column of facet tokens (status, a hash of the region), so
+  the full-text match itself narrows to open tenders of the asked regions before any
+  score is computed; the SQL filters still check every row exactly;
+- the matches are split by rowid range over reader connections in threads (SQLite
+  computes without the GIL), each returning its count and its best rows, merged here. The
+  scores are the same as in one query (BM25 statistics are table-wide). Each reader reads
+  its own snapshot: a write committed during a search may show in one part only, as with
+  the shards of an Elasticsearch index between refreshes.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 import sqlite3
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
+
+import structlog
 
 from consumers.store.analysis import analyze, fold
 from consumers.store.base import SearchResult, StoreUnavailable, TenderStore, WriteResult
@@ -19,8 +36,14 @@ from schemas.events import TenderEvent
 from schemas.search import SearchFilter, SearchPage
 from schemas.tender import Tender
 
+log = structlog.get_logger(__name__)
+
 STORE_FILE = "search.sqlite3"
-TITLE_WEIGHT, DESCRIPTION_WEIGHT = 3.0, 1.0
+# PRAGMA user_version. 2: `tender_terms` has the `facets` column (a store of version 1 gets
+# its full-text table rebuilt from the stored tenders by `setup`).
+STORE_VERSION = 2
+TITLE_WEIGHT, DESCRIPTION_WEIGHT, FACETS_WEIGHT = 3.0, 1.0, 0.0
+RANK = f"bm25(tender_terms, {TITLE_WEIGHT}, {DESCRIPTION_WEIGHT}, {FACETS_WEIGHT})"
 
 NO_DEADLINE = "9999-12-31T23:59:59"  # sorts after every real deadline: no deadline comes last
 # Filter columns live apart from the ~25 KB tender JSON, so scans and sorts touch small rows;
@@ -46,7 +69,7 @@ CREATE INDEX IF NOT EXISTS tenders_by_region ON tenders (region_folded, status, 
 CREATE INDEX IF NOT EXISTS tenders_by_pay_scale ON tenders (status, pay_max, pay_min);
 CREATE INDEX IF NOT EXISTS tenders_by_hours ON tenders (status, hours_max, hours_min);
 CREATE TABLE IF NOT EXISTS tender_documents (doc INTEGER PRIMARY KEY, tender_json TEXT NOT NULL);
-CREATE VIRTUAL TABLE IF NOT EXISTS tender_terms USING fts5(title, description, tokenize = 'unicode61');
+CREATE VIRTUAL TABLE IF NOT EXISTS tender_terms USING fts5(title, description, facets, tokenize = 'unicode61');
 """
 
 
@@ -62,12 +85,36 @@ def _flag(value: bool | None) -> int | None:
     return None if value is None else int(value)
 
 
+def _status_facet(status: str) -> str:
+    return f"s{status}"
+
+
+def _region_facet(region_folded: str) -> str:
+    """One alphanumeric token per region, whatever its spelling ("Noord-Holland" would be two)."""
+    return "r" + hashlib.blake2b(region_folded.encode("utf-8"), digest_size=8).hexdigest()
+
+
+def _facets(status: str, region_folded: str | None) -> str:
+    return " ".join([_status_facet(status), *([_region_facet(region_folded)] if region_folded else [])])
+
+
+def _default_search_workers() -> int:
+    return max(1, min(4, os.cpu_count() or 1))
+
+
 class EmbeddedStore(TenderStore):
     name = "embedded"
 
-    def __init__(self, path: Path, busy_timeout_s: float = 10.0) -> None:
+    def __init__(self, path: Path, busy_timeout_s: float = 10.0, search_workers: int | None = None,
+                 docs_per_search_worker: int = 1000) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
+        self.busy_timeout_s = busy_timeout_s
+        self.search_workers = search_workers or _default_search_workers()
+        self.docs_per_search_worker = docs_per_search_worker  # below this, threads cost more than they save
+        self._readers: list[sqlite3.Connection] = []
+        self._search_pool: ThreadPoolExecutor | None = None
+        self._search_lock = threading.Lock()  # one partitioned search at a time per reader set
         self._rows_at_analysis = -1
         try:
             self.connection = sqlite3.connect(path, isolation_level=None, timeout=busy_timeout_s,
@@ -86,8 +133,37 @@ class EmbeddedStore(TenderStore):
         return cls(Path(data_dir) / STORE_FILE)
 
     def setup(self) -> None:
-        self.connection.executescript(SCHEMA)
+        version = self.connection.execute("PRAGMA user_version").fetchone()[0]
+        if version < STORE_VERSION:
+            with immediate_transaction(self.connection):
+                self._upgrade()
         self._rows_at_analysis = -1
+
+    def _upgrade(self) -> None:
+        """Create the tables, or bring an older store to STORE_VERSION (inside the write
+        transaction, so two processes starting at once do it once)."""
+        if self.connection.execute("PRAGMA user_version").fetchone()[0] >= STORE_VERSION:
+            return
+        old_terms = self.connection.execute(
+            "SELECT 1 FROM sqlite_master WHERE name = 'tender_terms'").fetchone() is not None
+        if old_terms:
+            self.connection.execute("DROP TABLE tender_terms")
+        for statement in SCHEMA.split(";"):
+            if statement.strip():
+                self.connection.execute(statement)
+        if old_terms:
+            self._rebuild_terms()
+        self.connection.execute(f"PRAGMA user_version = {STORE_VERSION}")
+
+    def _rebuild_terms(self) -> None:
+        total = self.connection.execute("SELECT COUNT(*) FROM tender_documents").fetchone()[0]
+        log.warning("embedded_store_rebuilding_full_text_index", tenders=total, store_version=STORE_VERSION)
+        rows = self.connection.execute(
+            "SELECT doc, status, region_folded, tender_json FROM tenders JOIN tender_documents USING (doc)")
+        for done, (doc, status, region_folded, tender_json) in enumerate(rows, start=1):
+            self._insert_terms(doc, Tender.model_validate_json(tender_json), status, region_folded)
+            if done % 5000 == 0:
+                log.warning("embedded_store_rebuild_progress", done=done, tenders=total)
 
     def _refresh_statistics(self) -> None:
         """Give the planner row statistics (ANALYZE, sampled) whenever the table has doubled
@@ -100,6 +176,10 @@ class EmbeddedStore(TenderStore):
             self._rows_at_analysis = rows
 
     def close(self) -> None:
+        if self._search_pool is not None:
+            self._search_pool.shutdown()
+        for reader in self._readers:
+            reader.close()
         self.connection.close()
 
     # writing --------------------------------------------------------------------------
@@ -146,11 +226,15 @@ class EmbeddedStore(TenderStore):
             self.connection.execute("DELETE FROM tender_terms WHERE rowid = ?", (doc,))
         self.connection.execute("INSERT OR REPLACE INTO tender_documents (doc, tender_json) VALUES (?, ?)",
                                 (doc, tender.model_dump_json()))
-        self.connection.execute(
-            "INSERT INTO tender_terms (rowid, title, description) VALUES (?, ?, ?)",
-            (doc, " ".join(analyze(tender.title)), " ".join(analyze(tender.description))),
-        )
+        self._insert_terms(doc, tender, values[2], values[3])
         return True
+
+    def _insert_terms(self, doc: int, tender: Tender, status: str, region_folded: str | None) -> None:
+        self.connection.execute(
+            "INSERT INTO tender_terms (rowid, title, description, facets) VALUES (?, ?, ?, ?)",
+            (doc, " ".join(analyze(tender.title)), " ".join(analyze(tender.description)),
+             _facets(status, region_folded)),
+        )
 
     # reading --------------------------------------------------------------------------
 
@@ -161,40 +245,96 @@ class EmbeddedStore(TenderStore):
 
     def search(self, search: SearchFilter, page: SearchPage | None = None) -> SearchResult:
         page = page or SearchPage()
-        conditions, parameters = self._conditions(search)
         terms = analyze(search.keyword) if search.keyword else []
-        where = " AND ".join(conditions) or "1"
-        if terms:
-            match = " AND ".join('"' + term.replace('"', '""') + '"' for term in terms)
-            # CROSS JOIN fixes the order: the full-text match drives, the filter columns are looked
-            # up per match. Left to itself the planner scanned `tenders` by status and ran the
-            # MATCH once per row for COUNT(*): 1 s instead of 1 ms at 10,000 tenders.
-            source = "tender_terms CROSS JOIN tenders ON tenders.doc = tender_terms.rowid"
-            where = f"tender_terms MATCH ? AND {where}"
-            parameters = [match, *parameters]
-            order = f"bm25(tender_terms, {TITLE_WEIGHT}, {DESCRIPTION_WEIGHT}), deadline_key, tenders.id"
-        else:
-            source = "tenders"
-            order = "deadline_key, id"
         try:
-            total = self.connection.execute(f"SELECT COUNT(*) FROM {source} WHERE {where}", parameters).fetchone()[0]
-            page_docs = self.connection.execute(
-                f"SELECT tenders.doc FROM {source} WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
-                [*parameters, page.limit, page.offset],
-            ).fetchall()
+            if terms:
+                total, page_docs = self._keyword_search(search, terms, page)
+            else:
+                total, page_docs = self._filter_search(search, page)
             documents = dict(self.connection.execute(
                 f"SELECT doc, tender_json FROM tender_documents WHERE doc IN ({', '.join('?' for _ in page_docs)})",
-                [doc for (doc,) in page_docs],
+                page_docs,
             ).fetchall()) if page_docs else {}
         except sqlite3.OperationalError as exc:
             raise StoreUnavailable(str(exc)) from exc
-        return SearchResult(total=total, tenders=[Tender.model_validate_json(documents[doc]) for (doc,) in page_docs])
+        return SearchResult(total=total, tenders=[Tender.model_validate_json(documents[doc]) for doc in page_docs])
+
+    def _filter_search(self, search: SearchFilter, page: SearchPage) -> tuple[int, list[int]]:
+        """No keyword: the deadline index drives, soonest first."""
+        conditions, parameters = self._conditions(search)
+        where = " AND ".join(conditions) or "1"
+        total = self.connection.execute(f"SELECT COUNT(*) FROM tenders WHERE {where}", parameters).fetchone()[0]
+        page_docs = self.connection.execute(
+            f"SELECT doc FROM tenders WHERE {where} ORDER BY deadline_key, id LIMIT ? OFFSET ?",
+            [*parameters, page.limit, page.offset]).fetchall()
+        return total, [doc for (doc,) in page_docs]
+
+    def _keyword_search(self, search: SearchFilter, terms: list[str], page: SearchPage) -> tuple[int, list[int]]:
+        # The words are searched in title and description only, never among the facet tokens.
+        match = "{title description} : (" + " AND ".join('"' + term.replace('"', '""') + '"' for term in terms) + ")"
+        if search.status != "all":
+            match += f" AND facets:{_status_facet(search.status)}"
+        if search.regions:
+            match += " AND (" + " OR ".join(f"facets:{_region_facet(fold(region))}" for region in search.regions) + ")"
+        # The status facet is exact; regions are checked again in SQL (a hash could collide).
+        conditions, parameters = self._conditions(search, status_in_match=True)
+        wanted = page.offset + page.limit
+        last_doc = self.connection.execute("SELECT MAX(doc) FROM tenders").fetchone()[0] or 0
+        parts = max(1, min(self.search_workers, last_doc // max(1, self.docs_per_search_worker)))
+        bounds = [(last_doc * part // parts, last_doc * (part + 1) // parts) for part in range(parts)]
+        if parts == 1:
+            results = [self._keyword_part(self.connection, match, conditions, parameters, wanted, *bounds[0])]
+        else:
+            with self._search_lock:
+                readers = self._reader_connections(parts)
+                results = list(self._search_pool.map(
+                    lambda part: self._keyword_part(readers[part], match, conditions, parameters, wanted, *bounds[part]),
+                    range(parts)))
+        total = sum(count for count, _ in results)
+        best = sorted(row for _, rows in results for row in rows)[page.offset:wanted]
+        return total, [doc for *_, doc in best]
 
     @staticmethod
-    def _conditions(search: SearchFilter) -> tuple[list[str], list]:
+    def _keyword_part(connection: sqlite3.Connection, match: str, conditions: list[str], parameters: list,
+                      wanted: int, low: int, high: int) -> tuple[int, list[tuple]]:
+        """Count and best `wanted` rows (score, deadline, id, doc) among docs in (low, high]."""
+        in_range = "tender_terms MATCH ? AND tender_terms.rowid > ? AND tender_terms.rowid <= ?"
+        arguments = [match, low, high, *parameters]
+        if conditions:
+            # CROSS JOIN fixes the order: the full-text match drives, the filter columns are
+            # looked up per match (left to itself the planner ran the MATCH once per row).
+            where = " AND ".join([in_range, *conditions])
+            total = connection.execute(
+                "SELECT COUNT(*) FROM tender_terms CROSS JOIN tenders ON tenders.doc = tender_terms.rowid "
+                f"WHERE {where}", arguments).fetchone()[0]
+        else:
+            where = in_range
+            total = connection.execute(f"SELECT COUNT(*) FROM tender_terms WHERE {where}", arguments).fetchone()[0]
+        rows = connection.execute(
+            f"SELECT {RANK} AS score, deadline_key, tenders.id, tenders.doc "
+            "FROM tender_terms CROSS JOIN tenders ON tenders.doc = tender_terms.rowid "
+            f"WHERE {where} ORDER BY score, deadline_key, tenders.id LIMIT ?", [*arguments, wanted]).fetchall()
+        return total, rows
+
+    def _reader_connections(self, count: int) -> list[sqlite3.Connection]:
+        """One reader connection per search worker, opened on the first split search."""
+        if not self._readers:
+            for _ in range(self.search_workers):
+                reader = sqlite3.connect(self.path, isolation_level=None, timeout=self.busy_timeout_s,
+                                         check_same_thread=False)
+                reader.execute("PRAGMA query_only = 1")
+                reader.execute("PRAGMA cache_size=-65536")
+                reader.execute("PRAGMA mmap_size=1073741824")
+                self._readers.append(reader)
+            self._search_pool = ThreadPoolExecutor(max_workers=self.search_workers,
+                                                   thread_name_prefix="embedded-search")
+        return self._readers[:count]
+
+    @staticmethod
+    def _conditions(search: SearchFilter, status_in_match: bool = False) -> tuple[list[str], list]:
         conditions: list[str] = []
         parameters: list = []
-        if search.status != "all":
+        if search.status != "all" and not status_in_match:
             conditions.append("tenders.status = ?")
             parameters.append(search.status)
         if search.regions:

@@ -1,6 +1,7 @@
 """The store backends the shared suite runs on, each opting in (or skipped with a named reason).
 
-- embedded: always.
+- embedded: always; `embedded-split` is the same store with keyword searches split over three
+  reader threads even for a handful of tenders, so the merge of parts runs every case.
 - elasticsearch: a real cluster when TENDERWATCH_TEST_ES_URL is set (optionally
   TENDERWATCH_TEST_ES_API_KEY / _USERNAME / _PASSWORD / _CA_CERTS).
 - osmem: the `osmem-server` emulator (an in-memory OpenSearch-compatible server) started
@@ -94,7 +95,7 @@ def osmem(tmp_path_factory):
     server.stop()
 
 
-BACKENDS = ["embedded", "osmem", "elasticsearch"]
+BACKENDS = ["embedded", "embedded-split", "osmem", "elasticsearch"]
 
 
 def make_store(backend: str, request, tmp_path):
@@ -102,7 +103,9 @@ def make_store(backend: str, request, tmp_path):
     from elasticsearch import Elasticsearch
 
     if backend == "embedded":
-        store = EmbeddedStore(tmp_path / "search.sqlite3")
+        store = EmbeddedStore(tmp_path / "search.sqlite3", search_workers=1)
+    elif backend == "embedded-split":
+        store = EmbeddedStore(tmp_path / "search.sqlite3", search_workers=3, docs_per_search_worker=1)
     elif backend == "osmem":
         server = request.getfixturevalue("osmem")
         store = ElasticsearchStore(Elasticsearch(server.url, node_class=PlainJsonNode), alias=f"tenders-{uuid.uuid4().hex[:8]}")
