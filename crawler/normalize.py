@@ -167,20 +167,19 @@ def _sentences(text: str) -> list[str]:
 def _deadline(raw: RawListing, description: str, warnings: _Warnings) -> datetime | None:
     summary = raw.summary
     deadline: datetime | None = None
+    closing = CLOSING_TEXT.search(description)
     if "deadline" in summary:  # the API's ISO-like date-time
         deadline = warnings.attempt("deadline", summary["deadline"], _iso_local_datetime)
     elif "deadline_date" in summary:
         day = warnings.attempt("deadline", summary["deadline_date"], dutch.parse_date)
         clock = warnings.attempt("deadline", summary.get("deadline_time"), dutch.parse_clock_time)
         if day is not None and clock is None:
-            closing = CLOSING_TEXT.search(description)
             clock = warnings.attempt("deadline", closing.group(1), dutch.parse_clock_time) if closing else None
         if day is not None and clock is None:
             warnings.add("deadline", "no closing time given; 00:00 Europe/Amsterdam assumed")
             clock = dutch.parse_clock_time("00:00")
         if day is not None and clock is not None:
             deadline = dutch.amsterdam_datetime(day, clock)
-    closing = CLOSING_TEXT.search(description)
     stated = warnings.attempt("deadline", closing.group(1), dutch.parse_local_datetime) if closing else None
     if deadline is None:
         return stated
@@ -249,7 +248,8 @@ def _zzp_allowed(section: RawSection | None) -> bool | None:
 
 def _max_hourly_rate(knockout: list[str], description: str, warnings: _Warnings) -> float | None:
     candidates = [item for item in knockout if MAX_RATE_CONTEXT.search(item)]
-    candidates += [s for s in _sentences(description) if MAX_RATE_CONTEXT.search(s) and "€" in s]
+    if "€" in description:  # cheap test first: the expression runs on a sentence with an amount only
+        candidates += [s for s in _sentences(description) if "€" in s and MAX_RATE_CONTEXT.search(s)]
     for candidate in candidates:
         if "€" in candidate:
             return warnings.attempt("max_hourly_rate", candidate, dutch.parse_euro)

@@ -142,3 +142,30 @@ def test_request_number_from_url_when_the_summary_lacks_it(replica_pages):
     page = replica_pages["27001"].replace('<meta property="og:url"', '<meta property="og:gone"')
     assert FlextenderDetailPage(page).external_id() is None
     assert FlextenderDetailPage(page, url="https://www.flextender.nl/opdracht/?aanvraagnr=27001").external_id() == "27001"
+
+
+CLASS_CASES = [
+    '<div class="css-jobtitle">a</div><div class="css-jobtitle">b</div>',
+    '<div class="x css-summary\ty">s</div><p class="css-summaryrow">not it</p>',
+    '<div class="css-summaryrow"><span class="css-summary">deep</span></div>',
+    '<div class="css-formattedjobdescriptionx">no</div><div class="\ncss-formattedjobdescription">yes</div>',
+    '<div class="css-customer\u00a0z">nbsp is not XML white space</div>',
+    '<div class="CSS-JOBTITLE">case matters</div><div>no class</div>',
+]
+
+
+@pytest.mark.parametrize("body", CLASS_CASES)
+def test_one_pass_class_lookup_equals_one_xpath_per_class(body, replica_pages):
+    """`first_with_classes` finds what the exact `_has_class` XPath finds, on hostile markup
+    and on every replica page."""
+    from lxml import etree
+
+    from crawler.pages.flextender import _has_class, first_with_classes, parse_document
+
+    names = ("css-jobtitle", "css-summary", "css-formattedjobdescription", "css-customer", "css-summaryrow")
+    for document in [f"<html><body>{body}</body></html>", *replica_pages.values()]:
+        root = parse_document(document)
+        found = first_with_classes(root, names)
+        for name in names:
+            expected = etree.XPath(f"(//*[{_has_class(name)}])[1]")(root)
+            assert found.get(name) is (expected[0] if expected else None), (name, body)
