@@ -160,6 +160,10 @@ class FlextenderReplica:
         self.api_status = 200
         self.layout_changed = False
         self.detail_delay_s = 0.0  # a slow site: each detail page answers this much later
+        # Cleared: detail pages wait (up to a minute) until it is set again, so a test can hold
+        # a crawl still at a chosen moment.
+        self.details_open = threading.Event()
+        self.details_open.set()
         self.requests: list[tuple[str, str]] = []
         self._failures: dict[str, list[int]] = {}
         self._lock = threading.Lock()
@@ -283,6 +287,7 @@ class FlextenderReplica:
                     number = (parse_qs(parts.query).get("aanvraagnr") or [""])[0]
                     if replica.layout_changed:
                         return self._send(200, CHANGED_LAYOUT)
+                    replica.details_open.wait(timeout=60)
                     if replica.detail_delay_s:
                         time.sleep(replica.detail_delay_s)
                     page = replica.detail_page(number)
