@@ -6,12 +6,11 @@ Idempotent: an event only replaces a stored one with a lower `sequence`.
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 from consumers.loop import Message, Rejection
 from crawler.config import Settings
-from crawler.sqlite import immediate_transaction
+from crawler.sqlite import connect, immediate_transaction
 
 SNAPSHOT_FILE = "tenders.sqlite3"
 SCHEMA = """
@@ -28,8 +27,7 @@ CREATE TABLE IF NOT EXISTS deliveries (consumer TEXT PRIMARY KEY, received INTEG
 class TenderSnapshot:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.connection = sqlite3.connect(path, isolation_level=None, timeout=30, check_same_thread=False)
-        self.connection.execute("PRAGMA journal_mode=WAL")
+        self.connection = connect(path, check_same_thread=False)
         self.connection.executescript(SCHEMA)
 
     @classmethod

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from crawler.sqlite import immediate_transaction
+from crawler.sqlite import connect, immediate_transaction
 from schemas.events import STATUS_EVENT, TenderEvent
 from schemas.tender import Tender
 
@@ -99,9 +99,7 @@ class CrawlState:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self.connection = sqlite3.connect(path, isolation_level=None, timeout=30)
-        self.connection.execute("PRAGMA journal_mode=WAL")
-        self.connection.execute("PRAGMA synchronous=FULL")
+        self.connection = connect(path)
         self.connection.executescript(SCHEMA)
         self._migrate()
 

@@ -31,7 +31,7 @@ import structlog
 
 from consumers.store.analysis import analyze, fold
 from consumers.store.base import SearchResult, StoreUnavailable, TenderStore, WriteResult
-from crawler.sqlite import immediate_transaction
+from crawler.sqlite import connect, immediate_transaction
 from schemas.events import TenderEvent
 from schemas.search import SearchFilter, SearchPage
 from schemas.tender import Tender
@@ -117,16 +117,17 @@ class EmbeddedStore(TenderStore):
         self._search_lock = threading.Lock()  # one partitioned search at a time per reader set
         self._rows_at_analysis = -1
         try:
-            self.connection = sqlite3.connect(path, isolation_level=None, timeout=busy_timeout_s,
-                                              check_same_thread=False)
-            self.connection.execute("PRAGMA journal_mode=WAL")
-            # FULL: the indexer commits Kafka offsets right after a write; a write lost to an OS
-            # crash after that commit would be an index update lost for good.
-            self.connection.execute("PRAGMA synchronous=FULL")
-            self.connection.execute("PRAGMA cache_size=-65536")
-            self.connection.execute("PRAGMA mmap_size=1073741824")
+            self.connection = self._connect()
         except sqlite3.Error as exc:
             raise StoreUnavailable(f"cannot open {path}: {exc}") from exc
+
+    def _connect(self, *, read_only: bool = False) -> sqlite3.Connection:
+        connection = connect(self.path, timeout_s=self.busy_timeout_s, check_same_thread=False)
+        if read_only:
+            connection.execute("PRAGMA query_only = 1")
+        connection.execute("PRAGMA cache_size=-65536")
+        connection.execute("PRAGMA mmap_size=1073741824")
+        return connection
 
     @classmethod
     def in_data_dir(cls, data_dir: Path) -> EmbeddedStore:
@@ -319,13 +320,7 @@ class EmbeddedStore(TenderStore):
     def _reader_connections(self, count: int) -> list[sqlite3.Connection]:
         """One reader connection per search worker, opened on the first split search."""
         if not self._readers:
-            for _ in range(self.search_workers):
-                reader = sqlite3.connect(self.path, isolation_level=None, timeout=self.busy_timeout_s,
-                                         check_same_thread=False)
-                reader.execute("PRAGMA query_only = 1")
-                reader.execute("PRAGMA cache_size=-65536")
-                reader.execute("PRAGMA mmap_size=1073741824")
-                self._readers.append(reader)
+            self._readers = [self._connect(read_only=True) for _ in range(self.search_workers)]
             self._search_pool = ThreadPoolExecutor(max_workers=self.search_workers,
                                                    thread_name_prefix="embedded-search")
         return self._readers[:count]
