@@ -19,11 +19,11 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
 
-from crawler.sqlite import immediate_transaction
+from crawler.sqlite import connect, immediate_transaction
 from schemas.saved_search import Alert, SavedSearch
 
 ALERTS_FILE = "alerts.sqlite3"
@@ -85,15 +85,16 @@ class Delivery:
     last_error: str | None
 
 
+DELIVERY_COLUMNS = ", ".join(field.name for field in fields(Delivery))  # in the order `Delivery(*row)` takes
+
+
 class AlertRepository:
     """One connection per instance; use one instance per thread."""
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self.connection = sqlite3.connect(path, isolation_level=None, timeout=30, check_same_thread=False)
-        self.connection.execute("PRAGMA journal_mode=WAL")
-        self.connection.execute("PRAGMA synchronous=FULL")
+        self.connection = connect(path, check_same_thread=False)
         self._lock = threading.Lock()
         self.connection.executescript(SCHEMA)
 
@@ -132,12 +133,17 @@ class AlertRepository:
 
     def save(self, saved_search: SavedSearch) -> None:
         with self.transaction() as connection:
-            revision = connection.execute("SELECT COALESCE(MAX(revision), 0) + 1 FROM saved_searches").fetchone()[0]
+            revision = self._next_revision(connection)
             connection.execute(
                 "INSERT INTO saved_searches (id, owner, revision, active, deleted, document) VALUES (?, ?, ?, ?, 0, ?) "
                 "ON CONFLICT (id) DO UPDATE SET revision = excluded.revision, active = excluded.active, "
                 "document = excluded.document, deleted = 0",
                 (saved_search.id, saved_search.owner, revision, int(saved_search.active), saved_search.stored()))
+
+    @staticmethod
+    def _next_revision(connection: sqlite3.Connection) -> int:
+        """Every change of a saved search gets the next revision, so matchers can follow changes."""
+        return connection.execute("SELECT COALESCE(MAX(revision), 0) + 1 FROM saved_searches").fetchone()[0]
 
     def get(self, saved_search_id: str, owner: str | None = None) -> SavedSearch | None:
         """The saved search, or None when it does not exist, was removed or (with `owner`) is someone else's."""
@@ -169,7 +175,7 @@ class AlertRepository:
                                      (saved_search_id,)).fetchone()
             if row is None or (owner is not None and row[0] != owner):
                 return False
-            revision = connection.execute("SELECT COALESCE(MAX(revision), 0) + 1 FROM saved_searches").fetchone()[0]
+            revision = self._next_revision(connection)
             connection.execute("UPDATE saved_searches SET deleted = 1, active = 0, revision = ? WHERE id = ?",
                                (revision, saved_search_id))
             connection.execute(
@@ -226,13 +232,12 @@ class AlertRepository:
 
     def due(self, now: float, limit: int = 100) -> list[Delivery]:
         rows = self.connection.execute(
-            "SELECT alert_id, channel, status, attempts, next_attempt_at, last_error FROM deliveries "
+            f"SELECT {DELIVERY_COLUMNS} FROM deliveries "
             "WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?", (now, limit))
         return [Delivery(*row) for row in rows]
 
     def deliveries(self, alert_id: str | None = None) -> list[Delivery]:
-        query, parameters = ("SELECT alert_id, channel, status, attempts, next_attempt_at, last_error "
-                             "FROM deliveries"), ()
+        query, parameters = f"SELECT {DELIVERY_COLUMNS} FROM deliveries", ()
         if alert_id is not None:
             query, parameters = query + " WHERE alert_id = ?", (alert_id,)
         return [Delivery(*row) for row in self.connection.execute(query + " ORDER BY alert_id, channel", parameters)]
@@ -244,10 +249,14 @@ class AlertRepository:
 
     def mark_delivered(self, alert_ids: list[str], channel: str) -> None:
         with self.transaction() as connection:
-            connection.executemany(
-                "UPDATE deliveries SET status = 'delivered', attempts = attempts + 1, delivered_at = ?, last_error = NULL "
-                "WHERE alert_id = ? AND channel = ?",
-                [(datetime.now(UTC).isoformat(), alert_id, channel) for alert_id in alert_ids])
+            self._mark_delivered(connection, alert_ids, channel)
+
+    @staticmethod
+    def _mark_delivered(connection: sqlite3.Connection, alert_ids: list[str], channel: str) -> None:
+        connection.executemany(
+            "UPDATE deliveries SET status = 'delivered', attempts = attempts + 1, delivered_at = ?, last_error = NULL "
+            "WHERE alert_id = ? AND channel = ?",
+            [(datetime.now(UTC).isoformat(), alert_id, channel) for alert_id in alert_ids])
 
     def mark_failed(self, alert_id: str, channel: str, error: str, next_attempt_at: float | None) -> None:
         """A failed try: retry at `next_attempt_at`, or dead (None)."""
@@ -284,10 +293,7 @@ class AlertRepository:
             connection.execute("INSERT INTO digests (saved_search_id, last_sent_day) VALUES (?, ?) "
                                "ON CONFLICT (saved_search_id) DO UPDATE SET last_sent_day = excluded.last_sent_day",
                                (saved_search_id, day))
-            connection.executemany(
-                "UPDATE deliveries SET status = 'delivered', attempts = attempts + 1, delivered_at = ? "
-                "WHERE alert_id = ? AND channel = 'email'",
-                [(datetime.now(UTC).isoformat(), alert_id) for alert_id in alert_ids])
+            self._mark_delivered(connection, alert_ids, "email")
 
     def stats(self) -> dict[str, int]:
         return {f"{channel}_{status}": count for channel, status, count in self.connection.execute(
