@@ -153,8 +153,7 @@ def setup() -> None:
         try:
             outcome = create_topics(settings)
         except KafkaError as exc:
-            click.echo(f"error: cannot reach Kafka at {settings.kafka_bootstrap_servers}: {exc}", err=True)
-            sys.exit(1)
+            raise click.ClickException(f"cannot reach Kafka at {settings.kafka_bootstrap_servers}: {exc}") from exc
         for topic, result in outcome.items():
             click.echo(f"topic {topic}: {result}")
     if settings.elasticsearch_url:
@@ -167,12 +166,11 @@ def setup() -> None:
         try:
             store.setup()
         except StoreUnavailable as exc:
-            click.echo(f"error: cannot reach Elasticsearch at {settings.elasticsearch_url}: {exc}", err=True)
-            sys.exit(1)
+            raise click.ClickException(f"cannot reach Elasticsearch at {settings.elasticsearch_url}: {exc}") from exc
         except (ApiError, UnsupportedProductError) as exc:
-            click.echo(f"error: Elasticsearch at {settings.elasticsearch_url} refused the set-up: {exc} (is it "
-                       "Elasticsearch of the client's major version, and are the credentials right?)", err=True)
-            sys.exit(1)
+            raise click.ClickException(
+                f"Elasticsearch at {settings.elasticsearch_url} refused the set-up: {exc} (is it Elasticsearch of "
+                "the client's major version, and are the credentials right?)") from exc
         finally:
             store.close()
         click.echo(f"elasticsearch: index template {store.alias}, alias {store.alias} -> {store.index}: ready")
@@ -182,8 +180,8 @@ def setup() -> None:
         try:
             imported = import_saved_objects(settings)
         except KibanaUnavailable as exc:
-            click.echo(f"error: cannot import the saved objects into Kibana at {settings.kibana_url}: {exc}", err=True)
-            sys.exit(1)
+            raise click.ClickException(f"cannot import the saved objects into Kibana at {settings.kibana_url}: {exc}") \
+                from exc
         click.echo(f"kibana: {imported} saved objects imported (data view {settings.elasticsearch_index_alias}, "
                    "searches, dashboard \"tenderwatch: tenders\")")
 
@@ -427,8 +425,7 @@ def saved_search_rm(saved_search_id, data_dir) -> None:
     removed = repository.remove(saved_search_id)
     repository.close()
     if not removed:
-        click.echo(f"error: no saved search {saved_search_id}", err=True)
-        sys.exit(1)
+        raise click.ClickException(f"no saved search {saved_search_id}")
     click.echo(f"removed {saved_search_id}")
 
 
@@ -508,8 +505,7 @@ def search(status, limit, offset, as_json, data_dir, **filters) -> None:
         store.setup()
         result = store.search(criteria, SearchPage(limit=limit, offset=offset))
     except StoreUnavailable as exc:
-        click.echo(f"error: the {store.name} store is unavailable: {exc}", err=True)
-        sys.exit(1)
+        raise click.ClickException(f"the {store.name} store is unavailable: {exc}") from exc
     finally:
         store.close()
     if as_json:
