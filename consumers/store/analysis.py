@@ -36,10 +36,8 @@ JOINERS = "'.,"
 COMBINING_MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
 _WORD_CHARACTER = re.compile(r"\w")
 # On ASCII text: every byte that is neither a word character nor a joiner becomes a space.
-_SEPARATORS_TO_SPACE = bytes.maketrans(
-    bytes(byte for byte in range(128) if not (chr(byte).isalnum() or chr(byte) in "_" + JOINERS)),
-    b" " * sum(1 for byte in range(128) if not (chr(byte).isalnum() or chr(byte) in "_" + JOINERS)),
-)
+_SEPARATOR_BYTES = bytes(byte for byte in range(128) if not (chr(byte).isalnum() or chr(byte) in "_" + JOINERS))
+_SEPARATORS_TO_SPACE = bytes.maketrans(_SEPARATOR_BYTES, b" " * len(_SEPARATOR_BYTES))
 _DOUBLED_JOINERS = tuple(first + second for first in JOINERS for second in JOINERS)
 
 _stemmer = Stemmer.Stemmer("dutch_porter")

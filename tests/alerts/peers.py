@@ -3,7 +3,6 @@ server (aiosmtpd)."""
 
 from __future__ import annotations
 
-import time
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
@@ -11,6 +10,7 @@ from aiosmtpd.controller import Controller
 
 from benchmarks.peers import Received, WebhookReceiver
 from consumers.broker import free_port
+from tests.kafka.conftest import wait_for
 
 __all__ = ["Received", "SmtpServer", "WebhookReceiver"]
 
@@ -46,7 +46,5 @@ class SmtpServer:
         self._controller.stop()
 
     def wait_for(self, count: int, timeout_s: float = 20.0) -> list[EmailMessage]:
-        deadline = time.monotonic() + timeout_s
-        while len(self.messages) < count and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_for(lambda: len(self.messages) >= count, timeout_s=timeout_s, interval_s=0.05)
         return self.messages

@@ -32,22 +32,18 @@ def replica_pages() -> dict[str, str]:
     return {str(50000 + number): template.replace("30922", str(50000 + number)) for number in range(LISTINGS)}
 
 
-def outbox_pending(data_dir) -> int:
+def crawl_counts(data_dir) -> tuple[int, int]:
+    """(events waiting in the outbox, tenders the crawler has published)."""
     state = CrawlState(data_dir / "crawler-state.sqlite3")
     try:
-        return state.pending_count()
+        return state.pending_count(), state.connection.execute("SELECT COUNT(*) FROM listings").fetchone()[0]
     finally:
         state.close()
 
 
 def all_acknowledged_consumed(data_dir, received) -> bool:
     """Nothing waits in the outbox and the snapshot holds every tender the crawler published."""
-    state = CrawlState(data_dir / "crawler-state.sqlite3")
-    try:
-        pending = state.pending_count()
-        published = state.connection.execute("SELECT COUNT(*) FROM listings").fetchone()[0]
-    finally:
-        state.close()
+    pending, published = crawl_counts(data_dir)
     return pending == 0 and published > 0 and received() == published
 
 
@@ -89,7 +85,7 @@ def test_broker_killed_and_restarted_mid_crawl(tmp_path, fault_report):
             held_while_down = 0
             down_until = time.monotonic() + 1.5
             while time.monotonic() < down_until:
-                held_while_down = max(held_while_down, outbox_pending(data_dir))
+                held_while_down = max(held_while_down, crawl_counts(data_dir)[0])
                 time.sleep(0.1)
             second = EmbeddedBroker(tmp_path / "broker-2.log", port=port).start()
             create_topics(settings)  # what `tenderwatch setup` does for a new cluster
