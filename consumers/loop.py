@@ -14,6 +14,9 @@
   `dlq.partition`, `dlq.offset`, `dlq.consumer`, `dlq.time`.
 - The cyclic garbage collector is paused while a batch is worked on (`consumers.gc_pause`):
   with it on, decoding a batch of large events took twice as long.
+- Kafka itself failing (broker down or restarting: `KafkaError` from creating the consumer,
+  `poll` or `commit`) is transient too: logged, backed off (capped), retried; the consumer
+  stays alive and rejoins its group when the broker is back.
 - `stop()` (SIGINT/SIGTERM with `install_signal_handlers()`) ends the loop after the batch
   in hand; a batch still failing is left uncommitted.
 """
@@ -119,13 +122,24 @@ class ConsumeLoop:
         signal.signal(signal.SIGTERM, self.stop)
 
     def run(self) -> LoopStats:
-        consumer = self._consumer or make_consumer(self.settings, self.group_id, *self.topics)
+        consumer = self._consumer or self._connect()
+        if consumer is None:
+            return self.stats  # stopped before a broker answered
         self.log.info("consumer_started", topics=self.topics)
         next_lag_log = time.monotonic() + self.lag_log_interval_s
+        failures = 0
         try:
             while not self.stopping:
                 self.heartbeat.beat()
-                polled = consumer.poll(timeout_ms=500, max_records=self.max_records)
+                try:
+                    polled = consumer.poll(timeout_ms=500, max_records=self.max_records)
+                except KafkaError as exc:
+                    failures += 1
+                    self._kafka_unavailable("poll", exc, failures)
+                    continue
+                if failures:
+                    self.log.info("kafka_available_again", after_failures=failures)
+                    failures = 0
                 records = [record for batch in polled.values() for record in batch]
                 if records:
                     with collector_paused():
@@ -134,11 +148,36 @@ class ConsumeLoop:
                     self._log_lag(consumer)
                     next_lag_log = time.monotonic() + self.lag_log_interval_s
         finally:
-            consumer.close(autocommit=False)
+            try:
+                consumer.close(autocommit=False)
+            except Exception as exc:  # noqa: BLE001 - closing against a dead broker must not hide the stop
+                self.log.warning("consumer_close_failed", error=str(exc))
             if self._producer is not None:
                 self._producer.close(timeout=5)
             self.log.info("consumer_stopped", processed=self.stats.processed, dead_lettered=self.stats.dead_lettered)
         return self.stats
+
+    def _connect(self) -> KafkaConsumer | None:
+        """The consumer, once a broker answers; None when stopped first."""
+        failures = 0
+        while not self.stopping:
+            try:
+                return make_consumer(self.settings, self.group_id, *self.topics)
+            except KafkaError as exc:
+                failures += 1
+                self._kafka_unavailable("connect", exc, failures)
+        return None
+
+    def _kafka_unavailable(self, operation: str, exc: KafkaError, failures: int) -> None:
+        """Kafka failing is transient: log, back off (interruptibly), let the caller retry."""
+        delay = min(self.backoff_max_s, self.backoff_base_s * 2 ** min(failures - 1, 16))
+        self.log.warning("kafka_unavailable_retrying", operation=operation, attempt=failures,
+                         error=f"{type(exc).__name__}: {exc}", retry_in_s=delay)
+        self.stats.retries += 1
+        deadline = time.monotonic() + delay
+        while not self.stopping and time.monotonic() < deadline:
+            self.heartbeat.beat()
+            self._stop.wait(min(0.5, max(0.0, deadline - time.monotonic())))
 
     # one batch ----------------------------------------------------------------------
 
@@ -202,7 +241,11 @@ class ConsumeLoop:
             with collector_resumed():
                 while not self.stopping and time.monotonic() < deadline:
                     self.heartbeat.beat()
-                    consumer.poll(timeout_ms=int(min(500, max(1, (deadline - time.monotonic()) * 1000))))
+                    try:
+                        consumer.poll(timeout_ms=int(min(500, max(1, (deadline - time.monotonic()) * 1000))))
+                    except KafkaError as exc:  # the broker is down too: keep waiting, retry after
+                        self.log.warning("kafka_unavailable_during_backoff", error=f"{type(exc).__name__}: {exc}")
+                        self._stop.wait(min(0.5, max(0.0, deadline - time.monotonic())))
         finally:
             consumer.resume(*[tp for tp in assigned if tp in consumer.assignment()])
 

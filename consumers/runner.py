@@ -6,13 +6,22 @@ process (Scrapy's reactor cannot restart within one process) that writes the out
 process publishes the outbox, also between crawls, so events wait out a broker outage.
 `--once`: one crawl, publish, wait until every consumer group has committed every event,
 then stop everything and exit.
+
+Stopping (SIGINT/SIGTERM, said once in the log) always ends in bounded time and in order:
+the crawl child (SIGTERM, wait, SIGKILL), the consumers, the workers, the publisher, the
+broker. The children run in sessions of their own (`consumers.children`), so a Ctrl-C or a
+signal to the whole process group reaches this process, which decides the order.
+
+A part that dies takes the process down instead of leaving it alive and deaf: a consumer
+or worker thread that raises, or the embedded broker exiting, is logged (`component_died`),
+marked in every heartbeat of the process (so `tenderwatch health` says unhealthy at once),
+and `run` stops with exit code 6.
 """
 
 from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -24,8 +33,9 @@ import structlog
 from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 
+from consumers import children
 from consumers.broker import EmbeddedBroker
-from consumers.health import Heartbeat
+from consumers.health import Heartbeat, report_fault
 from consumers.kafka_clients import make_admin, make_producer
 from consumers.registry import CONSUMERS
 from consumers.topics import create_topics
@@ -36,18 +46,22 @@ from crawler.state import CrawlState
 log = structlog.get_logger(__name__)
 
 EXIT_NOT_CONSUMED = 5
+EXIT_COMPONENT_DIED = 6
+THREAD_JOIN_BUDGET_S = 20.0
+CRAWL_STOP_GRACE_S = 10.0
 
 
 @contextmanager
-def kafka_available(settings: Settings) -> Iterator[Settings]:
-    """Settings pointing at a broker: the configured one, or an embedded one for the duration."""
+def kafka_available(settings: Settings) -> Iterator[tuple[Settings, EmbeddedBroker | None]]:
+    """Settings pointing at a broker: the configured one, or an embedded one for the
+    duration (returned too, so its death can be noticed)."""
     if settings.kafka_bootstrap_servers:
-        yield settings
+        yield settings, None
         return
     with EmbeddedBroker(Path(settings.data_dir) / "broker.log") as broker:
         # The embedded default is one user on one machine: loopback webhooks stay allowed.
         yield settings.model_copy(update={"kafka_bootstrap_servers": broker.bootstrap_servers,
-                                          "webhook_allow_loopback": settings.webhooks_may_use_loopback})
+                                          "webhook_allow_loopback": settings.webhooks_may_use_loopback}), broker
 
 
 def unconsumed(settings: Settings, group_ids: list[str]) -> dict[str, int]:
@@ -80,60 +94,121 @@ class Runner:
         self.consumed_timeout_s = consumed_timeout_s
         self.stop_requested = threading.Event()
         self.workers: list = []
+        self.broker: EmbeddedBroker | None = None
+        self.died: str | None = None  # the component whose death stopped the run
+        self.published_this_cycle = 0
 
-    def request_stop(self, *_: object) -> None:
+    def request_stop(self, signal_number: int | None = None, _frame: object = None) -> None:
+        if not self.stop_requested.is_set():
+            reason = signal.Signals(signal_number).name if signal_number else "request"
+            log.info("run_stopping", reason=reason)
         self.stop_requested.set()
+
+    def component_died(self, component: str, error: str) -> None:
+        """A part of the process can no longer work: say so, mark the heartbeats, stop."""
+        if self.died is None:
+            self.died = component
+            log.critical("component_died", component=component, error=error,
+                         action="stopping tenderwatch run (exit 6); restart it")
+            report_fault(f"{component} died: {error}")
+            self.heartbeat.beat()
+        self.stop_requested.set()
+
+    def _guarded(self, component: str, target, *args) -> None:
+        """Thread body: run `target`; if it raises, the whole run stops with a clear line."""
+        try:
+            target(*args)
+        except BaseException as exc:
+            log.exception("thread_died", thread=component)
+            self.component_died(component, f"{type(exc).__name__}: {exc}")
+
+    def healthy(self) -> bool:
+        """False (and the run stopping) once the embedded broker has exited on its own."""
+        if self.broker is not None and not self.broker.alive and self.died is None:
+            self.component_died("embedded-broker", f"exited with code {self.broker.exit_code}; "
+                                                   f"see {self.broker.log_path}")
+        return self.died is None
 
     def run(self) -> int:
         signal.signal(signal.SIGINT, self.request_stop)
         signal.signal(signal.SIGTERM, self.request_stop)
-        with kafka_available(self.settings) as settings:
+        with kafka_available(self.settings) as (settings, broker):
+            self.broker = broker
             create_topics(settings)
             specs = [CONSUMERS[name] for name in self.consumer_names]
             loops = [spec.loop(settings) for spec in specs]
             self.workers = [spec.worker(settings) for spec in specs if spec.worker is not None]
             workers_stop = threading.Event()
-            threads = [threading.Thread(target=loop.run, name=f"consumer-{loop.name}", daemon=True) for loop in loops]
-            threads += [threading.Thread(target=worker.run, args=(workers_stop,), name=f"worker-{type(worker).__name__}",
-                                         daemon=True) for worker in self.workers]
-            for thread in threads:
+            consumer_threads = [threading.Thread(target=self._guarded, args=(f"consumer-{loop.name}", loop.run),
+                                                 name=f"consumer-{loop.name}", daemon=True) for loop in loops]
+            worker_threads = [threading.Thread(target=self._guarded,
+                                               args=(f"worker-{type(worker).__name__}", worker.run, workers_stop),
+                                               name=f"worker-{type(worker).__name__}", daemon=True)
+                              for worker in self.workers]
+            for thread in consumer_threads + worker_threads:
                 thread.start()
             state = CrawlState(settings.state_path)
             publisher = OutboxPublisher(state, None, settings.tender_events_topic,
                                         producer_factory=lambda: make_producer(settings))
             try:
-                return self._cycles(settings, publisher, [loop.group_id for loop in loops])
+                code = self._cycles(settings, publisher, [loop.group_id for loop in loops])
             finally:
                 for loop in loops:
                     loop.stop()
+                self._join(consumer_threads)
                 workers_stop.set()
-                for thread in threads:
-                    thread.join(timeout=15)
+                self._join(worker_threads)
                 publisher.close()
                 state.close()
+        if self.died is not None:
+            return EXIT_COMPONENT_DIED
+        log.info("run_stopped", exit_code=code)
+        return code
+
+    @staticmethod
+    def _join(threads: list[threading.Thread]) -> None:
+        """Join within one shared budget; a thread still busy after it is left (daemon) and named."""
+        deadline = time.monotonic() + THREAD_JOIN_BUDGET_S
+        for thread in threads:
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
+        still = [thread.name for thread in threads if thread.is_alive()]
+        if still:
+            log.warning("threads_still_busy_at_stop", threads=still, waited_s=THREAD_JOIN_BUDGET_S)
+
+    def _drain(self, publisher: OutboxPublisher) -> None:
+        if publisher.state.pending_count():
+            self.published_this_cycle += publisher.drain()
 
     def _cycles(self, settings: Settings, publisher: OutboxPublisher, group_ids: list[str]) -> int:
         cycle = 0
-        while not self.stop_requested.is_set():
+        while not self.stop_requested.is_set() and self.healthy():
             cycle += 1
+            self.published_this_cycle = 0
             crawl_code = self.crawl(settings, publisher)
-            published = publisher.drain()
-            log.info("cycle_crawled", cycle=cycle, crawl_exit_code=crawl_code, published=published,
+            if self.stop_requested.is_set():
+                break
+            self._drain(publisher)
+            log.info("cycle_crawled", cycle=cycle, crawl_exit_code=crawl_code, published=self.published_this_cycle,
                      outbox_pending=publisher.state.pending_count())
             if self.once:
                 return crawl_code or self._wait_until_consumed(settings, publisher, group_ids)
             next_crawl = time.monotonic() + self.interval_s
-            while not self.stop_requested.wait(timeout=min(5.0, max(0.0, next_crawl - time.monotonic()))):
+            while not self.stop_requested.wait(timeout=min(1.0, max(0.0, next_crawl - time.monotonic()))):
+                if not self.healthy():
+                    break
                 self.heartbeat.beat()
-                if publisher.state.pending_count():
-                    publisher.drain()
+                self._drain(publisher)
                 if time.monotonic() >= next_crawl:
                     break
         return 0
 
+    def crawl_argv(self) -> list[str]:
+        return [sys.executable, "-m", "crawler.cli", "crawl", "flextender"]
+
     def crawl(self, settings: Settings, publisher: OutboxPublisher | None = None) -> int:
         """One crawl in a child process; it writes the outbox, this process publishes it while
-        the crawl goes on, so a new listing's event is on its way seconds after its fetch."""
+        the crawl goes on, so a new listing's event is on its way seconds after its fetch.
+        A stop request ends the child in bounded time (SIGTERM, wait, SIGKILL)."""
         env = {key: value for key, value in os.environ.items() if key != "TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS"}
         env.update({
             "TENDERWATCH_DATA_DIR": str(settings.data_dir),
@@ -143,21 +218,22 @@ class Runner:
             "TENDERWATCH_LOG_LEVEL": settings.log_level,
             **({"TENDERWATCH_NOW": settings.now.isoformat()} if settings.now else {}),
         })
-        child = subprocess.Popen([sys.executable, "-m", "crawler.cli", "crawl", "flextender"], env=env)
+        child = children.spawn_python(self.crawl_argv(), env=env)
         while child.poll() is None:
+            if self.stop_requested.is_set() or not self.healthy():
+                code = children.stop(child, "crawl", grace_s=CRAWL_STOP_GRACE_S)
+                return -1 if code is None else code
             self.heartbeat.beat()
-            if self.stop_requested.wait(timeout=0.2):
-                child.terminate()
-            elif publisher is not None and publisher.state.pending_count():
-                publisher.drain()
+            if publisher is not None:
+                self._drain(publisher)
+            self.stop_requested.wait(timeout=0.2)
         return child.wait()
 
     def _wait_until_consumed(self, settings: Settings, publisher: OutboxPublisher, group_ids: list[str]) -> int:
         deadline = time.monotonic() + self.consumed_timeout_s
         behind: dict[str, int] = {}
-        while time.monotonic() < deadline and not self.stop_requested.is_set():
-            if publisher.state.pending_count():
-                publisher.drain()
+        while time.monotonic() < deadline and not self.stop_requested.is_set() and self.healthy():
+            self._drain(publisher)
             try:
                 behind = unconsumed(settings, group_ids)
             except KafkaError as exc:
@@ -165,9 +241,12 @@ class Runner:
                 behind = {group: -1 for group in group_ids}
             if (not publisher.state.pending_count() and all(count == 0 for count in behind.values())
                     and all(worker.settled() for worker in self.workers)):
-                log.info("cycle_consumed", groups=group_ids)
+                log.info("cycle_consumed", groups=group_ids, published=self.published_this_cycle)
                 return 0
             time.sleep(0.25)
+        if self.stop_requested.is_set():
+            log.info("stopped_before_every_event_was_consumed", behind=behind)
+            return EXIT_NOT_CONSUMED
         log.error("events_left_unconsumed", behind=behind, outbox_pending=publisher.state.pending_count(),
                   workers_settled=[worker.settled() for worker in self.workers])
         return EXIT_NOT_CONSUMED

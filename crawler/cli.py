@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,9 +17,18 @@ DEMO_CLOCK = "2026-03-01T12:00:00+01:00"
 
 
 def _settings(**overrides) -> Settings:
-    settings = Settings()
+    """The settings: TENDERWATCH_* variables, overridden by the options given. A bad value in the
+    environment is a usage error naming the variable, like a bad option."""
+    from pydantic import ValidationError
+
     updates = {key: value for key, value in overrides.items() if value is not None}
-    return settings.model_copy(update=updates) if updates else settings
+    try:
+        return Settings(**updates)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = str(error["loc"][0]) if error["loc"] else ""
+        source = "--" + field.replace("_", "-") if field in updates else f"TENDERWATCH_{field.upper()}"
+        raise click.UsageError(f"{source}: {error['msg'].removeprefix('Value error, ')}") from None
 
 
 def main() -> None:
@@ -118,14 +126,27 @@ def crawl(spider: str, base_url: str | None, api_url: str | None, output: str | 
     Exit codes: 0 done; 3 a page was not recognised (layout changed?); 4 the list of open
     listings could not be fetched from either the API or the listing page.
     """
-    from crawler.crawl import run_crawl
+    import signal
 
+    from consumers.children import die_with_parent
+    from crawler.crawl import run_crawl
+    from crawler.state import CrawlState
+
+    die_with_parent()  # only when `run` started this crawl
     settings = _settings(flextender_base_url=base_url, flextender_api_url=api_url, data_dir=data_dir)
     configure_logging(settings.log_format, settings.log_level)
     outcome = run_crawl(spider, settings, output=output)
+    # Scrapy's own SIGTERM/SIGINT handlers do nothing once its reactor stopped: a signal from
+    # here on must end the process, not be swallowed while it exits.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
     published = _publish_outbox(settings)
+    figures = {"published": published} if published is not None else {}
+    state = CrawlState(settings.state_path)
+    figures["outbox_pending"] = state.pending_count()
+    state.close()
     structlog.get_logger("tenderwatch.crawl").info("crawl_finished", spider=spider, exit_code=outcome.exit_code,
-                                                   published=published, **outcome.summary())
+                                                   **figures, **outcome.summary())
     sys.exit(outcome.exit_code)
 
 
@@ -187,19 +208,21 @@ def setup() -> None:
 
 
 @cli.command()
-@click.argument("name")
+@click.argument("name", type=click.Choice(["crawler", "snapshot", "indexer", "alerts"]), metavar="NAME")
 @click.option("--max-age", default=60, show_default=True, type=click.IntRange(1), help="Seconds a heartbeat stays good.")
-def health(name: str, max_age: int) -> None:
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Where the heartbeats are (<data dir>/heartbeats). Env: TENDERWATCH_DATA_DIR. [default: ./.tenderwatch]")
+def health(name: str, max_age: int, data_dir: Path | None) -> None:
     """Exit 0 when process NAME (crawler, or a consumer: snapshot, indexer, alerts) beat its
-    heartbeat within --max-age seconds on this host; 1 otherwise. For container healthchecks."""
-    from consumers.health import seconds_since_beat
+    heartbeat within --max-age seconds on this host, reported no fault (its embedded broker or
+    a thread died) and still runs; 1 otherwise. For container healthchecks."""
+    from consumers.health import check
 
-    settings = _settings()
-    age = seconds_since_beat(settings, name)
-    if age is None or age > max_age:
-        click.echo(f"{name}: {'no heartbeat' if age is None else f'last heartbeat {age:.0f} s ago'}", err=True)
+    report = check(_settings(data_dir=data_dir), name, max_age)
+    if not report.healthy:
+        click.echo(f"{name}: {report.message}", err=True)
         sys.exit(1)
-    click.echo(f"{name}: alive ({age:.0f} s ago)")
+    click.echo(f"{name}: {report.message}")
 
 
 def _parse_interval(_ctx, _param, value: str) -> float:
@@ -227,7 +250,10 @@ def run(once: bool, interval: float, base_url: str | None, api_url: str | None, 
     set), topics, the consumers, and the crawler on its schedule. Ctrl-C stops it cleanly.
     In production (docker compose) it runs with --consumers none beside `consume` services.
 
-    Exit codes: 0; the crawl's own code (3, 4) with --once; 5 when --once saw events left unconsumed.
+    Exit codes: 0; the crawl's own code (3, 4) with --once; 5 when --once saw events left
+    unconsumed; 6 when a part died (the embedded broker, a consumer thread): see the log line
+    `component_died`. A stop (Ctrl-C, SIGTERM) ends the crawl, the consumers and the broker in
+    that order, within about 40 s at the most.
     """
     from consumers.registry import CONSUMERS
     from consumers.runner import Runner
@@ -267,7 +293,8 @@ FILTER_OPTIONS = [
     click.option("--hours-max", type=click.IntRange(0, 168), help="Most hours per week wanted."),
     click.option("--deadline-after", callback=_date_option, metavar="DATE", help="Closing on or after this date (YYYY-MM-DD, Amsterdam)."),
     click.option("--deadline-before", callback=_date_option, metavar="DATE", help="Closing on or before this date."),
-    click.option("--education-level", type=click.Choice(["MBO", "HBO", "WO"]), help="Education level asked."),
+    click.option("--education-level", type=click.Choice(["MBO", "HBO", "WO"], case_sensitive=False),
+                 help="Education level asked (any case)."),
     click.option("--client", help="Client organisation, exactly (any case)."),
     click.option("--das/--no-das", default=None, help="Only DAS assignments / only others."),
     click.option("--zzp/--no-zzp", "zzp_allowed", default=None, help="Only those open to / closed to solo freelancers."),
@@ -294,7 +321,20 @@ def _search_filter(options: dict, **extra):
     try:
         return SearchFilter(**values, **extra)
     except ValidationError as exc:
-        raise click.UsageError(exc.errors()[0]["msg"].removeprefix("Value error, ")) from None
+        error = exc.errors()[0]
+        option = "--" + str(error["loc"][0]).replace("_", "-") + ": " if error["loc"] else ""
+        raise click.UsageError(option + error["msg"].removeprefix("Value error, ")) from None
+
+
+def _user_name(_ctx, param, value: str | None) -> str | None:
+    from consumers.alerts.repository import check_user_name
+
+    if value is None:
+        return None
+    try:
+        return check_user_name(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param=param) from None
 
 
 @cli.command()
@@ -350,11 +390,19 @@ def saved_search() -> None:
 @click.option("--webhook-secret", help="Key for the webhook signature (at least 16 characters). [default: generated, printed once]")
 @click.option("--daily", is_flag=True, help="One mail a day (at TENDERWATCH_DIGEST_HOUR) instead of one per tender.")
 @click.option("--updates", "alert_on_updates", is_flag=True, help="Also alert when a matching tender changes (deadline, pay scale, ...).")
-@click.option("--owner", default="local", show_default=True, help="The user it belongs to (see `tenderwatch user`).")
+@click.option("--notify-existing", is_flag=True,
+              help="Also alert once about the tenders already indexed that match now (otherwise only tenders "
+                   "published or changed from now on alert).")
+@click.option("--owner", default="local", show_default=True, callback=_user_name,
+              help="The user it belongs to (see `tenderwatch user`).")
 @filter_options
 @_DATA_DIR_OPTION
-def saved_search_add(name, email, webhook_url, webhook_secret, daily, alert_on_updates, owner, data_dir, **filters) -> None:
+def saved_search_add(name, email, webhook_url, webhook_secret, daily, alert_on_updates, notify_existing, owner,
+                     data_dir, **filters) -> None:
     """Save a search. Give --email and/or --webhook, and any filters of `tenderwatch search`.
+
+    Alerts come for tenders published or changed after the search is saved; the tenders
+    already indexed that match now alert only with --notify-existing (once each).
 
     Example: tenderwatch saved-search add --name "Zwolle, schaal 11+" --email me@example.nl
     --region Overijssel --pay-scale-min 11 --keyword projectleider
@@ -380,13 +428,42 @@ def saved_search_add(name, email, webhook_url, webhook_secret, daily, alert_on_u
     repository = AlertRepository(settings.alerts_path)
     try:
         saved, secret = create_saved_search(settings, repository, owner, request)
+        click.echo(saved.id)
+        if secret is not None and webhook_secret is None:
+            click.echo(f"webhook secret (shown once; verify X-Tenderwatch-Signature with it): {secret}", err=True)
+        _existing_matches(settings, repository, saved, notify_existing)
     except UnsafeWebhook as exc:
         raise click.UsageError(str(exc)) from None
     finally:
         repository.close()
-    click.echo(saved.id)
-    if secret is not None and webhook_secret is None:
-        click.echo(f"webhook secret (shown once; verify X-Tenderwatch-Signature with it): {secret}", err=True)
+
+
+def _existing_matches(settings: Settings, repository, saved, notify: bool) -> None:
+    """Say how many indexed tenders match already; with `notify`, queue one alert for each."""
+    from consumers.alerts.service import alert_existing_matches, current_matches
+    from consumers.indexer import open_store
+    from consumers.store.base import StoreUnavailable
+    from consumers.store.embedded import STORE_FILE
+
+    if not settings.elasticsearch_url and not (Path(settings.data_dir) / STORE_FILE).exists():
+        click.echo("Nothing is indexed yet: alerts come for tenders as they are published or changed.", err=True)
+        return
+    store = open_store(settings)
+    try:
+        store.setup()
+        if notify:
+            queued = alert_existing_matches(repository, store, saved)
+            click.echo(f"{queued} alert{'s' if queued != 1 else ''} queued for the tenders that match now; "
+                       "`tenderwatch run` delivers them.", err=True)
+        else:
+            matching = current_matches(store, saved)
+            click.echo(f"Alerts come for tenders published or changed from now on. {matching} tender"
+                       f"{'s' if matching != 1 else ''} indexed already match{'es' if matching == 1 else ''}: "
+                       "add --notify-existing to be alerted about them once.", err=True)
+    except StoreUnavailable as exc:
+        click.echo(f"warning: the {store.name} store is unavailable, existing matches not checked: {exc}", err=True)
+    finally:
+        store.close()
 
 
 @saved_search.command("list")
@@ -435,7 +512,7 @@ def user() -> None:
 
 
 @user.command("add")
-@click.argument("name")
+@click.argument("name", callback=_user_name)
 @_DATA_DIR_OPTION
 def user_add(name, data_dir) -> None:
     """Create user NAME (or give them a new token) and print the token; only its hash is stored."""
@@ -500,6 +577,7 @@ def search(status, limit, offset, as_json, data_dir, **filters) -> None:
     settings = _settings(data_dir=data_dir)
     configure_logging(settings.log_format, "WARNING")
     criteria = _search_filter(filters, status=status)
+    _require_embedded_store(settings)
     store = open_store(settings)
     try:
         store.setup()
@@ -512,6 +590,16 @@ def search(status, limit, offset, as_json, data_dir, **filters) -> None:
         click.echo("[" + ",".join(tender.model_dump_json() for tender in result.tenders) + "]")
         return
     _print_table(result)
+
+
+def _require_embedded_store(settings: Settings) -> None:
+    """On the embedded default, refuse to search (and create) a store that was never filled."""
+    from consumers.store.embedded import STORE_FILE
+
+    if not settings.elasticsearch_url and not (Path(settings.data_dir) / STORE_FILE).exists():
+        raise click.ClickException(
+            f"nothing has been indexed in {settings.data_dir} (no {STORE_FILE}): run `tenderwatch run` or "
+            f"`tenderwatch demo` first, or point --data-dir (TENDERWATCH_DATA_DIR) at the data directory they used")
 
 
 def _print_table(result) -> None:
@@ -547,17 +635,39 @@ def bench(quick: bool, as_json: bool) -> None:
     click.echo(json.dumps(figures) if as_json else table(figures))
 
 
+def _replica_summary(site) -> str:
+    listed = len(site.listed)
+    return f"{len(site.pages)} real listings, {listed} open and {len(site.pages) - listed} closed"
+
+
 @cli.command()
-@click.option("--port", default=8808, show_default=True, help="Port to serve on (127.0.0.1).")
+@click.option("--port", default=8808, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to serve on (127.0.0.1); 0 picks a free one.")
 def replica(port: int) -> None:
-    """Serve the bundled Flextender replica (five real listings) until Ctrl-C, for offline work:
-    point --base-url and --api-url of `crawl` at the printed URL."""
+    """Serve the bundled Flextender replica (five real listings, three of them open) until
+    Ctrl-C, for offline work: point --base-url and --api-url of `crawl` or `run` at it.
+
+    The listings closed in 2026: crawl it with the clock frozen at the demo's moment,
+    TENDERWATCH_NOW=2026-03-01T12:00:00+01:00, or the three open ones are expired on arrival.
+    """
+    import errno
     import time
 
     from crawler.replica import FlextenderReplica
 
-    with FlextenderReplica(port=port) as site:
-        click.echo(f"Flextender replica on {site.url} (listed: {', '.join(site.listed)}); Ctrl-C stops it.")
+    try:
+        site = FlextenderReplica(port=port)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise click.ClickException(f"port {port} is in use: stop what listens there, or pass --port 0 "
+                                       "for a free one") from None
+        raise click.ClickException(f"cannot serve on 127.0.0.1:{port}: {exc.strerror}") from None
+    with site:
+        click.echo(f"Flextender replica on {site.url}: {_replica_summary(site)}. Ctrl-C stops it.\n"
+                   f"In another terminal:\n"
+                   f"  export TENDERWATCH_NOW={DEMO_CLOCK}   # when the open listings were open\n"
+                   f"  tenderwatch run --once --base-url {site.url} --api-url {site.url} --data-dir ./replica-data\n"
+                   f"  tenderwatch search --data-dir ./replica-data")
         try:
             while True:
                 time.sleep(3600)
@@ -565,36 +675,46 @@ def replica(port: int) -> None:
             pass
 
 
+DEMO_DATA_DIR = Path(".tenderwatch-demo")
+
+
 @cli.command()
-@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), help="Keep the demo's data here. [default: a temporary directory]")
-def demo(data_dir: Path | None) -> None:
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=DEMO_DATA_DIR,
+              show_default=True, help="Keep the demo's data here (search it afterwards with the same --data-dir).")
+def demo(data_dir: Path) -> None:
     """Offline showcase: serve the bundled Flextender replica (five real listings), run one
-    `run --once` cycle against it on the embedded broker (clock frozen at 2026-03-01, when
-    three of the five were open) and print the tenders the consumers received."""
+    `run --once` cycle against it on the embedded broker and print the tenders the consumers
+    received. The clock is frozen at 2026-03-01, when three of the five were open; the other
+    two had closed. The data stays in --data-dir, so `tenderwatch search` can search it."""
     import json
 
     from consumers.runner import Runner
     from consumers.snapshot import TenderSnapshot
     from crawler.replica import FlextenderReplica
 
-    with tempfile.TemporaryDirectory(prefix="tenderwatch-demo-") as work, FlextenderReplica() as site:
+    with FlextenderReplica() as site:
         settings = _settings(
-            flextender_base_url=site.url, flextender_api_url=site.url, data_dir=data_dir or Path(work),
+            flextender_base_url=site.url, flextender_api_url=site.url, data_dir=data_dir,
             now=datetime.fromisoformat(DEMO_CLOCK), autothrottle_start_delay=0.0, kafka_bootstrap_servers=None,
             log_level="WARNING",
         )
         configure_logging(settings.log_format, settings.log_level)
-        click.echo(f"Crawling the Flextender replica at {site.url}; events through the embedded broker ...", err=True)
+        click.echo(f"Crawling the Flextender replica at {site.url} ({_replica_summary(site)}), clock frozen at "
+                   f"{DEMO_CLOCK}; events through the embedded broker ...", err=True)
         code = Runner(settings, once=True, interval_s=60).run()
         snapshot = TenderSnapshot.for_settings(settings)
-        for tender_id, sequence, event_type, tender_json in snapshot.tenders():
-            tender = json.loads(tender_json)
-            scale = tender["pay_scale"]["label"] if tender["pay_scale"] else "-"
-            click.echo(f"{tender_id:<18} {event_type:<17} {tender['deadline'] or '-':<26} "
-                       f"{tender['region'] or '-':<11} schaal {scale:<4} {tender['title']}")
-        click.echo(f"{len(snapshot.tenders())} tenders received by the consumers.", err=True)
+        tenders = snapshot.tenders()
         snapshot.close()
-        sys.exit(code)
+    click.echo(f"{'tender':<18} {'last event':<17} {'deadline':<26} {'region':<11} {'scale':<11} title")
+    for tender_id, _sequence, event_type, tender_json in tenders:
+        tender = json.loads(tender_json)
+        scale = tender["pay_scale"]["label"] if tender["pay_scale"] else "-"
+        click.echo(f"{tender_id:<18} {event_type:<17} {tender['deadline'] or '-':<26} "
+                   f"{tender['region'] or '-':<11} schaal {scale:<4} {tender['title']}")
+    click.echo(f"{len(tenders)} tenders received by the consumers: the replica's open listings (the closed "
+               f"ones were never published, as nobody had seen them open). Search them:\n"
+               f"  tenderwatch search --data-dir {data_dir}", err=True)
+    sys.exit(code)
 
 
 if __name__ == "__main__":

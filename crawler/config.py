@@ -6,7 +6,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from crawler.pages.flextender import DEFAULT_API_URL, DEFAULT_BASE_URL
@@ -67,6 +67,13 @@ class Settings(BaseSettings):
         None,
         description="Freeze the clock (ISO 8601) to replay archived pages; leave unset in production",
     )
+
+    @field_validator("data_dir")
+    @classmethod
+    def _data_dir_is_a_directory(cls, path: Path) -> Path:
+        if path.exists() and not path.is_dir():
+            raise ValueError(f"{path} exists and is not a directory")
+        return path
 
     @property
     def topics(self) -> tuple[str, ...]:

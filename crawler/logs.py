@@ -47,7 +47,7 @@ def configure_logging(log_format: str = "auto", level: str = "INFO") -> None:
         )
     )
     handler.setLevel(level.upper())
-    handler.addFilter(_QuietScrapyInternals())
+    handler.addFilter(_QuietScrapyInternals(logging.getLevelName(level.upper())))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
@@ -59,10 +59,21 @@ def configure_logging(log_format: str = "auto", level: str = "INFO") -> None:
 
 class _QuietScrapyInternals(logging.Filter):
     """Scrapy sets its own logger levels whenever a crawler starts, so levels alone do not
-    hold; this filter on our handler keeps item dumps and start-up banners below WARNING out."""
+    hold; this filter on our handler keeps item dumps, start-up banners and the stats dump
+    (the crawl's own `crawl_finished` line carries the figures) below WARNING out. It also
+    treats kafka-python's "Task ... ran for 0.1s" notes (its event loop timing a slow step:
+    not a fault of ours, nothing to act on) as debug lines."""
 
     NOISY = ("scrapy.core.scraper", "scrapy.middleware", "scrapy.addons", "scrapy.utils.log",
-             "scrapy.crawler", "scrapy.extensions.remote_control", "scrapy.extensions.telnet")
+             "scrapy.crawler", "scrapy.extensions.remote_control", "scrapy.extensions.telnet",
+             "scrapy.statscollectors")
+
+    def __init__(self, level: int) -> None:
+        super().__init__()
+        self.level = level
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.name == "kafka.net.selector" and str(record.msg).startswith("Task ") and " ran for " in str(
+                record.getMessage()):
+            return self.level <= logging.DEBUG
         return record.levelno >= logging.WARNING or not record.name.startswith(self.NOISY)
