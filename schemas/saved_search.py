@@ -36,6 +36,9 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+SECRET_MASK = "**********"
+
+
 class Webhook(_Strict):
     url: str = Field(max_length=2000, description="http(s) URL that receives a POST per alert")
     secret: SecretStr = Field(description="HMAC-SHA256 key: X-Tenderwatch-Signature: sha256=<hex of HMAC(body)>")
@@ -63,7 +66,7 @@ class SavedSearch(_Strict):
         """JSON for listings and the API: the webhook secret is never shown again."""
         document = self.model_dump(mode="json")
         if self.webhook is not None:
-            document["webhook"]["secret"] = "**********"
+            document["webhook"]["secret"] = SECRET_MASK
         return document
 
     def stored(self) -> str:
@@ -139,8 +142,33 @@ class AlertEvent(_Strict):
         return self.model_dump_json().encode("utf-8")
 
 
+class WebhookInput(_Strict):
+    """A webhook as responses show it, accepted back: the masked secret means "keep it"."""
+
+    url: str = Field(max_length=2000)
+    secret: str | None = Field(None, max_length=200, description="Omitted or masked: generated (new) or kept (change)")
+
+
+def _webhook_fields(request: dict) -> dict:
+    """Accept `webhook: {url, secret}` (what responses show) for `webhook_url`/`webhook_secret`."""
+    if not isinstance(request, dict) or request.get("webhook") is None:
+        return request
+    if "webhook_url" in request or "webhook_secret" in request:
+        raise ValueError("give either webhook or webhook_url/webhook_secret, not both")
+    webhook = request["webhook"]
+    if not isinstance(webhook, dict):
+        return request  # the field's own validation says what is wrong
+    given = WebhookInput.model_validate(webhook)
+    request = {key: value for key, value in request.items() if key != "webhook"}
+    request["webhook_url"] = given.url
+    if given.secret is not None and given.secret != SECRET_MASK:
+        request["webhook_secret"] = given.secret
+    return request
+
+
 class SavedSearchRequest(_Strict):
-    """What a user sends to create a saved search (API body; the CLI builds the same)."""
+    """What a user sends to create a saved search (API body; the CLI builds the same). The
+    webhook may also be given as `webhook: {url, secret}`, the shape responses show."""
 
     name: str = Field(min_length=1, max_length=200)
     filter: SearchFilter = Field(default_factory=SearchFilter)
@@ -148,8 +176,14 @@ class SavedSearchRequest(_Strict):
     webhook_url: str | None = Field(None, max_length=2000)
     webhook_secret: str | None = Field(None, min_length=16, max_length=200,
                                        description="Generated (and returned once) when not given")
+    webhook: WebhookInput | None = Field(None, description="Alternative to webhook_url/webhook_secret")
     frequency: Frequency = "instant"
     alert_on_updates: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _webhook_object(cls, request: object) -> object:
+        return _webhook_fields(request)  # type: ignore[arg-type]
 
     @model_validator(mode="after")
     def _has_a_channel(self) -> SavedSearchRequest:
@@ -158,3 +192,54 @@ class SavedSearchRequest(_Strict):
         if self.webhook_secret is not None and self.webhook_url is None:
             raise ValueError("a webhook secret needs a webhook URL")
         return self
+
+
+class SavedSearchChange(_Strict):
+    """A partial change (API PATCH): only the fields given change. A document read from the
+    API may be sent back whole: `id`, `owner` and `created` are accepted when unchanged, the
+    masked webhook secret keeps the secret, `email: null` / `webhook: null` remove a channel."""
+
+    name: str | None = Field(None, min_length=1, max_length=200)
+    filter: SearchFilter | None = None
+    email: EmailStr | None = None
+    webhook_url: str | None = Field(None, max_length=2000)
+    webhook_secret: str | None = Field(None, min_length=16, max_length=200)
+    webhook: WebhookInput | None = None
+    frequency: Frequency | None = None
+    alert_on_updates: bool | None = None
+    active: bool | None = None
+    id: str | None = Field(None, description="Read-only: accepted when unchanged")
+    owner: str | None = Field(None, description="Read-only: accepted when unchanged")
+    created: datetime | None = Field(None, description="Read-only: accepted when unchanged")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _webhook_object(cls, change: object) -> object:
+        if isinstance(change, dict) and "webhook" in change and change["webhook"] is None:
+            return {**{key: value for key, value in change.items() if key != "webhook"}, "webhook_url": None}
+        return _webhook_fields(change)  # type: ignore[arg-type]
+
+    def apply(self, saved: SavedSearch) -> SavedSearch:
+        """The saved search with this change; ValueError for a read-only field changed or no channel left."""
+        given = self.model_fields_set - {"webhook"}
+        for read_only in ("id", "owner", "created"):
+            if read_only in given and getattr(self, read_only) != getattr(saved, read_only):
+                raise ValueError(f"{read_only} cannot be changed")
+        update = {field: getattr(self, field) for field in given
+                  if field in ("name", "filter", "email", "frequency", "alert_on_updates", "active")}
+        for field in ("name", "filter", "frequency", "alert_on_updates", "active"):
+            if field in update and update[field] is None:
+                raise ValueError(f"{field} cannot be null")
+        if "webhook_url" in given:
+            if self.webhook_url is None:
+                update["webhook"] = None
+            else:
+                secret = self.webhook_secret or (saved.webhook.secret.get_secret_value() if saved.webhook else None)
+                if secret is None:
+                    raise ValueError("a new webhook needs a webhook_secret (at least 16 characters)")
+                update["webhook"] = Webhook(url=self.webhook_url, secret=secret)
+        elif "webhook_secret" in given:
+            if saved.webhook is None:
+                raise ValueError("a webhook secret needs a webhook URL")
+            update["webhook"] = Webhook(url=saved.webhook.url, secret=self.webhook_secret)
+        return SavedSearch.model_validate({**saved.model_dump(), **update})

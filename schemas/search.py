@@ -25,6 +25,7 @@ from schemas.tender import EducationLevel
 
 AMSTERDAM_ZONE = "Europe/Amsterdam"
 StatusFilter = Literal["open", "expired", "withdrawn", "all"]
+MAX_OFFSET = 100_000  # deeper paging is refused: narrow the filter instead
 
 
 class SearchFilter(BaseModel):
@@ -55,14 +56,21 @@ class SearchFilter(BaseModel):
             raise ValueError("keyword contains control characters")
         if not any(character.isalnum() for character in keyword):
             raise ValueError("keyword has no word to search for")
+        from schemas.analysis import analyze
+
+        if not analyze(keyword):
+            raise ValueError(f"keyword {keyword.strip()!r} has only words too common to search for "
+                             "(stop words such as 'de', 'het', 'een'); add a word that says what you look for")
         return keyword
 
     @model_validator(mode="after")
     def _ranges_run_forwards(self) -> SearchFilter:
-        for low, high in (("pay_scale_min", "pay_scale_max"), ("hours_min", "hours_max"),
-                          ("deadline_after", "deadline_before")):
+        for low, high, words in (("pay_scale_min", "pay_scale_max", "the lowest pay scale ({}) is above the highest ({})"),
+                                 ("hours_min", "hours_max", "the fewest hours ({}) are more than the most hours ({})"),
+                                 ("deadline_after", "deadline_before",
+                                  "the earliest deadline ({}) is after the latest deadline ({})")):
             if getattr(self, low) is not None and getattr(self, high) is not None and getattr(self, low) > getattr(self, high):
-                raise ValueError(f"{low} is after {high}")
+                raise ValueError(words.format(getattr(self, low), getattr(self, high)))
         return self
 
     def deadline_bounds(self) -> tuple[datetime | None, datetime | None]:
@@ -80,4 +88,4 @@ class SearchPage(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     limit: int = Field(20, ge=1, le=1000)
-    offset: int = Field(0, ge=0, le=100_000)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -11,11 +12,11 @@ import pytest
 from crawler.replica.server import bundled_pages
 
 
-def tenderwatch(*args: str, stdin: bytes | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+def tenderwatch(*args: str, stdin: bytes | None = None, env: dict | None = None, cwd=None) -> subprocess.CompletedProcess:
     import os
 
     return subprocess.run([sys.executable, "-m", "crawler.cli", *args], input=stdin, capture_output=True,
-                          timeout=120, env={**os.environ, **(env or {})})
+                          timeout=120, env={**os.environ, **(env or {})}, cwd=cwd)
 
 
 def test_parse_a_saved_page(tmp_path):
@@ -63,9 +64,15 @@ def test_unknown_spider_is_refused():
     assert result.returncode == 2 and b"Invalid value" in result.stderr
 
 
-def test_demo_works_offline():
-    result = tenderwatch("demo")
+def test_demo_works_offline_and_keeps_its_data_to_search(tmp_path):
+    result = tenderwatch("demo", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    lines = result.stdout.decode().splitlines()
+    header, *lines = result.stdout.decode().splitlines()
+    assert header.split()[:3] == ["tender", "last", "event"] and "title" in header
     assert len(lines) == 3 and all(line.startswith("flextender:") and " tender.published " in line for line in lines)
     assert b"3 tenders received by the consumers" in result.stderr
+    assert b"5 real listings, 3 open and 2 closed" in result.stderr  # why three
+    assert b"tenderwatch search --data-dir .tenderwatch-demo" in result.stderr
+    searched = tenderwatch("search", "--data-dir", ".tenderwatch-demo", cwd=tmp_path)
+    assert searched.returncode == 0, searched.stderr
+    assert sorted(re.findall(r"flextender:\d+", searched.stdout.decode())) == sorted(line.split()[0] for line in lines)

@@ -24,7 +24,7 @@ from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from consumers.store.analysis import TOKEN, analyze, fold
+from schemas.analysis import TOKEN, analyze, fold
 from schemas.saved_search import KeywordHit, Reasons, SavedSearch
 from schemas.search import SearchFilter
 from schemas.tender import Tender
@@ -68,8 +68,12 @@ Explain = Callable[[TenderFacts], str]
 PAIR = "\x1f"  # joins region and term in one anchor key; occurs in neither
 
 
-def _bound(value: object | None) -> str:
-    return "…" if value is None else str(value)
+def _within(low: object | None, high: object | None, *, at_least: str = "at least", at_most: str = "at most",
+            separator: str = "-") -> str:
+    """A range in words: "within 9-11", "at least 11", "at most 11" (an open end is not shown)."""
+    if low is not None and high is not None:
+        return f"within {low}{separator}{high}"
+    return f"{at_least} {low}" if low is not None else f"{at_most} {high}"
 
 
 def _range_criterion(name: str, attribute: str, shown: Callable[[Tender], str], low: int | None,
@@ -78,7 +82,7 @@ def _range_criterion(name: str, attribute: str, shown: Callable[[Tender], str], 
         value = getattr(facts, attribute)
         return value is not None and (low is None or value[1] >= low) and (high is None or value[0] <= high)
 
-    return check, lambda facts: f"{name} {shown(facts.tender)} is within {_bound(low)}-{_bound(high)}"
+    return check, lambda facts: f"{name} {shown(facts.tender)} is {_within(low, high)}"
 
 
 def _hours_shown(tender: Tender) -> str:
@@ -102,10 +106,11 @@ def compile_criteria(search: SearchFilter, regions: frozenset[str]) -> list[tupl
         criteria.append(_range_criterion("hours per week", "hours", _hours_shown, search.hours_min, search.hours_max))
     start, end = search.deadline_bounds()
     if start is not None or end is not None:
-        after, before = _bound(search.deadline_after), _bound(search.deadline_before)
+        wanted_days = _within(search.deadline_after, search.deadline_before, at_least="on or after",
+                              at_most="on or before", separator=" to ")
         criteria.append((lambda facts: facts.deadline is not None and (start is None or facts.deadline >= start)
                          and (end is None or facts.deadline < end),
-                         lambda facts: f"deadline {facts.deadline.date().isoformat()} is within {after} – {before}"))
+                         lambda facts: f"deadline {facts.deadline.date().isoformat()} is {wanted_days}"))
     for name, attribute in (("education level", "education_level"), ("DAS", "das"),
                             ("solo freelancers allowed", "zzp_allowed")):
         wanted = getattr(search, attribute)

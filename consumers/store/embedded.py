@@ -1,6 +1,6 @@
 """The embedded store: SQLite with FTS5 in the data directory (the default; no server).
 
-Text is analysed in Python (`consumers.store.analysis`, the same steps as the Elasticsearch
+Text is analysed in Python (`schemas.analysis`, the same steps as the Elasticsearch
 analyzer) and the FTS5 table holds the resulting terms, so both stores match the same
 documents for the same words. Relevance is FTS5's BM25 with the title weighted 3:1 over the
 description. Filters are plain SQL over columns derived from the tender.
@@ -29,7 +29,7 @@ from pathlib import Path
 
 import structlog
 
-from consumers.store.analysis import analyze, fold
+from schemas.analysis import analyze, fold
 from consumers.store.base import SearchResult, StoreUnavailable, TenderStore, WriteResult
 from crawler.sqlite import connect, immediate_transaction
 from schemas.events import TenderEvent

@@ -9,8 +9,8 @@ import Stemmer
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from consumers.store import analysis
-from consumers.store.analysis import DUTCH_STOP_WORDS, analyze, tokens_by_regex
+from schemas import analysis
+from schemas.analysis import DUTCH_STOP_WORDS, analyze, tokens_by_regex
 
 _reference_stemmer = Stemmer.Stemmer("dutch_porter")
 

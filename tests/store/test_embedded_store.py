@@ -8,7 +8,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, datetime
 
-from consumers.store.analysis import analyze
+from schemas.analysis import analyze
 from consumers.store.embedded import STORE_VERSION, EmbeddedStore
 from schemas.events import TenderEvent
 from schemas.search import SearchFilter
