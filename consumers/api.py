@@ -3,7 +3,8 @@
 Every /saved-searches call needs `Authorization: Bearer <personal API token>` (tokens come
 from `tenderwatch user add NAME`). A user sees and changes only their own saved searches:
 another user's id answers 404, exactly like an id that does not exist, so ids cannot be
-probed. /unsubscribe takes the signed token from an alert and needs no login: GET shows a
+probed. PATCH changes any field; a document read from GET may be sent back (the masked
+secret keeps the secret), and POST takes the webhook in that shape too. /unsubscribe takes the signed token from an alert and needs no login: GET shows a
 confirmation form, POST (also RFC 8058 one-click from mail clients) switches the search off.
 Request bodies over 16 KiB are refused with 413 before they are read in full.
 """
@@ -15,22 +16,17 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, HTTPException, Request, Response, status
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, ConfigDict
+from fastapi_offline import FastAPIOffline
+from pydantic import ValidationError
 
 from consumers.alerts.repository import AlertRepository
-from consumers.alerts.service import create_saved_search
+from consumers.alerts.service import change_saved_search, create_saved_search
 from consumers.alerts.tokens import secret_key, verify_unsubscribe_token
 from consumers.alerts.webhook import UnsafeWebhook
 from crawler.config import Settings
-from schemas.saved_search import SavedSearchRequest
+from schemas.saved_search import SavedSearchChange, SavedSearchRequest
 
 MAX_BODY_BYTES = 16 * 1024
-
-
-class SavedSearchChange(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    active: bool
 
 
 class BodyLimit:
@@ -64,8 +60,9 @@ def create_app(settings: Settings) -> FastAPI:
     repository = AlertRepository(settings.alerts_path)
     key = secret_key(settings)
     bearer = HTTPBearer(auto_error=False)
-    app = FastAPI(title="tenderwatch", version="1",
-                  description="Saved searches: tenderwatch alerts you about every new tender that matches one.")
+    # Swagger UI and ReDoc from the app's own static files, not a CDN: /docs works offline.
+    app = FastAPIOffline(title="tenderwatch", version="1",
+                         description="Saved searches: tenderwatch alerts you about every new tender that matches one.")
     app.add_middleware(BodyLimit)
 
     def owner(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> str:
@@ -106,9 +103,18 @@ def create_app(settings: Settings) -> FastAPI:
             raise not_found()
         return saved.public()
 
-    @app.patch("/saved-searches/{saved_search_id}", summary="Pause or resume a saved search")
-    def change_saved_search(saved_search_id: str, change: SavedSearchChange, user: Owner) -> dict:
-        saved = repository.set_active(saved_search_id, change.active, owner=user)
+    @app.patch("/saved-searches/{saved_search_id}",
+               summary="Change a saved search: any of its fields (a document read from GET may be sent back)")
+    def patch_saved_search(saved_search_id: str, change: SavedSearchChange, user: Owner) -> dict:
+        try:
+            saved = change_saved_search(settings, repository, user, saved_search_id, change)
+        except UnsafeWebhook as exc:
+            raise HTTPException(422, str(exc)) from None
+        except ValidationError as exc:
+            raise HTTPException(422, [{"loc": list(error["loc"]), "msg": error["msg"]} for error in exc.errors()]) \
+                from None
+        except ValueError as exc:
+            raise HTTPException(422, str(exc)) from None
         if saved is None:
             raise not_found()
         return saved.public()
@@ -130,6 +136,9 @@ def create_app(settings: Settings) -> FastAPI:
     @app.get("/unsubscribe", response_class=HTMLResponse, summary="Unsubscribe page (link in every alert)")
     def unsubscribe_page(token: str) -> str:
         saved = _search_of(token)
+        if not saved.active:
+            return (f"<!DOCTYPE html><html><body><p>Alerts for \u201c{html.escape(saved.name)}\u201d are off: "
+                    "you get no more mail for this search.</p></body></html>")
         return (f"<!DOCTYPE html><html><body><p>Stop alerts for \u201c{html.escape(saved.name)}\u201d?</p>"
                 f"<form method=\"post\" action=\"/unsubscribe?token={html.escape(token, quote=True)}\">"
                 "<button type=\"submit\">Unsubscribe</button></form></body></html>")

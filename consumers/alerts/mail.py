@@ -12,7 +12,8 @@ import html
 import smtplib
 import ssl
 from email.message import EmailMessage
-from email.utils import make_msgid
+from datetime import UTC, datetime
+from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
 from crawler.config import Settings
@@ -80,6 +81,7 @@ def compose(settings: Settings, saved_search: SavedSearch, alerts: list[Alert], 
         message["Subject"] = f"{len(alerts)} tenders for \u201c{saved_search.name}\u201d"
     message["From"] = settings.mail_from
     message["To"] = str(saved_search.email)
+    message["Date"] = format_datetime(datetime.now(UTC))
     message["Message-ID"] = make_msgid(domain="tenderwatch")
     message["List-Unsubscribe"] = f"<{unsubscribe}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import sqlite3
 import threading
@@ -71,6 +72,17 @@ CREATE TABLE IF NOT EXISTS digests (
 """
 
 
+USER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,99}")
+USER_NAME_RULE = "1-100 letters, digits, '.', '_', '@' or '-', starting with a letter or digit"
+
+
+def check_user_name(name: str) -> str:
+    """User names are identifiers (they appear in URLs, logs and saved searches): refuse others."""
+    if not USER_NAME.fullmatch(name):
+        raise ValueError(f"{name!r} is not a user name: use {USER_NAME_RULE}")
+    return name
+
+
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
@@ -114,6 +126,7 @@ class AlertRepository:
 
     def add_user(self, owner: str) -> str:
         """Create (or re-key) `owner` and return a new personal API token; only its hash is kept."""
+        check_user_name(owner)
         token = "tw_" + secrets.token_urlsafe(32)
         with self.transaction() as connection:
             connection.execute(

@@ -1,4 +1,4 @@
-"""Creating a saved search, the same way from the CLI and the API."""
+"""Creating and changing a saved search, the same way from the CLI and the API."""
 
 from __future__ import annotations
 
@@ -6,10 +6,24 @@ import secrets
 import uuid
 from datetime import UTC, datetime
 
+from consumers.alerts.consumer import channels_for
+from consumers.alerts.matching import MatchIndex, TenderFacts
 from consumers.alerts.repository import AlertRepository
 from consumers.alerts.webhook import check_webhook_url
+from consumers.store.base import TenderStore
 from crawler.config import Settings
-from schemas.saved_search import SavedSearch, SavedSearchRequest, Webhook
+from schemas.saved_search import (
+    Alert,
+    SavedSearch,
+    SavedSearchChange,
+    SavedSearchRef,
+    SavedSearchRequest,
+    Webhook,
+)
+from schemas.search import MAX_OFFSET, SearchPage
+
+EXISTING_MATCH_EVENT = "existing"
+PAGE_SIZE = 500
 
 
 def create_saved_search(settings: Settings, repository: AlertRepository, owner: str,
@@ -30,3 +44,54 @@ def create_saved_search(settings: Settings, repository: AlertRepository, owner: 
         created=datetime.now(UTC))
     repository.save(saved_search)
     return saved_search, secret
+
+
+def change_saved_search(settings: Settings, repository: AlertRepository, owner: str, saved_search_id: str,
+                        change: SavedSearchChange) -> SavedSearch | None:
+    """Apply a partial change to one of `owner`'s saved searches; None when it is not theirs.
+
+    Raises ValueError for a change that leaves it invalid, `UnsafeWebhook` for a new webhook URL
+    that may not be used."""
+    saved_search = repository.get(saved_search_id, owner=owner)
+    if saved_search is None:
+        return None
+    changed = change.apply(saved_search)
+    if changed.webhook is not None and (saved_search.webhook is None or changed.webhook.url != saved_search.webhook.url):
+        check_webhook_url(changed.webhook.url, allow_private=settings.webhook_allow_private,
+                          allow_loopback=settings.webhooks_may_use_loopback)
+    repository.save(changed)
+    return changed
+
+
+def current_matches(store: TenderStore, saved_search: SavedSearch) -> int:
+    """How many tenders already in the store match the saved search now."""
+    return store.search(saved_search.filter, SearchPage(limit=1)).total
+
+
+def alert_existing_matches(repository: AlertRepository, store: TenderStore, saved_search: SavedSearch) -> int:
+    """Queue one alert for each tender already in the store that matches `saved_search` (the
+    alert consumer only sees tenders published or changed after the search was saved).
+
+    The alerts have the ids the consumer would give a first match (`<search>/<tender>`), so
+    a later event of the same tender adds nothing; `event` is "existing", `sequence` 0.
+    Returns how many alerts were queued; the deliverer of `run` sends them."""
+    index = MatchIndex()
+    index.upsert(saved_search)
+    reference = SavedSearchRef(id=saved_search.id, name=saved_search.name, owner=saved_search.owner)
+    queued = 0
+    offset = 0
+    while True:
+        result = store.search(saved_search.filter, SearchPage(limit=PAGE_SIZE, offset=offset))
+        alerts = []
+        for tender in result.tenders:
+            facts = TenderFacts.of(tender)
+            if saved_search.id not in index.match(facts):  # the store and the matcher share the semantics
+                continue
+            alerts.append((Alert(id=f"{saved_search.id}/{tender.id}", saved_search=reference, kind="new",
+                                 event=EXISTING_MATCH_EVENT, event_id=f"{EXISTING_MATCH_EVENT}:{saved_search.id}",
+                                 sequence=0, tender=tender, reasons=index.explain(saved_search.id, facts),
+                                 created=datetime.now(UTC)), channels_for(saved_search)))
+        queued += repository.add_alerts(alerts) if alerts else 0
+        offset += len(result.tenders)
+        if not result.tenders or offset >= result.total or offset > MAX_OFFSET:
+            return queued

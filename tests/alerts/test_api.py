@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -62,7 +63,8 @@ def test_another_users_saved_search_is_refused_and_unchanged(api):
 
 
 @pytest.mark.parametrize("body, reason", [
-    ({"name": "x", "filter": {"pay_scale_min": 12, "pay_scale_max": 10}, "email": "a@example.nl"}, "pay_scale_min"),
+    ({"name": "x", "filter": {"pay_scale_min": 12, "pay_scale_max": 10}, "email": "a@example.nl"}, "lowest pay scale"),
+    ({"name": "x", "filter": {"keyword": "de het een"}, "email": "a@example.nl"}, "too common to search for"),
     ({"name": "x", "filter": {"pay_scale_min": 40}, "email": "a@example.nl"}, "less than or equal"),
     ({"name": "x", "filter": {"colour": "red"}, "email": "a@example.nl"}, "Extra inputs"),
     ({"name": "x"}, "email address or a webhook"),
@@ -132,3 +134,61 @@ def test_tenderwatch_serve_answers_over_real_http(settings):
         server.terminate()
         output = server.communicate(timeout=10)[0].decode()
     assert token not in output  # tokens never reach the logs
+
+
+def test_patch_changes_any_field_and_keeps_the_rest(api):
+    mine = api.post("/saved-searches", json=NEW, headers=auth(api, "anna")).json()
+    path = f"/saved-searches/{mine['id']}"
+    renamed = api.patch(path, json={"name": "Overijssel, schaal 12+", "filter": {"regions": ["Overijssel"],
+                                                                                  "pay_scale_min": 12}},
+                        headers=auth(api, "anna"))
+    assert renamed.status_code == 200, renamed.text
+    stored = api.repository.get(mine["id"])
+    assert stored.name == "Overijssel, schaal 12+" and stored.filter.pay_scale_min == 12
+    assert str(stored.email) == "anna@example.nl" and stored.active  # untouched fields stay
+    assert api.patch(path, json={"frequency": "daily", "alert_on_updates": True}, headers=auth(api, "anna")).json()[
+        "frequency"] == "daily"
+    refused = api.patch(path, json={"email": None}, headers=auth(api, "anna"))  # would leave no channel
+    assert refused.status_code == 422 and "email address or a webhook" in refused.text
+    assert api.patch(path, json={"owner": "bram"}, headers=auth(api, "anna")).status_code == 422
+    assert str(api.repository.get(mine["id"]).email) == "anna@example.nl"
+
+
+def test_a_document_read_back_is_accepted_as_sent(api):
+    """What GET shows can be sent back: the webhook object (masked secret keeps the secret)."""
+    created = api.post("/saved-searches", json={**NEW, "webhook": {"url": "http://127.0.0.1:9/hook",
+                                                                   "secret": "s" * 20}}, headers=auth(api, "anna"))
+    assert created.status_code == 201, created.text
+    read = api.get(f"/saved-searches/{created.json()['id']}", headers=auth(api, "anna")).json()
+    assert read["webhook"] == {"url": "http://127.0.0.1:9/hook", "secret": "**********"}
+    read["name"] = "renamed"
+    sent_back = api.patch(f"/saved-searches/{read['id']}", json=read, headers=auth(api, "anna"))
+    assert sent_back.status_code == 200, sent_back.text
+    stored = api.repository.get(read["id"])
+    assert stored.name == "renamed" and stored.webhook.secret.get_secret_value() == "s" * 20
+    copy = {key: value for key, value in read.items() if key not in ("id", "owner", "created", "active")}
+    again = api.post("/saved-searches", json=copy, headers=auth(api, "anna"))  # masked secret: a new one
+    assert again.status_code == 201 and again.json()["webhook"]["secret"] != "**********"
+    both = api.post("/saved-searches", json={**copy, "webhook_url": "http://127.0.0.1:9/x"}, headers=auth(api, "anna"))
+    assert both.status_code == 422 and "not both" in both.text
+
+
+def test_docs_load_without_a_cdn(api):
+    page = api.get("/docs")
+    assert page.status_code == 200
+    scripts = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert scripts and all(url.startswith("/") for url in scripts), scripts  # nothing from another host
+    for url in scripts:
+        asset = api.get(url)
+        assert asset.status_code == 200 and len(asset.content) > 1000, url
+    assert "SwaggerUIBundle" in api.get(next(url for url in scripts if url.endswith(".js"))).text
+
+
+def test_the_unsubscribe_page_says_when_alerts_are_already_off(api, settings):
+    mine = api.post("/saved-searches", json=NEW, headers=auth(api, "anna")).json()
+    token = unsubscribe_token(secret_key(settings), mine["id"])
+    assert "Stop alerts for" in api.get("/unsubscribe", params={"token": token}).text
+    api.post("/unsubscribe", params={"token": token})
+    after = api.get("/unsubscribe", params={"token": token})
+    assert after.status_code == 200 and "are off" in after.text and "Stop alerts for" not in after.text
+    assert "<form" not in after.text

@@ -54,3 +54,34 @@ def test_two_cycles_fire_exactly_the_matching_searches_once_and_a_third_fires_no
     assert receiver.attempts == 3
     beats = sorted(path.name.rsplit("-", 1)[0] for path in (tmp_path / "data" / "heartbeats").iterdir())
     assert beats == ["alerts", "crawler", "indexer", "snapshot"]  # what `tenderwatch health` checks
+
+
+def test_a_search_saved_after_the_crawl_says_what_already_matches_and_can_be_told_once(tmp_path):
+    data_dir = str(tmp_path / "data")
+    mail = tmp_path / "data" / "mail"
+    env = {"TENDERWATCH_NOW": SEED_TIME, "TENDERWATCH_AUTOTHROTTLE_START_DELAY": "0", "TENDERWATCH_LOG_FORMAT": "json"}
+    with FlextenderReplica() as site:
+        def cycle() -> None:
+            result = tenderwatch("run", "--once", "--base-url", site.url, "--api-url", site.url,
+                                 "--data-dir", data_dir, env=env)
+            assert result.returncode == 0, result.stderr[-3000:]
+
+        cycle()  # three open tenders indexed, no saved search yet
+        quiet = tenderwatch("saved-search", "add", "--name", "quiet", "--email", "anna@example.nl",
+                            "--region", "Overijssel", "--data-dir", data_dir, env=env)
+        assert quiet.returncode == 0, quiet.stderr
+        assert "3 tenders indexed already match: add --notify-existing" in quiet.stderr
+        told = tenderwatch("saved-search", "add", "--name", "told", "--email", "bram@example.nl",
+                           "--keyword", "procesregisseur", "--notify-existing", "--data-dir", data_dir, env=env)
+        assert told.returncode == 0, told.stderr
+        assert "1 alert queued" in told.stderr
+        again = tenderwatch("saved-search", "add", "--name", "told twice", "--email", "bram@example.nl",
+                            "--keyword", "procesregisseur", "--notify-existing", "--data-dir", data_dir, env=env)
+        assert "1 alert queued" in again.stderr  # its own search: its own alert
+
+        cycle()  # nothing changed on the site: only the queued alerts go out
+        mails = sorted(path.read_bytes() for path in mail.glob("*.eml"))
+        assert len(mails) == 2
+        assert all(b"To: bram@example.nl" in message and b"Procesregisseur" in message for message in mails)
+        cycle()
+        assert len(list(mail.glob("*.eml"))) == 2  # sent once
