@@ -135,8 +135,8 @@ def measure_matching(sizes: list[int], tender_count: int = 300) -> dict:
 def measure_end_to_end(samples: int, per_cycle: int = 4) -> dict:
     """`tenderwatch run` with a short interval; `per_cycle` new listings appear before each crawl."""
     from benchmarks.peers import WebhookReceiver
-    from crawler.replica import FlextenderReplica
-    from crawler.replica.server import bundled_pages
+    from crawler.sources.flextender.replica import FlextenderReplica
+    from crawler.sources.flextender.replica.server import bundled_pages
 
     secret = "benchmark-webhook-secret-0123"
     # The seed closes in July 2026; the copies close a year later, so they are open now.
@@ -146,11 +146,11 @@ def measure_end_to_end(samples: int, per_cycle: int = 4) -> dict:
         data_dir = Path(os.environ.get("TENDERWATCH_BENCH_KEEP") or work_dir)
         env = {**os.environ, "TENDERWATCH_DATA_DIR": str(data_dir), "TENDERWATCH_AUTOTHROTTLE_START_DELAY": "0",
                "TENDERWATCH_LOG_LEVEL": "WARNING", "TENDERWATCH_LOG_FORMAT": "json"}
-        subprocess.run([sys.executable, "-m", "crawler.cli", "saved-search", "add", "--name", "bench", "--webhook",
+        subprocess.run([sys.executable, "-m", "tenderwatch.cli", "saved-search", "add", "--name", "bench", "--webhook",
                         receiver.url, "--webhook-secret", secret, "--keyword", "procesregisseur"],
                        env=env, check=True, capture_output=True)
         site.pages, site.expired, site.listed = {}, set(), []
-        run = subprocess.Popen([sys.executable, "-m", "crawler.cli", "run", "--interval", "2s", "--base-url", site.url,
+        run = subprocess.Popen([sys.executable, "-m", "tenderwatch.cli", "run", "--interval", "2s", "--base-url", site.url,
                                 "--api-url", site.url], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             number = 40000

@@ -29,15 +29,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from common.settings import Settings  # noqa: E402
 from consumers.broker import EmbeddedBroker  # noqa: E402
 from consumers.kafka_clients import make_producer  # noqa: E402
 from consumers.loop import ConsumeLoop  # noqa: E402
 from consumers.topics import create_topics  # noqa: E402
-from crawler.config import Settings  # noqa: E402
-from crawler.normalize import normalise  # noqa: E402
-from crawler.pages.flextender import FlextenderDetailPage  # noqa: E402
-from crawler.replica import FlextenderReplica  # noqa: E402
-from crawler.replica.server import bundled_pages  # noqa: E402
+from crawler.sources.flextender.normalize import normalise  # noqa: E402
+from crawler.sources.flextender.pages import FlextenderDetailPage  # noqa: E402
+from crawler.sources.flextender.replica import FlextenderReplica  # noqa: E402
+from crawler.sources.flextender.replica.server import bundled_pages  # noqa: E402
 from schemas.events import TenderEvent  # noqa: E402
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
@@ -126,7 +126,7 @@ def measure_run_memory() -> tuple[float, float, float]:
                "TENDERWATCH_LOG_LEVEL": "WARNING"}
         env.pop("TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS", None)
         started = time.perf_counter()
-        process = subprocess.Popen([sys.executable, "-m", "crawler.cli", "run", "--once", "--base-url", site.url,
+        process = subprocess.Popen([sys.executable, "-m", "tenderwatch.cli", "run", "--once", "--base-url", site.url,
                                     "--api-url", site.url, "--data-dir", data_dir],
                                    env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         peak_tree = peak_run = 0

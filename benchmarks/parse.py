@@ -19,9 +19,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lxml import html  # noqa: E402
 
-from crawler.normalize import normalise  # noqa: E402
-from crawler.pages.flextender import FlextenderDetailPage  # noqa: E402
-from crawler.replica.server import bundled_pages  # noqa: E402
+from crawler.sources.flextender.normalize import normalise  # noqa: E402
+from crawler.sources.flextender.pages import FlextenderDetailPage  # noqa: E402
+from crawler.sources.flextender.replica.server import bundled_pages  # noqa: E402
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
 

@@ -23,9 +23,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from consumers.store.embedded import EmbeddedStore  # noqa: E402
-from crawler.normalize import normalise  # noqa: E402
-from crawler.pages.flextender import FlextenderDetailPage  # noqa: E402
-from crawler.replica.server import bundled_pages  # noqa: E402
+from crawler.sources.flextender.normalize import normalise  # noqa: E402
+from crawler.sources.flextender.pages import FlextenderDetailPage  # noqa: E402
+from crawler.sources.flextender.replica.server import bundled_pages  # noqa: E402
 from schemas.events import TenderEvent  # noqa: E402
 from schemas.search import SearchFilter, SearchPage  # noqa: E402
 from schemas.tender import HoursRange, PayScale  # noqa: E402

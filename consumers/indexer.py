@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import structlog
 
+from common.settings import Settings
 from consumers.loop import Message, Rejection, TransientError
 from consumers.store.base import StoreUnavailable, TenderStore
-from crawler.config import Settings
 
 log = structlog.get_logger(__name__)
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 
-from crawler.config import Settings
+from common.settings import Settings
 
 CONSUMER_GROUP_TIMEOUTS = {"max_poll_interval_ms": 30000, "session_timeout_ms": 6000, "heartbeat_interval_ms": 1000}
 

@@ -11,13 +11,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from common.settings import Settings
 from consumers.alerts.consumer import AlertMatcher
 from consumers.alerts.delivery import Deliverer
 from consumers.alerts.repository import AlertRepository
 from consumers.indexer import Indexer, open_store
 from consumers.loop import ConsumeLoop, Handler
 from consumers.snapshot import TenderSnapshot
-from crawler.config import Settings
 
 
 class Worker(Protocol):

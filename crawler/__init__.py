@@ -1,3 +1,3 @@
-"""tenderwatch crawler: spiders, page objects and the normalisation of Dutch listing values."""
-
-__version__ = "0.1.0"
+"""tenderwatch crawler: what every source shares (Dutch value parsers, HTML to text, the crawl
+state and outbox, the publisher, Scrapy pipelines, middlewares and settings) and, under
+`crawler/sources/`, one folder per source."""

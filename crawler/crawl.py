@@ -8,10 +8,8 @@ from pathlib import Path
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings as ScrapySettings
 
-from crawler.config import Settings
-from crawler.spiders.flextender import FlextenderSpider
-
-SPIDERS = {"flextender": FlextenderSpider}
+from common.settings import Settings
+from crawler.sources import SOURCES
 
 EXIT_OK = 0
 EXIT_LAYOUT_CHANGED = 3
@@ -65,7 +63,7 @@ def run_crawl(spider_name: str, settings: Settings, *, output: str | None, overr
     """One crawl, blocking. Scrapy's reactor cannot restart: one call per process."""
     Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
     process = CrawlerProcess(scrapy_settings(settings, output=output, overrides=overrides))
-    crawler = process.create_crawler(SPIDERS[spider_name])
+    crawler = process.create_crawler(SOURCES[spider_name].spider_class())
     process.crawl(crawler)
     process.start()
     return CrawlOutcome(stats=dict(crawler.stats.get_stats()))

@@ -1,8 +1,9 @@
 """Scrapy settings for tenderwatch: polite by default. `tenderwatch crawl` overlays the
-`TENDERWATCH_*` environment settings (see `crawler.config.Settings`)."""
+`TENDERWATCH_*` environment settings (see `common.settings.Settings`)."""
 
-from crawler.config import Settings
-from crawler.logs import configure_logging
+from common.logs import configure_logging
+from common.settings import Settings
+from crawler.sources import SOURCES
 
 _settings = Settings()
 # `scrapy crawl` enters here: one logging set-up (stderr, JSON or console), no second root handler.
@@ -10,8 +11,7 @@ configure_logging(_settings.log_format, _settings.log_level)
 LOG_INSTALL_ROOT_HANDLER = False
 
 BOT_NAME = "tenderwatch"
-SPIDER_MODULES = ["crawler.spiders"]
-NEWSPIDER_MODULE = "crawler.spiders"
+SPIDER_MODULES = [source.spider_module for source in SOURCES.values()]
 
 USER_AGENT = _settings.user_agent()
 ROBOTSTXT_OBEY = True

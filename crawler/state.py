@@ -17,11 +17,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from crawler.sqlite import connect, immediate_transaction
+from common.sqlite import connect, immediate_transaction
 from schemas.events import STATUS_EVENT, TenderEvent
 from schemas.tender import Tender
 
-STATE_FILE = "crawler-state.sqlite3"
 # Fields whose change is not news: when the page was fetched and the hash of the rest.
 UNREPORTED_FIELDS = frozenset({"fetched_at", "first_seen", "content_hash"})
 

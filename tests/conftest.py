@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from crawler.normalize import normalise
-from crawler.pages.flextender import FlextenderDetailPage
-from crawler.replica.server import bundled_pages
+from crawler.sources.flextender.normalize import normalise
+from crawler.sources.flextender.pages import FlextenderDetailPage
+from crawler.sources.flextender.replica.server import bundled_pages
 
 FIXTURES = Path(__file__).parent / "fixtures"
 # The seeds were open around this moment; their deadlines fall between April and July 2026.

@@ -15,7 +15,7 @@ from benchmarks.suite import KEYS
 @pytest.mark.timeout(300)
 def test_quick_bench_prints_every_figure_as_a_measurement():
     env = {key: value for key, value in os.environ.items() if not key.startswith("TENDERWATCH_")}
-    result = subprocess.run([sys.executable, "-m", "crawler.cli", "bench", "--quick", "--json"], capture_output=True,
+    result = subprocess.run([sys.executable, "-m", "tenderwatch.cli", "bench", "--quick", "--json"], capture_output=True,
                             text=True, timeout=280, env=env, check=False)
     assert result.returncode == 0, result.stderr[-3000:]
     figures = json.loads(result.stdout)

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from consumers import children
-from consumers.runner import Runner
-from crawler.config import Settings
+from common import children
+from common.settings import Settings
+from tenderwatch.runner import Runner
 
 STUBBORN = [sys.executable, "-c", ("import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
                                    "print('ready', flush=True); time.sleep(600)")]
@@ -64,10 +64,10 @@ def test_children_do_not_inherit_an_ignored_sigterm_and_die_with_their_parent(tm
         import os, signal, sys, time
         sys.path.insert(0, {os.getcwd()!r})
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        from consumers import children
+        from common import children
         binary = children.spawn_binary(["sleep", "600"])
         python = children.spawn_python([sys.executable, "-c",
-            "from consumers.children import die_with_parent; die_with_parent(); "
+            "from common.children import die_with_parent; die_with_parent(); "
             "import time; print('child ready', flush=True); time.sleep(600)"], env=dict(os.environ))
         print(binary.pid, python.pid, flush=True)
         time.sleep(600)
@@ -91,13 +91,13 @@ def test_children_do_not_inherit_an_ignored_sigterm_and_die_with_their_parent(tm
 class StubbornCrawlRunner(Runner):
     """A crawl child that ignores SIGTERM, as the Scrapy child did once its reactor had stopped."""
 
-    def crawl_argv(self) -> list[str]:
+    def crawl_argv(self, source: str) -> list[str]:
         return STUBBORN
 
 
 @pytest.mark.timeout(60)
 def test_a_stop_ends_a_crawl_that_ignores_sigterm_in_bounded_time(tmp_path, monkeypatch):
-    monkeypatch.setattr("consumers.runner.CRAWL_STOP_GRACE_S", 1.0)
+    monkeypatch.setattr("tenderwatch.runner.CRAWL_STOP_GRACE_S", 1.0)
     runner = StubbornCrawlRunner(Settings(data_dir=tmp_path), once=False, interval_s=60)
     outcome: dict = {}
 

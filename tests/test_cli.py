@@ -9,13 +9,13 @@ import sys
 
 import pytest
 
-from crawler.replica.server import bundled_pages
+from crawler.sources.flextender.replica.server import bundled_pages
 
 
 def tenderwatch(*args: str, stdin: bytes | None = None, env: dict | None = None, cwd=None) -> subprocess.CompletedProcess:
     import os
 
-    return subprocess.run([sys.executable, "-m", "crawler.cli", *args], input=stdin, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "tenderwatch.cli", *args], input=stdin, capture_output=True,
                           timeout=120, env={**os.environ, **(env or {})}, cwd=cwd)
 
 

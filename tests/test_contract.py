@@ -34,7 +34,7 @@ def test_real_events_validate_against_the_published_schema(seed_tenders):
 
 
 def test_asyncapi_document_matches_the_code():
-    from crawler.config import Settings
+    from common.settings import Settings
 
     document = yaml.safe_load((SCHEMA_DIR / "asyncapi.yaml").read_text(encoding="utf-8"))
     assert document["asyncapi"].startswith("3.")

@@ -9,9 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crawler import dutch
-from crawler.normalize import normalise
-from crawler.pages.flextender import FlextenderDetailPage, api_jobs, listing_from_ajax
 from crawler.pages.raw import RawListing, RawSection, UnrecognisedPage
+from crawler.sources.flextender.normalize import normalise
+from crawler.sources.flextender.pages import FlextenderDetailPage, api_jobs, listing_from_ajax
 from schemas.tender import Tender
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)

@@ -25,11 +25,11 @@ import structlog
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
+from common.settings import Settings
 from consumers.alerts import mail, webhook
 from consumers.alerts.repository import AlertRepository, Delivery
 from consumers.alerts.tokens import secret_key, unsubscribe_url
 from consumers.kafka_clients import make_producer
-from crawler.config import Settings
 from crawler.dutch import AMSTERDAM
 from schemas.events import CONTENT_TYPE
 from schemas.saved_search import Alert, AlertEvent, SavedSearch

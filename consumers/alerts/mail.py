@@ -11,12 +11,12 @@ from __future__ import annotations
 import html
 import smtplib
 import ssl
-from email.message import EmailMessage
 from datetime import UTC, datetime
+from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
-from crawler.config import Settings
+from common.settings import Settings
 from crawler.dutch import AMSTERDAM
 from schemas.saved_search import Alert, SavedSearch
 from schemas.tender import Tender

@@ -24,10 +24,10 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
 
-from crawler.sqlite import connect, immediate_transaction
+from common.settings import ALERTS_FILE
+from common.sqlite import connect, immediate_transaction
 from schemas.saved_search import Alert, SavedSearch
 
-ALERTS_FILE = "alerts.sqlite3"
 CHANNELS = ("webhook", "email", "topic")
 
 SCHEMA = """

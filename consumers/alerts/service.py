@@ -6,12 +6,12 @@ import secrets
 import uuid
 from datetime import UTC, datetime
 
+from common.settings import Settings
 from consumers.alerts.consumer import channels_for
 from consumers.alerts.matching import MatchIndex, TenderFacts
 from consumers.alerts.repository import AlertRepository
 from consumers.alerts.webhook import check_webhook_url
 from consumers.store.base import TenderStore
-from crawler.config import Settings
 from schemas.saved_search import (
     Alert,
     SavedSearch,

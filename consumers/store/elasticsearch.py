@@ -16,6 +16,7 @@ from typing import Any
 
 from elasticsearch import ApiError, Elasticsearch, TransportError
 
+from common.settings import Settings
 from consumers.store.base import (
     SearchResult,
     StoreUnavailable,
@@ -23,7 +24,6 @@ from consumers.store.base import (
     WriteFailure,
     WriteResult,
 )
-from crawler.config import Settings
 from schemas.events import TenderEvent
 from schemas.search import SearchFilter, SearchPage
 from schemas.tender import Tender

@@ -29,9 +29,9 @@ from pathlib import Path
 
 import structlog
 
-from schemas.analysis import analyze, fold
+from common.sqlite import connect, immediate_transaction
 from consumers.store.base import SearchResult, StoreUnavailable, TenderStore, WriteResult
-from crawler.sqlite import connect, immediate_transaction
+from schemas.analysis import analyze, fold
 from schemas.events import TenderEvent
 from schemas.search import SearchFilter, SearchPage
 from schemas.tender import Tender

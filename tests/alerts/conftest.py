@@ -4,10 +4,10 @@ from datetime import UTC, datetime
 
 import pytest
 
+from common.settings import Settings
 from consumers.alerts.consumer import AlertMatcher
 from consumers.alerts.repository import AlertRepository
 from consumers.loop import Message
-from crawler.config import Settings
 from schemas.events import TenderEvent
 from schemas.saved_search import SavedSearch, Webhook
 from schemas.search import SearchFilter

@@ -13,8 +13,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from consumers.alerts.tokens import secret_key, unsubscribe_token
-from consumers.api import create_app
 from consumers.broker import free_port
+from web.api import create_app
 
 
 @pytest.fixture
@@ -114,9 +114,9 @@ def test_openapi_documents_the_endpoints(api):
 
 def test_tenderwatch_serve_answers_over_real_http(settings):
     port = free_port()
-    token = subprocess.run([sys.executable, "-m", "crawler.cli", "user", "add", "anna", "--data-dir",
+    token = subprocess.run([sys.executable, "-m", "tenderwatch.cli", "user", "add", "anna", "--data-dir",
                             str(settings.data_dir)], capture_output=True, text=True, check=True).stdout.strip()
-    server = subprocess.Popen([sys.executable, "-m", "crawler.cli", "serve", "--port", str(port), "--data-dir",
+    server = subprocess.Popen([sys.executable, "-m", "tenderwatch.cli", "serve", "--port", str(port), "--data-dir",
                                str(settings.data_dir)], env={**os.environ, "TENDERWATCH_LOG_FORMAT": "json"},
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:

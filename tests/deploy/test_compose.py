@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from common.settings import Settings
 from consumers.kibana.saved_objects import saved_objects
 from consumers.store.elasticsearch import index_template
-from crawler.config import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -70,7 +70,7 @@ def test_each_service_command_is_a_real_command_line(name):
     command = [part.replace("${CRAWL_INTERVAL:-15m}", "15m") for part in SERVICES[name]["command"]]
     if name == "setup":
         command = ["setup"]
-    result = subprocess.run([sys.executable, "-m", "crawler.cli", *command, "--help"], capture_output=True, text=True,
+    result = subprocess.run([sys.executable, "-m", "tenderwatch.cli", *command, "--help"], capture_output=True, text=True,
                             timeout=60, check=False)
     assert result.returncode == 0, result.stderr
     for option in (part for part in command if part.startswith("--")):
@@ -183,10 +183,10 @@ def test_health_follows_the_heartbeat(tmp_path):
     import os
     import time
 
-    from consumers.health import Heartbeat, heartbeat_path
+    from common.health import Heartbeat, heartbeat_path
 
     def health() -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "crawler.cli", "health", "indexer", "--max-age", "60"],
+        return subprocess.run([sys.executable, "-m", "tenderwatch.cli", "health", "indexer", "--max-age", "60"],
                               capture_output=True, text=True, timeout=60, check=False,
                               env={**os.environ, "TENDERWATCH_DATA_DIR": str(tmp_path)})
 
@@ -202,7 +202,7 @@ def test_health_follows_the_heartbeat(tmp_path):
 
 def test_every_python_directory_is_a_package_the_image_installs():
     """The image installs with `pip install .`: a directory without __init__.py would be left out."""
-    for top in ("crawler", "consumers", "schemas", "benchmarks"):
+    for top in ("common", "crawler", "consumers", "web", "tenderwatch", "schemas", "benchmarks"):
         for directory in {path.parent for path in (ROOT / top).rglob("*.py")}:
             if "__pycache__" not in directory.parts:
                 assert (directory / "__init__.py").exists(), directory.relative_to(ROOT)

@@ -16,7 +16,7 @@ from tests.store.backends import PlainJsonNode, osmem  # noqa: F401  (the emulat
 
 
 def setup_command(env: dict) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "crawler.cli", "setup"], capture_output=True, text=True, timeout=120,
+    return subprocess.run([sys.executable, "-m", "tenderwatch.cli", "setup"], capture_output=True, text=True, timeout=120,
                           env={**os.environ, **env}, check=False)
 
 

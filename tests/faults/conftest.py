@@ -49,3 +49,11 @@ def pytest_terminal_summary(terminalreporter) -> None:
     if path:
         with open(path, "w", encoding="utf-8") as report:
             json.dump([asdict(result) for result in RESULTS], report, indent=2)
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """The fault suite starts and kills real processes: all of it is `slow` (`pytest -m 'not slow'` skips it)."""
+    here = os.path.dirname(__file__)
+    for item in items:
+        if str(item.fspath).startswith(here):
+            item.add_marker(pytest.mark.slow)

@@ -9,7 +9,7 @@ import sqlite3
 
 from fastapi.testclient import TestClient
 
-from consumers.api import create_app
+from web.api import create_app
 
 
 def fingerprint(path) -> str:

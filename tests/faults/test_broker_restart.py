@@ -14,12 +14,12 @@ import time
 
 import pytest
 
+from common.settings import Settings
 from consumers.broker import EmbeddedBroker, free_port
 from consumers.snapshot import TenderSnapshot
 from consumers.topics import create_topics
-from crawler.config import Settings
-from crawler.replica import FlextenderReplica
-from crawler.replica.server import bundled_pages
+from crawler.sources.flextender.replica import FlextenderReplica
+from crawler.sources.flextender.replica.server import bundled_pages
 from crawler.state import CrawlState
 from tests.kafka.conftest import wait_for
 
@@ -60,7 +60,7 @@ def test_broker_killed_and_restarted_mid_crawl(tmp_path, fault_report):
         env = {**os.environ, "TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
                "TENDERWATCH_AUTOTHROTTLE_START_DELAY": "0", "TENDERWATCH_LOG_FORMAT": "json",
                "TENDERWATCH_DATA_DIR": str(data_dir)}
-        run = subprocess.Popen([sys.executable, "-m", "crawler.cli", "run", "--once", "--consumers", "snapshot",
+        run = subprocess.Popen([sys.executable, "-m", "tenderwatch.cli", "run", "--once", "--consumers", "snapshot",
                                 "--base-url", site.url, "--api-url", site.url], env=env,
                                stdout=subprocess.DEVNULL, stderr=open(tmp_path / "run.log", "wb"))
         try:

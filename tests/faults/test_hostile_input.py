@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crawler.normalize import normalise
-from crawler.pages.flextender import FlextenderDetailPage
 from crawler.pages.raw import UnrecognisedPage
+from crawler.sources.flextender.normalize import normalise
+from crawler.sources.flextender.pages import FlextenderDetailPage
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
 

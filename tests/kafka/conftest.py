@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from kafka import KafkaConsumer, TopicPartition
 
+from common.settings import Settings
 from consumers.topics import create_topics
-from crawler.config import Settings
 
 
 def settings_for(bootstrap_servers: str, data_dir: Path, **overrides) -> Settings:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from crawler.replica import FlextenderReplica
+from crawler.sources.flextender.replica import FlextenderReplica
 from tests.alerts.peers import SmtpServer, WebhookReceiver
 from tests.kafka.test_search_after_run import SEED_TIME, tenderwatch
 

@@ -12,7 +12,7 @@ import pytest
 
 from consumers.kafka_clients import make_producer
 from crawler.publisher import OutboxPublisher
-from crawler.replica import FlextenderReplica
+from crawler.sources.flextender.replica import FlextenderReplica
 from crawler.state import CrawlState
 from schemas.events import decode_event
 from tests.kafka.conftest import read_topic
@@ -27,7 +27,7 @@ def crawl(settings, site, *, now: str = SEED_TIME, bootstrap: str | None = None)
            "TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS": bootstrap or settings.kafka_bootstrap_servers,
            "TENDERWATCH_TENDER_EVENTS_TOPIC": settings.tender_events_topic,
            "TENDERWATCH_AUTOTHROTTLE_START_DELAY": "0", "TENDERWATCH_LOG_FORMAT": "json"}
-    return subprocess.run([sys.executable, "-m", "crawler.cli", "crawl", "flextender", "--base-url", site.url,
+    return subprocess.run([sys.executable, "-m", "tenderwatch.cli", "crawl", "flextender", "--base-url", site.url,
                            "--api-url", site.url], env=env, capture_output=True, text=True, timeout=120)
 
 
@@ -118,7 +118,7 @@ def test_run_once_against_the_replica_leaves_nothing_unconsumed(replica, tmp_pat
     env = {**os.environ, "TENDERWATCH_NOW": SEED_TIME, "TENDERWATCH_AUTOTHROTTLE_START_DELAY": "0",
            "TENDERWATCH_LOG_FORMAT": "json"}
     env.pop("TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS", None)  # embedded broker
-    result = subprocess.run([sys.executable, "-m", "crawler.cli", "run", "--once", "--base-url", replica.url,
+    result = subprocess.run([sys.executable, "-m", "tenderwatch.cli", "run", "--once", "--base-url", replica.url,
                              "--api-url", replica.url, "--data-dir", str(tmp_path)],
                             env=env, capture_output=True, text=True, timeout=180)
     assert result.returncode == 0, result.stderr[-3000:]

@@ -162,7 +162,7 @@ def start_consumer(settings, data_dir, max_records: int = 500) -> subprocess.Pop
            "TENDERWATCH_TENDER_EVENTS_TOPIC": settings.tender_events_topic,
            "TENDERWATCH_DEAD_LETTER_TOPIC": settings.dead_letter_topic, "TENDERWATCH_DATA_DIR": str(data_dir),
            "TENDERWATCH_CONSUMER_MAX_RECORDS": str(max_records), "TENDERWATCH_LOG_FORMAT": "json"}
-    return subprocess.Popen([sys.executable, "-m", "crawler.cli", "consume", "snapshot"], env=env,
+    return subprocess.Popen([sys.executable, "-m", "tenderwatch.cli", "consume", "snapshot"], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 

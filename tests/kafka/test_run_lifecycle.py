@@ -16,7 +16,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from crawler.replica import FlextenderReplica
+from crawler.sources.flextender.replica import FlextenderReplica
 from tests.kafka.conftest import wait_for
 from tests.kafka.test_search_after_run import SEED_TIME, tenderwatch
 from tests.test_children import gone
@@ -28,7 +28,7 @@ def start_run(site: FlextenderReplica, data_dir: Path, log_path: Path, *options:
     env = {**os.environ, "TENDERWATCH_NOW": SEED_TIME, "TENDERWATCH_AUTOTHROTTLE_START_DELAY": "0",
            "TENDERWATCH_LOG_FORMAT": "json", "TENDERWATCH_DATA_DIR": str(data_dir)}
     env.pop("TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS", None)
-    return subprocess.Popen([sys.executable, "-m", "crawler.cli", "run", "--base-url", site.url, "--api-url", site.url,
+    return subprocess.Popen([sys.executable, "-m", "tenderwatch.cli", "run", "--base-url", site.url, "--api-url", site.url,
                              *options], env=env, stdout=subprocess.DEVNULL, stderr=open(log_path, "wb"),
                             start_new_session=True)
 
@@ -62,6 +62,7 @@ def snapshot_count(data_dir: Path) -> int:
         snapshot.close()
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_a_stop_at_any_moment_ends_run_in_bounded_time_and_leaves_no_process(tmp_path):
     """SIGTERM at moments from 'the broker is starting' through 'mid-crawl' to 'between crawls',
@@ -169,13 +170,13 @@ def test_health_names_the_processes_and_takes_a_data_dir(tmp_path):
     assert bogus.returncode == 2 and "'crawler', 'snapshot', 'indexer', 'alerts'" in bogus.stderr
     missing = tenderwatch("health", "crawler", "--data-dir", str(tmp_path))
     assert missing.returncode == 1 and "no heartbeat" in missing.stderr
-    beat = ("from crawler.config import Settings; from consumers.health import Heartbeat; "
+    beat = ("from common.settings import Settings; from common.health import Heartbeat; "
             f"Heartbeat(Settings(data_dir={str(tmp_path)!r}), 'crawler').beat()")
     subprocess.run([sys.executable, "-c", beat], check=True)  # a process that beat, then exited
     exited = tenderwatch("health", "crawler", "--data-dir", str(tmp_path))
     assert exited.returncode == 1 and "has exited" in exited.stderr, exited.stderr
-    from consumers.health import Heartbeat
-    from crawler.config import Settings
+    from common.health import Heartbeat
+    from common.settings import Settings
 
     Heartbeat(Settings(data_dir=tmp_path), "crawler").beat()  # this process: alive
     alive = tenderwatch("health", "crawler", "--data-dir", str(tmp_path))

@@ -10,13 +10,13 @@ import sys
 
 import pytest
 
-from crawler.replica import FlextenderReplica
+from crawler.sources.flextender.replica import FlextenderReplica
 
 SEED_TIME = "2026-03-01T12:00:00+01:00"
 
 
 def tenderwatch(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "crawler.cli", *args], capture_output=True, text=True, timeout=180,
+    return subprocess.run([sys.executable, "-m", "tenderwatch.cli", *args], capture_output=True, text=True, timeout=180,
                           env={**os.environ, **(env or {})})
 
 

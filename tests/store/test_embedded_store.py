@@ -8,8 +8,8 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, datetime
 
-from schemas.analysis import analyze
 from consumers.store.embedded import STORE_VERSION, EmbeddedStore
+from schemas.analysis import analyze
 from schemas.events import TenderEvent
 from schemas.search import SearchFilter
 from schemas.tender import Tender

@@ -40,7 +40,7 @@ CHANGED_LAYOUT = "<html><body><div class='app-root'>Loading…</div><script src=
 
 def bundled_pages() -> dict[str, str]:
     """Request number → detail page HTML, as committed under `pages/`."""
-    folder = resources.files("crawler.replica") / "pages"
+    folder = resources.files("crawler.sources.flextender.replica") / "pages"
     return {
         entry.name.removesuffix(".html"): entry.read_text(encoding="utf-8")
         for entry in folder.iterdir()
@@ -174,6 +174,10 @@ class FlextenderReplica:
     def url(self) -> str:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
+
+    def summary(self) -> str:
+        return (f"{len(self.pages)} real listings, {len(self.listed)} open and "
+                f"{len(self.pages) - len(self.listed)} closed")
 
     def start(self) -> FlextenderReplica:
         self._thread = threading.Thread(target=self._server.serve_forever, name="flextender-replica", daemon=True)

@@ -19,11 +19,11 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi_offline import FastAPIOffline
 from pydantic import ValidationError
 
+from common.settings import Settings
 from consumers.alerts.repository import AlertRepository
 from consumers.alerts.service import change_saved_search, create_saved_search
 from consumers.alerts.tokens import secret_key, verify_unsubscribe_token
 from consumers.alerts.webhook import UnsafeWebhook
-from crawler.config import Settings
 from schemas.saved_search import SavedSearchChange, SavedSearchRequest
 
 MAX_BODY_BYTES = 16 * 1024

@@ -1,4 +1,10 @@
-"""Settings from the environment (prefix `TENDERWATCH_`), with defaults that work on one machine."""
+"""Settings from the environment (prefix `TENDERWATCH_`), with defaults that work on one machine.
+
+The lowest floor of the house: every part reads them (the crawler, the consumers, the web
+app, the shell that builds them from the environment and the command-line options), so
+this module imports nothing of tenderwatch's own. Where a part keeps its data is named here
+too (`STATE_FILE`, `ALERTS_FILE`), and so is each source's real host (`FLEXTENDER_*`).
+"""
 
 from __future__ import annotations
 
@@ -9,15 +15,29 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from crawler.pages.flextender import DEFAULT_API_URL, DEFAULT_BASE_URL
+FLEXTENDER_BASE_URL = "https://www.flextender.nl"
+FLEXTENDER_API_URL = "https://api.flextender.nl"
+STATE_FILE = "crawler-state.sqlite3"
+ALERTS_FILE = "alerts.sqlite3"
+
+
+def version() -> str:
+    """The installed package's version (the User-Agent and `--version` show it)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed_version
+
+    try:
+        return installed_version("tenderwatch")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "0+unknown"
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TENDERWATCH_", extra="ignore")
 
     data_dir: Path = Field(Path(".tenderwatch"), description="Everything that must survive a restart")
-    flextender_base_url: str = Field(DEFAULT_BASE_URL, description="www site: listing, AJAX, detail pages")
-    flextender_api_url: str = Field(DEFAULT_API_URL, description="JSON API host")
+    flextender_base_url: str = Field(FLEXTENDER_BASE_URL, description="www site: listing, AJAX, detail pages")
+    flextender_api_url: str = Field(FLEXTENDER_API_URL, description="JSON API host")
     contact_url: str = Field(
         "https://github.com/tenderwatch/tenderwatch", description="Put in the User-Agent so sites can reach us"
     )
@@ -87,17 +107,11 @@ class Settings(BaseSettings):
 
     @property
     def alerts_path(self) -> Path:
-        from consumers.alerts.repository import ALERTS_FILE
-
         return self.data_dir / ALERTS_FILE
 
     @property
     def state_path(self) -> Path:
-        from crawler.state import STATE_FILE
-
         return self.data_dir / STATE_FILE
 
     def user_agent(self) -> str:
-        from crawler import __version__
-
-        return f"tenderwatch/{__version__} (+{self.contact_url})"
+        return f"tenderwatch/{version()} (+{self.contact_url})"

@@ -9,7 +9,7 @@ then stop everything and exit.
 
 Stopping (SIGINT/SIGTERM, said once in the log) always ends in bounded time and in order:
 the crawl child (SIGTERM, wait, SIGKILL), the consumers, the workers, the publisher, the
-broker. The children run in sessions of their own (`consumers.children`), so a Ctrl-C or a
+broker. The children run in sessions of their own (`common.children`), so a Ctrl-C or a
 signal to the whole process group reaches this process, which decides the order.
 
 A part that dies takes the process down instead of leaving it alive and deaf: a consumer
@@ -33,14 +33,15 @@ import structlog
 from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 
-from consumers import children
+from common import children
+from common.health import Heartbeat, report_fault
+from common.settings import Settings
 from consumers.broker import EmbeddedBroker
-from consumers.health import Heartbeat, report_fault
 from consumers.kafka_clients import make_admin, make_producer
 from consumers.registry import CONSUMERS
 from consumers.topics import create_topics
-from crawler.config import Settings
 from crawler.publisher import OutboxPublisher
+from crawler.sources import SOURCES
 from crawler.state import CrawlState
 
 log = structlog.get_logger(__name__)
@@ -184,7 +185,7 @@ class Runner:
         while not self.stop_requested.is_set() and self.healthy():
             cycle += 1
             self.published_this_cycle = 0
-            crawl_code = self.crawl(settings, publisher)
+            crawl_code = self.crawl_every_source(settings, publisher)
             if self.stop_requested.is_set():
                 break
             self._drain(publisher)
@@ -202,23 +203,33 @@ class Runner:
                     break
         return 0
 
-    def crawl_argv(self) -> list[str]:
-        return [sys.executable, "-m", "crawler.cli", "crawl", "flextender"]
+    def crawl_every_source(self, settings: Settings, publisher: OutboxPublisher) -> int:
+        """Each registered source in turn, each in its own child; the cycle's code is the first
+        failing one (a source that fails does not keep the others from being crawled)."""
+        codes = []
+        for source in SOURCES:
+            if self.stop_requested.is_set():
+                break
+            codes.append(self.crawl(settings, publisher, source))
+        return next((code for code in codes if code), 0)
 
-    def crawl(self, settings: Settings, publisher: OutboxPublisher | None = None) -> int:
+    def crawl_argv(self, source: str) -> list[str]:
+        return [sys.executable, "-m", "tenderwatch.cli", "crawl", source]
+
+    def crawl(self, settings: Settings, publisher: OutboxPublisher | None = None, source: str = "flextender") -> int:
         """One crawl in a child process; it writes the outbox, this process publishes it while
         the crawl goes on, so a new listing's event is on its way seconds after its fetch.
         A stop request ends the child in bounded time (SIGTERM, wait, SIGKILL)."""
         env = {key: value for key, value in os.environ.items() if key != "TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS"}
         env.update({
             "TENDERWATCH_DATA_DIR": str(settings.data_dir),
-            "TENDERWATCH_FLEXTENDER_BASE_URL": settings.flextender_base_url,
-            "TENDERWATCH_FLEXTENDER_API_URL": settings.flextender_api_url,
+            **{f"TENDERWATCH_{setting.upper()}": str(getattr(settings, setting))
+               for registered in SOURCES.values() for setting in registered.host_settings},
             "TENDERWATCH_AUTOTHROTTLE_START_DELAY": str(settings.autothrottle_start_delay),
             "TENDERWATCH_LOG_LEVEL": settings.log_level,
             **({"TENDERWATCH_NOW": settings.now.isoformat()} if settings.now else {}),
         })
-        child = children.spawn_python(self.crawl_argv(), env=env)
+        child = children.spawn_python(self.crawl_argv(source), env=env)
         while child.poll() is None:
             if self.stop_requested.is_set() or not self.healthy():
                 code = children.stop(child, "crawl", grace_s=CRAWL_STOP_GRACE_S)

@@ -319,8 +319,8 @@ def test_json_shape_of_the_contract(seed_tenders):
 def test_content_hash_ignores_fetch_time_but_not_content(replica_pages):
     from datetime import UTC
 
-    from crawler.normalize import normalise
-    from crawler.pages.flextender import FlextenderDetailPage
+    from crawler.sources.flextender.normalize import normalise
+    from crawler.sources.flextender.pages import FlextenderDetailPage
 
     raw = FlextenderDetailPage(replica_pages["30922"]).raw()
     first = normalise(raw, fetched_at=datetime(2026, 3, 1, tzinfo=UTC))

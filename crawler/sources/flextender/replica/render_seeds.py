@@ -1,6 +1,6 @@
 """Render the seed listings (visible text of real Flextender pages) as replica detail pages.
 
-Run once by hand: `python -m crawler.replica.render_seeds ../shared/seeds`. It wrote the
+Run once by hand: `python -m crawler.sources.flextender.replica.render_seeds ../shared/seeds`. It wrote the
 committed `pages/*.html`; they are fixtures, not generated at test time. The structure
 follows `shared/sources/flextender.md` §3: `.css-jobtitle`, `.css-customer`, a
 `.css-summary` block of `.css-summaryrow` caption/value pairs ending at `<!--end summary-->`,

@@ -7,15 +7,15 @@ from datetime import UTC, datetime
 
 import pytest
 
-from crawler.normalize import normalise
-from crawler.pages.flextender import (
+from crawler.pages.raw import UnrecognisedPage
+from crawler.sources.flextender.normalize import normalise
+from crawler.sources.flextender.pages import (
     FlextenderDetailPage,
     FlextenderListingPage,
     api_jobs,
     listing_from_ajax,
     search_form_fields,
 )
-from crawler.pages.raw import UnrecognisedPage
 from tests.conftest import FIXTURES
 
 NOW = datetime(2026, 8, 1, tzinfo=UTC)
@@ -160,7 +160,7 @@ def test_one_pass_class_lookup_equals_one_xpath_per_class(body, replica_pages):
     and on every replica page."""
     from lxml import etree
 
-    from crawler.pages.flextender import _has_class, first_with_classes, parse_document
+    from crawler.sources.flextender.pages import _has_class, first_with_classes, parse_document
 
     names = ("css-jobtitle", "css-summary", "css-formattedjobdescription", "css-customer", "css-summaryrow")
     for document in [f"<html><body>{body}</body></html>", *replica_pages.values()]:

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from crawler.replica import FlextenderReplica
-from tests.test_seed_listings import EXPECTED
+from crawler.sources.flextender.replica import FlextenderReplica
+from tests.sources.flextender.test_seed_listings import EXPECTED
 
 OPEN_AT_SEED_TIME = ["28671", "30922", "31050"]
 SEED_TIME = "2026-03-01T12:00:00+01:00"
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture
@@ -36,7 +36,7 @@ class Crawler:
         env = {**os.environ, "TENDERWATCH_NOW": now, "TENDERWATCH_AUTOTHROTTLE_START_DELAY": "0",
                "TENDERWATCH_RETRY_BACKOFF_BASE": "0.2", "TENDERWATCH_LOG_FORMAT": "json"}
         result = subprocess.run(
-            [sys.executable, "-m", "crawler.cli", "crawl", "flextender", "--base-url", self.site.url,
+            [sys.executable, "-m", "tenderwatch.cli", "crawl", "flextender", "--base-url", self.site.url,
              "--api-url", api_url or self.site.url, "--output", str(output), "--data-dir", str(self.data_dir)],
             env=env, capture_output=True, text=True, timeout=120,
         )

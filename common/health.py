@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from crawler.config import Settings
+from common.settings import Settings
 
 BEAT_EVERY_S = 5.0
 PROCESSES = ("crawler", "snapshot", "indexer", "alerts")

@@ -25,9 +25,11 @@ import structlog
 from scrapy.http import FormRequest, Request, Response
 from twisted.python.failure import Failure
 
+from common.settings import STATE_FILE
 from crawler.items import TenderItem
-from crawler.normalize import normalise
-from crawler.pages.flextender import (
+from crawler.pages.raw import RawListing, UnrecognisedPage
+from crawler.sources.flextender.normalize import normalise
+from crawler.sources.flextender.pages import (
     SOURCE,
     FlextenderDetailPage,
     api_jobs,
@@ -35,8 +37,7 @@ from crawler.pages.flextender import (
     listing_from_ajax,
     search_form_fields,
 )
-from crawler.pages.raw import RawListing, UnrecognisedPage
-from crawler.state import STATE_FILE, CrawlState, KnownListing
+from crawler.state import CrawlState, KnownListing
 from schemas.tender import Tender
 
 log = structlog.get_logger(__name__)

@@ -15,12 +15,13 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from lxml import etree
 
+from common.settings import FLEXTENDER_API_URL, FLEXTENDER_BASE_URL
 from crawler.pages.html_text import description_sections, fragment_sections
 from crawler.pages.raw import RawListing, UnrecognisedPage
 
 SOURCE = "flextender"
-DEFAULT_BASE_URL = "https://www.flextender.nl"
-DEFAULT_API_URL = "https://api.flextender.nl"
+DEFAULT_BASE_URL = FLEXTENDER_BASE_URL
+DEFAULT_API_URL = FLEXTENDER_API_URL
 
 CAPTION_KEYS = {
     "aanvraagnummer": "request_number",

@@ -1,0 +1,56 @@
+"""The sources tenderwatch crawls: one folder each under `crawler/sources/`, one line each in
+`SOURCES` below. The command line (`crawl SOURCE`, `run`, `replica`, `demo`) and Scrapy's
+`SPIDER_MODULES` read this registry, so adding a source is its folder plus its line here.
+What a source folder must provide is in `crawler/sources/README.md`.
+
+The registry names classes by import path, so reading it (for `--help`, for the choice of
+`crawl SOURCE`) imports no spider, page object or replica.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import import_module
+from typing import Any
+
+
+def _load(path: str) -> Any:
+    module, _, name = path.partition(":")
+    return getattr(import_module(module), name)
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str  # the spider's name, the tender id prefix (`flextender:<id>`) and `crawl NAME`
+    description: str  # what it covers and how it is read, in one line
+    spider: str  # "module:Class" of its Scrapy spider
+    replica: str  # "module:Class" of its local replica server (tests, demo, `tenderwatch replica`)
+    host_settings: tuple[str, ...]  # the Settings fields naming its hosts; a replica answers for all of them
+
+    @property
+    def spider_module(self) -> str:
+        return self.spider.partition(":")[0]
+
+    def spider_class(self) -> type:
+        return _load(self.spider)
+
+    def replica_class(self) -> type:
+        """A class started as a context manager (`port=` keyword, 0 for a free port) with `url`
+        and `summary()` (what it serves, in one line)."""
+        return _load(self.replica)
+
+    def host_variables(self, url: str) -> dict[str, str]:
+        """The environment that points every host of this source at `url` (a replica)."""
+        return {f"TENDERWATCH_{setting.upper()}": url for setting in self.host_settings}
+
+
+SOURCES: dict[str, Source] = {
+    "flextender": Source(
+        name="flextender",
+        description="Flextender: municipalities, provinces and regions; JSON API list (WordPress AJAX list as "
+                    "fallback), HTML detail pages; closed = expired notice or deadline passed, withdrawn = gone",
+        spider="crawler.sources.flextender.spider:FlextenderSpider",
+        replica="crawler.sources.flextender.replica:FlextenderReplica",
+        host_settings=("flextender_base_url", "flextender_api_url"),
+    ),
+}

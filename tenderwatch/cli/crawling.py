@@ -1,0 +1,202 @@
+"""Commands that crawl, or serve and show what is crawled: parse, crawl, replica, demo."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+import structlog
+
+from common.logs import configure_logging
+from common.settings import Settings
+from crawler.sources import SOURCES
+from tenderwatch.cli.app import cli, load_settings
+
+DEMO_CLOCK = "2026-03-01T12:00:00+01:00"
+
+
+@cli.command()
+@click.argument("path", type=click.Path(allow_dash=True, dir_okay=False, path_type=str))
+@click.option("--url", help="URL the page was saved from (used when the page lacks its request number).")
+@click.option("--base-url", default=None, help="Site the canonical tender URL points at. [default: www.flextender.nl]")
+def parse(path: str, url: str | None, base_url: str | None) -> None:
+    """Parse a saved Flextender detail page (PATH, or - for stdin) and print the Tender as JSON.
+
+    Exits 2 with a one-line reason when the input is not a listing page.
+    """
+    from crawler.pages.raw import UnrecognisedPage
+    from crawler.sources.flextender.normalize import normalise
+    from crawler.sources.flextender.pages import FlextenderDetailPage
+
+    settings = load_settings(flextender_base_url=base_url)
+    configure_logging(settings.log_format, settings.log_level)
+    try:
+        body = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+    except OSError as exc:
+        click.echo(f"error: cannot read {path}: {exc.strerror}", err=True)
+        sys.exit(2)
+    try:
+        raw = FlextenderDetailPage(body, url=url).raw(settings.flextender_base_url)
+    except UnrecognisedPage as exc:
+        click.echo(f"error: {path} is not a listing page: {exc}", err=True)
+        sys.exit(2)
+    if not raw.external_id:
+        click.echo(f"error: {path} has no request number (aanvraagnummer); pass --url of the page", err=True)
+        sys.exit(2)
+    now = settings.now or datetime.now(UTC)
+    click.echo(normalise(raw, fetched_at=now, now=now).model_dump_json(indent=2))
+
+
+def _publish_outbox(settings: Settings) -> int | None:
+    """Publish the outbox when a broker is configured; None when none is."""
+    if not settings.kafka_bootstrap_servers:
+        return None
+    from kafka.errors import KafkaError
+
+    from consumers.kafka_clients import make_producer
+    from crawler.publisher import OutboxPublisher
+    from crawler.state import CrawlState
+
+    state = CrawlState(settings.state_path)
+    try:
+        producer = make_producer(settings)
+    except KafkaError as exc:
+        structlog.get_logger("tenderwatch.crawl").warning("broker_unavailable_events_kept", error=str(exc),
+                                                          outbox_pending=state.pending_count())
+        state.close()
+        return 0
+    try:
+        return OutboxPublisher(state, producer, settings.tender_events_topic).drain()
+    finally:
+        producer.close(timeout=5)
+        state.close()
+
+
+@cli.command()
+@click.argument("source", type=click.Choice(list(SOURCES)))
+@click.option("--base-url", help="www site (listing, AJAX, detail pages). Env: TENDERWATCH_FLEXTENDER_BASE_URL.")
+@click.option("--api-url", help="JSON API host. Env: TENDERWATCH_FLEXTENDER_API_URL.")
+@click.option("--output", "-o", default=None, help="Also append each new, changed or closed tender as a JSON line to this file; - is stdout.")
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), help="Crawl state and outbox directory. Env: TENDERWATCH_DATA_DIR. [default: ./.tenderwatch]")
+def crawl(source: str, base_url: str | None, api_url: str | None, output: str | None, data_dir: Path | None) -> None:
+    """Run one crawl of SOURCE (a source of `crawler/sources/`). Each new, changed or closed
+    tender becomes an event in the outbox (crawl state directory); with
+    TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS set the outbox is then published to Kafka (if the
+    broker is down the events wait for the next publish).
+
+    Exit codes: 0 done; 3 a page was not recognised (layout changed?); 4 the list of open
+    listings could not be fetched from either the API or the listing page.
+    """
+    import signal
+
+    from common.children import die_with_parent
+    from crawler.crawl import run_crawl
+    from crawler.state import CrawlState
+
+    die_with_parent()  # only when `run` started this crawl
+    settings = load_settings(flextender_base_url=base_url, flextender_api_url=api_url, data_dir=data_dir)
+    configure_logging(settings.log_format, settings.log_level)
+    outcome = run_crawl(source, settings, output=output)
+    # Scrapy's own SIGTERM/SIGINT handlers do nothing once its reactor stopped: a signal from
+    # here on must end the process, not be swallowed while it exits.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    published = _publish_outbox(settings)
+    figures = {"published": published} if published is not None else {}
+    state = CrawlState(settings.state_path)
+    figures["outbox_pending"] = state.pending_count()
+    state.close()
+    structlog.get_logger("tenderwatch.crawl").info("crawl_finished", source=source, exit_code=outcome.exit_code,
+                                                   **figures, **outcome.summary())
+    sys.exit(outcome.exit_code)
+
+
+@cli.command()
+@click.option("--port", default=8808, show_default=True, type=click.IntRange(0, 65535),
+              help="Port of the first source's replica (127.0.0.1); the next sources take the ports after it. "
+                   "0 picks free ones.")
+def replica(port: int) -> None:
+    """Serve a replica of every source until Ctrl-C, for offline work: point the sources'
+    host settings (printed) at them. Flextender's serves five real listings, three of them open.
+
+    The listings closed in 2026: crawl them with the clock frozen at the demo's moment,
+    TENDERWATCH_NOW=2026-03-01T12:00:00+01:00, or the open ones are expired on arrival.
+    """
+    import errno
+    import time
+    from contextlib import ExitStack
+
+    with ExitStack() as stack:
+        variables: dict[str, str] = {}
+        for index, source in enumerate(SOURCES.values()):
+            source_port = port + index if port else 0
+            try:
+                site = stack.enter_context(source.replica_class()(port=source_port))
+            except OSError as exc:
+                if exc.errno == errno.EADDRINUSE:
+                    raise click.ClickException(f"port {source_port} is in use: stop what listens there, or pass "
+                                               "--port 0 for free ones") from None
+                raise click.ClickException(f"cannot serve on 127.0.0.1:{source_port}: {exc.strerror}") from None
+            click.echo(f"{source.name} replica on {site.url}: {site.summary()}.")
+            variables.update(source.host_variables(site.url))
+        exports = " ".join(f"{name}={value}" for name, value in variables.items())
+        click.echo(f"Ctrl-C stops it. In another terminal:\n"
+                   f"  export TENDERWATCH_NOW={DEMO_CLOCK}   # when the open listings were open\n"
+                   f"  export {exports}\n"
+                   f"  tenderwatch run --once --data-dir ./replica-data\n"
+                   f"  tenderwatch search --data-dir ./replica-data", )
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+
+
+DEMO_DATA_DIR = Path(".tenderwatch-demo")
+
+
+@cli.command()
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=DEMO_DATA_DIR,
+              show_default=True, help="Keep the demo's data here (search it afterwards with the same --data-dir).")
+def demo(data_dir: Path) -> None:
+    """Offline showcase: serve a replica of every source (Flextender's: five real listings), run
+    one `run --once` cycle against them on the embedded broker and print the tenders the
+    consumers received. The clock is frozen at 2026-03-01, when three of Flextender's five were
+    open; the other two had closed. The data stays in --data-dir, so `tenderwatch search` can
+    search it."""
+    import json
+    from contextlib import ExitStack
+
+    from consumers.snapshot import TenderSnapshot
+    from tenderwatch.runner import Runner
+
+    with ExitStack() as stack:
+        hosts: dict[str, str] = {}
+        described = []
+        for source in SOURCES.values():
+            site = stack.enter_context(source.replica_class()(port=0))
+            hosts.update({setting: site.url for setting in source.host_settings})
+            described.append(f"{source.name} at {site.url}: {site.summary()}")
+        settings = load_settings(
+            **hosts, data_dir=data_dir, now=datetime.fromisoformat(DEMO_CLOCK), autothrottle_start_delay=0.0,
+            kafka_bootstrap_servers=None, log_level="WARNING",
+        )
+        configure_logging(settings.log_format, settings.log_level)
+        click.echo(f"Crawling the replicas ({'; '.join(described)}), clock frozen at {DEMO_CLOCK}; events "
+                   "through the embedded broker ...", err=True)
+        code = Runner(settings, once=True, interval_s=60).run()
+        snapshot = TenderSnapshot.for_settings(settings)
+        tenders = snapshot.tenders()
+        snapshot.close()
+    click.echo(f"{'tender':<18} {'last event':<17} {'deadline':<26} {'region':<11} {'scale':<11} title")
+    for tender_id, _sequence, event_type, tender_json in tenders:
+        tender = json.loads(tender_json)
+        scale = tender["pay_scale"]["label"] if tender["pay_scale"] else "-"
+        click.echo(f"{tender_id:<18} {event_type:<17} {tender['deadline'] or '-':<26} "
+                   f"{tender['region'] or '-':<11} schaal {scale:<4} {tender['title']}")
+    click.echo(f"{len(tenders)} tenders received by the consumers: the replicas' open listings (the closed "
+               f"ones were never published, as nobody had seen them open). Search them:\n"
+               f"  tenderwatch search --data-dir {data_dir}", err=True)
+    sys.exit(code)

@@ -1,0 +1,167 @@
+"""Commands that run and watch the services: run, consume, setup, health."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from common.logs import configure_logging
+from tenderwatch.cli.app import cli, load_settings
+
+
+@cli.command()
+def setup() -> None:
+    """Create what the services need, idempotently: the Kafka topics (when
+    TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS is set), the Elasticsearch index template, index and
+    alias (when TENDERWATCH_ELASTICSEARCH_URL is set) and the Kibana saved objects (when
+    TENDERWATCH_KIBANA_URL is set). Safe to run again.
+
+    The embedded broker and store need no setup: `tenderwatch run` prepares them itself.
+    Exit codes: 0; 1 a service could not be reached; 2 nothing configured.
+    """
+    settings = load_settings()
+    configure_logging(settings.log_format, settings.log_level)
+    if not settings.kafka_bootstrap_servers and not settings.elasticsearch_url and not settings.kibana_url:
+        click.echo("error: nothing to set up: set TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS, TENDERWATCH_ELASTICSEARCH_URL "
+                   "and/or TENDERWATCH_KIBANA_URL (`tenderwatch run` sets up its embedded broker and store itself)", err=True)
+        sys.exit(2)
+    if settings.kafka_bootstrap_servers:
+        from kafka.errors import KafkaError
+
+        from consumers.topics import create_topics
+
+        try:
+            outcome = create_topics(settings)
+        except KafkaError as exc:
+            raise click.ClickException(f"cannot reach Kafka at {settings.kafka_bootstrap_servers}: {exc}") from exc
+        for topic, result in outcome.items():
+            click.echo(f"topic {topic}: {result}")
+    if settings.elasticsearch_url:
+        from elasticsearch import ApiError, UnsupportedProductError
+
+        from consumers.store.base import StoreUnavailable
+        from consumers.store.elasticsearch import ElasticsearchStore
+
+        store = ElasticsearchStore.from_settings(settings)
+        try:
+            store.setup()
+        except StoreUnavailable as exc:
+            raise click.ClickException(f"cannot reach Elasticsearch at {settings.elasticsearch_url}: {exc}") from exc
+        except (ApiError, UnsupportedProductError) as exc:
+            raise click.ClickException(
+                f"Elasticsearch at {settings.elasticsearch_url} refused the set-up: {exc} (is it Elasticsearch of "
+                "the client's major version, and are the credentials right?)") from exc
+        finally:
+            store.close()
+        click.echo(f"elasticsearch: index template {store.alias}, alias {store.alias} -> {store.index}: ready")
+    if settings.kibana_url:
+        from consumers.kibana.saved_objects import KibanaUnavailable, import_saved_objects
+
+        try:
+            imported = import_saved_objects(settings)
+        except KibanaUnavailable as exc:
+            raise click.ClickException(f"cannot import the saved objects into Kibana at {settings.kibana_url}: {exc}") \
+                from exc
+        click.echo(f"kibana: {imported} saved objects imported (data view {settings.elasticsearch_index_alias}, "
+                   "searches, dashboard \"tenderwatch: tenders\")")
+
+
+@cli.command()
+@click.argument("name", type=click.Choice(["crawler", "snapshot", "indexer", "alerts"]), metavar="NAME")
+@click.option("--max-age", default=60, show_default=True, type=click.IntRange(1), help="Seconds a heartbeat stays good.")
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Where the heartbeats are (<data dir>/heartbeats). Env: TENDERWATCH_DATA_DIR. [default: ./.tenderwatch]")
+def health(name: str, max_age: int, data_dir: Path | None) -> None:
+    """Exit 0 when process NAME (crawler, or a consumer: snapshot, indexer, alerts) beat its
+    heartbeat within --max-age seconds on this host, reported no fault (its embedded broker or
+    a thread died) and still runs; 1 otherwise. For container healthchecks."""
+    from common.health import check
+
+    report = check(load_settings(data_dir=data_dir), name, max_age)
+    if not report.healthy:
+        click.echo(f"{name}: {report.message}", err=True)
+        sys.exit(1)
+    click.echo(f"{name}: {report.message}")
+
+
+def _parse_interval(_ctx, _param, value: str) -> float:
+    units = {"s": 1, "m": 60, "h": 3600}
+    try:
+        seconds = float(value[:-1]) * units[value[-1]] if value and value[-1] in units else float(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a duration like 90s, 15m or 1h") from None
+    if seconds <= 0:
+        raise click.BadParameter("the interval must be positive")
+    return seconds
+
+
+@cli.command()
+@click.option("--once", is_flag=True, help="One crawl cycle; wait until every consumer processed its events; exit.")
+@click.option("--interval", default="15m", show_default=True, callback=_parse_interval, help="Time between crawls (90s, 15m, 1h).")
+@click.option("--base-url", help="www site of Flextender. Env: TENDERWATCH_FLEXTENDER_BASE_URL.")
+@click.option("--api-url", help="JSON API host. Env: TENDERWATCH_FLEXTENDER_API_URL.")
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), help="Everything that must survive a restart. Env: TENDERWATCH_DATA_DIR. [default: ./.tenderwatch]")
+@click.option("--consumers", "consumer_names", default="all", show_default=True, metavar="LIST",
+              help="Consumers to run in this process: all, none (only crawl and publish), or names like indexer,alerts.")
+def run(once: bool, interval: float, base_url: str | None, api_url: str | None, data_dir: Path | None,
+        consumer_names: str) -> None:
+    """The all-in-one process: broker (embedded unless TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS is
+    set), topics, the consumers, and the crawler on its schedule. Ctrl-C stops it cleanly.
+    In production (docker compose) it runs with --consumers none beside `consume` services.
+
+    Exit codes: 0; the crawl's own code (3, 4) with --once; 5 when --once saw events left
+    unconsumed; 6 when a part died (the embedded broker, a consumer thread): see the log line
+    `component_died`. A stop (Ctrl-C, SIGTERM) ends the crawl, the consumers and the broker in
+    that order, within about 40 s at the most.
+    """
+    from consumers.registry import CONSUMERS
+    from tenderwatch.runner import Runner
+
+    if consumer_names == "all":
+        chosen = list(CONSUMERS)
+    elif consumer_names == "none":
+        chosen = []
+    else:
+        chosen = [name.strip() for name in consumer_names.split(",") if name.strip()]
+        unknown = [name for name in chosen if name not in CONSUMERS]
+        if unknown:
+            raise click.BadParameter(f"unknown consumer {', '.join(unknown)} (known: {', '.join(CONSUMERS)}, all, none)",
+                                     param_hint="--consumers")
+    settings = load_settings(flextender_base_url=base_url, flextender_api_url=api_url, data_dir=data_dir)
+    configure_logging(settings.log_format, settings.log_level)
+    sys.exit(Runner(settings, once=once, interval_s=interval, consumers=chosen).run())
+
+
+@cli.command()
+@click.argument("name", type=click.Choice(["snapshot", "indexer", "alerts"]))
+def consume(name: str) -> None:
+    """Run one consumer NAME in the foreground (scale out by starting more; partitions limit it):
+    snapshot, indexer, or alerts (matching, plus its deliverer on a second thread).
+
+    Needs TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS. SIGINT/SIGTERM finish the batch in hand and stop.
+    """
+    import threading
+
+    from consumers.registry import CONSUMERS
+
+    settings = load_settings()
+    configure_logging(settings.log_format, settings.log_level)
+    if not settings.kafka_bootstrap_servers:
+        click.echo("error: TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS is not set", err=True)
+        sys.exit(2)
+    spec = CONSUMERS[name]
+    loop = spec.loop(settings)
+    loop.install_signal_handlers()
+    worker_stop = threading.Event()
+    worker_thread = None
+    if spec.worker is not None:
+        worker_thread = threading.Thread(target=spec.worker(settings).run, args=(worker_stop,), name="worker")
+        worker_thread.start()
+    try:
+        loop.run()
+    finally:
+        worker_stop.set()
+        if worker_thread is not None:
+            worker_thread.join(timeout=30)

@@ -1,0 +1,126 @@
+"""`tenderwatch search` and the filter options it shares with `saved-search add`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from common.logs import configure_logging
+from common.settings import Settings
+from tenderwatch.cli.app import cli, load_settings
+
+
+def _date_option(_ctx, param, value: str | None):
+    from datetime import date
+
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date like 2026-07-31", param=param) from None
+
+
+FILTER_OPTIONS = [
+    click.option("--keyword", help="Words that must all occur (Dutch stemming: 'projectleiders' finds 'projectleider')."),
+    click.option("--region", "regions", multiple=True, help="Province as printed, e.g. Overijssel; repeat for several."),
+    click.option("--pay-scale-min", type=click.IntRange(1, 18), help="Lowest pay scale (functieschaal) wanted."),
+    click.option("--pay-scale-max", type=click.IntRange(1, 18), help="Highest pay scale wanted."),
+    click.option("--hours-min", type=click.IntRange(0, 168), help="Fewest hours per week wanted."),
+    click.option("--hours-max", type=click.IntRange(0, 168), help="Most hours per week wanted."),
+    click.option("--deadline-after", callback=_date_option, metavar="DATE", help="Closing on or after this date (YYYY-MM-DD, Amsterdam)."),
+    click.option("--deadline-before", callback=_date_option, metavar="DATE", help="Closing on or before this date."),
+    click.option("--education-level", type=click.Choice(["MBO", "HBO", "WO"], case_sensitive=False),
+                 help="Education level asked (any case)."),
+    click.option("--client", help="Client organisation, exactly (any case)."),
+    click.option("--das/--no-das", default=None, help="Only DAS assignments / only others."),
+    click.option("--zzp/--no-zzp", "zzp_allowed", default=None, help="Only those open to / closed to solo freelancers."),
+]
+FILTER_KEYS = ("keyword", "regions", "pay_scale_min", "pay_scale_max", "hours_min", "hours_max", "deadline_after",
+               "deadline_before", "education_level", "client", "das", "zzp_allowed")
+
+
+def filter_options(command):
+    """The search filter's options, shared by `search` and `saved-search add`."""
+    for option in reversed(FILTER_OPTIONS):
+        command = option(command)
+    return command
+
+
+def search_filter_of(options: dict, **extra):
+    """The `SearchFilter` of the filter options; a bad combination is a usage error."""
+    from pydantic import ValidationError
+
+    from schemas.search import SearchFilter
+
+    values = {key: options.pop(key) for key in FILTER_KEYS}
+    values["regions"] = tuple(values["regions"])
+    try:
+        return SearchFilter(**values, **extra)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        option = "--" + str(error["loc"][0]).replace("_", "-") + ": " if error["loc"] else ""
+        raise click.UsageError(option + error["msg"].removeprefix("Value error, ")) from None
+
+
+@cli.command()
+@filter_options
+@click.option("--status", type=click.Choice(["open", "expired", "withdrawn", "all"]), default="open", show_default=True)
+@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
+@click.option("--offset", type=click.IntRange(0, 100_000), default=0, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of Tender objects.")
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), help="Where the embedded store lives. Env: TENDERWATCH_DATA_DIR.")
+def search(status, limit, offset, as_json, data_dir, **filters) -> None:
+    """Search the tenders that `run` indexed: Elasticsearch when TENDERWATCH_ELASTICSEARCH_URL
+    is set, otherwise the embedded store in the data directory.
+
+    Without --keyword results are sorted by deadline (soonest first), with one by relevance.
+    Ranges (pay scale, hours) match when they overlap; dates are Amsterdam calendar days, inclusive.
+    """
+    from consumers.indexer import open_store
+    from consumers.store.base import StoreUnavailable
+    from schemas.search import SearchPage
+
+    settings = load_settings(data_dir=data_dir)
+    configure_logging(settings.log_format, "WARNING")
+    criteria = search_filter_of(filters, status=status)
+    _require_embedded_store(settings)
+    store = open_store(settings)
+    try:
+        store.setup()
+        result = store.search(criteria, SearchPage(limit=limit, offset=offset))
+    except StoreUnavailable as exc:
+        raise click.ClickException(f"the {store.name} store is unavailable: {exc}") from exc
+    finally:
+        store.close()
+    if as_json:
+        click.echo("[" + ",".join(tender.model_dump_json() for tender in result.tenders) + "]")
+        return
+    _print_table(result)
+
+
+def _require_embedded_store(settings: Settings) -> None:
+    """On the embedded default, refuse to search (and create) a store that was never filled."""
+    from consumers.store.embedded import STORE_FILE
+
+    if not settings.elasticsearch_url and not (Path(settings.data_dir) / STORE_FILE).exists():
+        raise click.ClickException(
+            f"nothing has been indexed in {settings.data_dir} (no {STORE_FILE}): run `tenderwatch run` or "
+            f"`tenderwatch demo` first, or point --data-dir (TENDERWATCH_DATA_DIR) at the data directory they used")
+
+
+def _print_table(result) -> None:
+    from crawler.dutch import AMSTERDAM
+
+    click.echo(f"{'deadline':<17} {'status':<9} {'region':<14} {'scale':<6} {'hours':<6} {'id':<18} title")
+    for tender in result.tenders:
+        deadline = tender.deadline.astimezone(AMSTERDAM).strftime("%Y-%m-%d %H:%M") if tender.deadline else "-"
+        scale = tender.pay_scale.label if tender.pay_scale else "-"
+        hours = (f"{tender.hours_per_week.min}-{tender.hours_per_week.max}" if tender.hours_per_week
+                 and tender.hours_per_week.min != tender.hours_per_week.max
+                 else str(tender.hours_per_week.min) if tender.hours_per_week else "-")
+        click.echo(f"{deadline:<17} {tender.status:<9} {(tender.region or '-')[:14]:<14} {scale:<6} {hours:<6} "
+                   f"{tender.id:<18} {tender.title[:70]}")
+    shown = len(result.tenders)
+    click.echo(f"{shown} of {result.total} tender{'s' if result.total != 1 else ''}", err=True)

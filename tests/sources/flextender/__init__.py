@@ -1,0 +1,1 @@
+"""Flextender: page objects and mapping on the seed listings, the spider against the replica."""
