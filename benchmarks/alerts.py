@@ -145,7 +145,8 @@ def measure_end_to_end(samples: int, per_cycle: int = 4) -> dict:
             WebhookReceiver(secret) as receiver:
         data_dir = Path(os.environ.get("TENDERWATCH_BENCH_KEEP") or work_dir)
         env = {**os.environ, "TENDERWATCH_DATA_DIR": str(data_dir), "TENDERWATCH_AUTOTHROTTLE_START_DELAY": "0",
-               "TENDERWATCH_LOG_LEVEL": "WARNING", "TENDERWATCH_LOG_FORMAT": "json"}
+               "TENDERWATCH_LOG_LEVEL": "WARNING", "TENDERWATCH_LOG_FORMAT": "json",
+               "TENDERWATCH_SOURCES": "flextender"}  # the replica served here
         subprocess.run([sys.executable, "-m", "tenderwatch.cli", "saved-search", "add", "--name", "bench", "--webhook",
                         receiver.url, "--webhook-secret", secret, "--keyword", "procesregisseur"],
                        env=env, check=True, capture_output=True)

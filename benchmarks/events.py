@@ -123,7 +123,7 @@ def process_tree_rss_kb(root_pid: int) -> tuple[int, int]:
 def measure_run_memory() -> tuple[float, float, float]:
     with FlextenderReplica() as site, tempfile.TemporaryDirectory() as data_dir:
         env = {**os.environ, "TENDERWATCH_NOW": "2026-03-01T12:00:00+01:00", "TENDERWATCH_AUTOTHROTTLE_START_DELAY": "0",
-               "TENDERWATCH_LOG_LEVEL": "WARNING"}
+               "TENDERWATCH_LOG_LEVEL": "WARNING", "TENDERWATCH_SOURCES": "flextender"}  # the replica served here
         env.pop("TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS", None)
         started = time.perf_counter()
         process = subprocess.Popen([sys.executable, "-m", "tenderwatch.cli", "run", "--once", "--base-url", site.url,

@@ -45,16 +45,18 @@ class Heartbeat:
         self.path = heartbeat_path(settings, name)
         self._next = 0.0
         self._fault_written: str | None = None
+        self.details: dict = {}  # written with every beat (the crawler: each source's health)
 
-    def beat(self) -> None:
+    def beat(self, force: bool = False) -> None:
         now = time.monotonic()
-        if now < self._next and _process_fault == self._fault_written:
+        if now < self._next and _process_fault == self._fault_written and not force:
             return
         self._next = now + BEAT_EVERY_S
         self._fault_written = _process_fault
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.path.write_text(json.dumps({"pid": os.getpid(), "fault": _process_fault}), encoding="utf-8")
+            self.path.write_text(json.dumps({"pid": os.getpid(), "fault": _process_fault, **self.details}),
+                                 encoding="utf-8")
         except OSError:  # a read-only or full disk must not stop the work; the healthcheck will tell
             pass
 
@@ -63,6 +65,7 @@ class Heartbeat:
 class HealthReport:
     healthy: bool
     message: str
+    details: dict | None = None
 
 
 def _process_alive(pid: int) -> bool:
@@ -99,11 +102,12 @@ def check(settings: Settings, name: str, max_age_s: float) -> HealthReport:
         beat = {}
     if not isinstance(beat, dict):
         beat = {}
+    details = {key: value for key, value in beat.items() if key not in ("pid", "fault")} or None
     if beat.get("fault"):
-        return HealthReport(False, f"unhealthy: {beat['fault']}")
+        return HealthReport(False, f"unhealthy: {beat['fault']}", details)
     pid = beat.get("pid")
     if isinstance(pid, int) and not _process_alive(pid):
-        return HealthReport(False, f"process {pid} has exited (last heartbeat {age:.0f} s ago)")
+        return HealthReport(False, f"process {pid} has exited (last heartbeat {age:.0f} s ago)", details)
     if age > max_age_s:
-        return HealthReport(False, f"last heartbeat {age:.0f} s ago")
-    return HealthReport(True, f"alive ({age:.0f} s ago)")
+        return HealthReport(False, f"last heartbeat {age:.0f} s ago", details)
+    return HealthReport(True, f"alive ({age:.0f} s ago)", details)

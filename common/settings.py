@@ -17,6 +17,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 FLEXTENDER_BASE_URL = "https://www.flextender.nl"
 FLEXTENDER_API_URL = "https://api.flextender.nl"
+STRIIVE_URL = "https://striive-cms.codebridge.nl"
+INHUURDESK_URL = "https://www.inhuurdesk.nl"
 STATE_FILE = "crawler-state.sqlite3"
 ALERTS_FILE = "alerts.sqlite3"
 
@@ -38,6 +40,12 @@ class Settings(BaseSettings):
     data_dir: Path = Field(Path(".tenderwatch"), description="Everything that must survive a restart")
     flextender_base_url: str = Field(FLEXTENDER_BASE_URL, description="www site: listing, AJAX, detail pages")
     flextender_api_url: str = Field(FLEXTENDER_API_URL, description="JSON API host")
+    striive_url: str = Field(STRIIVE_URL, description="Striive's list API host (`/api/jobs?open=true&page=N`)")
+    inhuurdesk_url: str = Field(INHUURDESK_URL,
+                                description="Inhuurdesk host (`/wp-json/headfirst-assignments/search?page=N`)")
+    sources: str = Field("all", description="Sources `run` crawls each cycle: all, or names like striive,flextender")
+    withdraw_after_missing: int = Field(
+        2, ge=1, description="Complete lists in a row a listing must be missing from before it counts as withdrawn")
     contact_url: str = Field(
         "https://github.com/tenderwatch/tenderwatch", description="Put in the User-Agent so sites can reach us"
     )

@@ -24,9 +24,16 @@ class CrawlOutcome:
     def exit_code(self) -> int:
         if self.stats.get("tenderwatch/unrecognised_pages"):
             return EXIT_LAYOUT_CHANGED
-        if "tenderwatch/list_source" not in self.stats:
+        if "tenderwatch/list_source" not in self.stats or self.stats.get("tenderwatch/list_incomplete"):
             return EXIT_LIST_UNAVAILABLE
         return EXIT_OK
+
+    def counts(self) -> dict:
+        """What the crawl found, in the words of the per-source log line."""
+        stat = self.stats.get
+        return {"found": stat("tenderwatch/listed", 0), "new": stat("tenderwatch/events/tender.published", 0),
+                "changed": stat("tenderwatch/events/tender.updated", 0),
+                "closed": stat("tenderwatch/events/tender.expired", 0) + stat("tenderwatch/events/tender.withdrawn", 0)}
 
     def summary(self) -> dict:
         return {key.removeprefix("tenderwatch/"): value for key, value in sorted(self.stats.items()) if key.startswith("tenderwatch/")}
@@ -47,6 +54,9 @@ def scrapy_settings(settings: Settings, *, output: str | None, overrides: dict |
             "TENDERWATCH_DATA_DIR": str(settings.data_dir),
             "TENDERWATCH_FLEXTENDER_BASE_URL": settings.flextender_base_url,
             "TENDERWATCH_FLEXTENDER_API_URL": settings.flextender_api_url,
+            "TENDERWATCH_STRIIVE_URL": settings.striive_url,
+            "TENDERWATCH_INHUURDESK_URL": settings.inhuurdesk_url,
+            "TENDERWATCH_WITHDRAW_AFTER_MISSING": settings.withdraw_after_missing,
             "TENDERWATCH_NOW": settings.now.isoformat() if settings.now else None,
             "TENDERWATCH_OUTPUT": output,
             "ITEM_PIPELINES": pipelines,

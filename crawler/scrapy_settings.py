@@ -46,6 +46,9 @@ ITEM_PIPELINES = {
 TENDERWATCH_DATA_DIR = str(_settings.data_dir)
 TENDERWATCH_FLEXTENDER_BASE_URL = _settings.flextender_base_url
 TENDERWATCH_FLEXTENDER_API_URL = _settings.flextender_api_url
+TENDERWATCH_STRIIVE_URL = _settings.striive_url
+TENDERWATCH_INHUURDESK_URL = _settings.inhuurdesk_url
+TENDERWATCH_WITHDRAW_AFTER_MISSING = _settings.withdraw_after_missing
 TENDERWATCH_NOW = _settings.now.isoformat() if _settings.now else None
 TENDERWATCH_OUTPUT = "-"  # `scrapy crawl` prints tenders; `tenderwatch crawl` decides
 

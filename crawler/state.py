@@ -40,6 +40,14 @@ CREATE TABLE IF NOT EXISTS listings (
     last_seen TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS listings_by_status ON listings (source, status);
+CREATE TABLE IF NOT EXISTS source_crawls (
+    source TEXT PRIMARY KEY,
+    last_complete_at TEXT,
+    last_complete_size INTEGER,
+    last_error TEXT,
+    last_error_at TEXT,
+    failing_since TEXT
+);
 CREATE TABLE IF NOT EXISTS outbox (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     event_key TEXT NOT NULL,
@@ -61,6 +69,19 @@ class KnownListing:
     content_hash: str | None
     deadline: str | None
     sequence: int = 0
+
+
+@dataclass(frozen=True)
+class SourceStatus:
+    """How crawling one source goes: its last complete list, and since when it fails."""
+
+    source: str
+    last_complete_at: str | None
+    last_complete_size: int | None
+    last_error: str | None
+    last_error_at: str | None
+    failing_since: str | None
+    open_listings: int = 0
 
 
 @dataclass(frozen=True)
@@ -103,10 +124,13 @@ class CrawlState:
         self._migrate()
 
     def _migrate(self) -> None:
-        """State files written before events existed lack the sequence column."""
+        """State files written before events existed lack the sequence column; before sources
+        without detail pages, the count of complete lists a listing was missing from."""
         columns = {row[1] for row in self.connection.execute("PRAGMA table_info(listings)")}
         if "sequence" not in columns:
             self.connection.execute("ALTER TABLE listings ADD COLUMN sequence INTEGER NOT NULL DEFAULT 0")
+        if "missing_count" not in columns:
+            self.connection.execute("ALTER TABLE listings ADD COLUMN missing_count INTEGER NOT NULL DEFAULT 0")
 
     def close(self) -> None:
         self.connection.close()
@@ -173,6 +197,46 @@ class CrawlState:
                 sequence, seen_at.isoformat(), seen_at.isoformat(),
             ),
         )
+
+    # absence from complete lists and each source's crawl health -------------------------
+
+    def mark_listed(self, tender_ids: list[str]) -> None:
+        """These were on a complete list: their count of lists missed starts again."""
+        with self.transaction() as connection:
+            connection.executemany("UPDATE listings SET missing_count = 0 WHERE tender_id = ? AND missing_count > 0",
+                                   [(tender_id,) for tender_id in tender_ids])
+
+    def mark_missing(self, tender_id: str) -> int:
+        """One more complete list without this listing; returns how many in a row now."""
+        with self.transaction() as connection:
+            connection.execute("UPDATE listings SET missing_count = missing_count + 1 WHERE tender_id = ?", (tender_id,))
+            row = connection.execute("SELECT missing_count FROM listings WHERE tender_id = ?", (tender_id,)).fetchone()
+        return row[0] if row else 0
+
+    def record_complete_list(self, source: str, size: int, at: datetime) -> None:
+        with self.transaction() as connection:
+            connection.execute(
+                "INSERT INTO source_crawls (source, last_complete_at, last_complete_size) VALUES (?, ?, ?) "
+                "ON CONFLICT (source) DO UPDATE SET last_complete_at = excluded.last_complete_at, "
+                "last_complete_size = excluded.last_complete_size, failing_since = NULL",
+                (source, at.isoformat(), size))
+
+    def record_list_failure(self, source: str, error: str, at: datetime) -> None:
+        with self.transaction() as connection:
+            connection.execute(
+                "INSERT INTO source_crawls (source, last_error, last_error_at, failing_since) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (source) DO UPDATE SET last_error = excluded.last_error, "
+                "last_error_at = excluded.last_error_at, "
+                "failing_since = COALESCE(source_crawls.failing_since, excluded.failing_since)",
+                (source, error, at.isoformat(), at.isoformat()))
+
+    def source_status(self, source: str) -> SourceStatus:
+        row = self.connection.execute(
+            "SELECT last_complete_at, last_complete_size, last_error, last_error_at, failing_since "
+            "FROM source_crawls WHERE source = ?", (source,)).fetchone()
+        open_count = self.connection.execute(
+            "SELECT COUNT(*) FROM listings WHERE source = ? AND status = 'open'", (source,)).fetchone()[0]
+        return SourceStatus(source, *(row or (None,) * 5), open_listings=open_count)
 
     # the outbox ------------------------------------------------------------------------
 

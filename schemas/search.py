@@ -10,11 +10,13 @@ Semantics (each given criterion must hold):
   asked range; a tender without that value does not match.
 - `deadline_after`/`deadline_before`: calendar dates in Europe/Amsterdam, inclusive.
 - `education_level`, `das`, `zzp_allowed`, `client` (case-insensitive): equal.
+- `sources`: the tender came from one of them (`flextender`, `striive`, ...).
 - `status`: `open` unless asked otherwise; `all` for every status.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import date, datetime, time, timedelta
 from typing import Literal
@@ -25,7 +27,8 @@ from schemas.tender import EducationLevel
 
 AMSTERDAM_ZONE = "Europe/Amsterdam"
 StatusFilter = Literal["open", "expired", "withdrawn", "all"]
-MAX_OFFSET = 100_000  # deeper paging is refused: narrow the filter instead
+MAX_OFFSET = 100_000
+SOURCE_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")  # deeper paging is refused: narrow the filter instead
 
 
 class SearchFilter(BaseModel):
@@ -43,7 +46,17 @@ class SearchFilter(BaseModel):
     das: bool | None = None
     zzp_allowed: bool | None = None
     client: str | None = Field(None, max_length=200)
+    sources: tuple[str, ...] = Field((), max_length=20, description="Source names, e.g. striive")
     status: StatusFilter = "open"
+
+    @field_validator("sources")
+    @classmethod
+    def _sources_are_names(cls, sources: tuple[str, ...]) -> tuple[str, ...]:
+        names = tuple(dict.fromkeys(name.strip().lower() for name in sources))
+        for name in names:
+            if not SOURCE_NAME.fullmatch(name):
+                raise ValueError(f"{name!r} is not a source name (letters, digits and '-')")
+        return names
 
     @field_validator("keyword")
     @classmethod

@@ -25,6 +25,9 @@ StartPrecision = Literal["day", "month"]
 # Fields that describe the fetch or the lifecycle, not the listing's content. They are left
 # out of `content_hash`, so a re-crawl of an unchanged listing yields the same hash.
 NON_CONTENT_FIELDS = frozenset({"fetched_at", "first_seen", "content_hash", "status", "url"})
+# Fields added after tenders were first hashed: left out of `content_hash` while null, so a
+# tender crawled before they existed keeps its hash (and makes no `tender.updated`).
+HASHED_ONLY_WHEN_SET = frozenset({"client_reference"})
 
 
 class _Strict(BaseModel):
@@ -125,6 +128,10 @@ class Tender(BaseModel):
     sections: dict[str, str] = Field(default_factory=dict)
     fields_of_work: list[str] = Field(default_factory=list)
     client_kvk: str | None = Field(default=None, description="Chamber of commerce number of the client")
+    client_reference: str | None = Field(
+        default=None, description="The client's own request code as the listing prints it (e.g. SRQ202742): the "
+                                  "same assignment on another platform often carries it too",
+        examples=["SRQ202742"])
     fetched_at: datetime
     first_seen: datetime | None = Field(default=None, description="When tenderwatch first saw this tender")
     content_hash: str = ""
@@ -138,7 +145,8 @@ class Tender(BaseModel):
 
     def compute_content_hash(self) -> str:
         """SHA-256 over the normalised content, leaving out fetch and lifecycle metadata."""
-        content = self.model_dump(mode="json", exclude=set(NON_CONTENT_FIELDS))
+        left_out = set(NON_CONTENT_FIELDS) | {name for name in HASHED_ONLY_WHEN_SET if getattr(self, name) is None}
+        content = self.model_dump(mode="json", exclude=left_out)
         canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 

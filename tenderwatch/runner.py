@@ -46,6 +46,13 @@ from crawler.state import CrawlState
 
 log = structlog.get_logger(__name__)
 
+
+def enabled_sources(settings: Settings) -> list[str]:
+    """TENDERWATCH_SOURCES: `all`, or registered names separated by commas (checked by the CLI)."""
+    if settings.sources.strip() == "all":
+        return list(SOURCES)
+    return [name.strip() for name in settings.sources.split(",") if name.strip()]
+
 EXIT_NOT_CONSUMED = 5
 EXIT_COMPONENT_DIED = 6
 THREAD_JOIN_BUDGET_S = 20.0
@@ -204,13 +211,22 @@ class Runner:
         return 0
 
     def crawl_every_source(self, settings: Settings, publisher: OutboxPublisher) -> int:
-        """Each registered source in turn, each in its own child; the cycle's code is the first
-        failing one (a source that fails does not keep the others from being crawled)."""
+        """Each enabled source in turn, each in its own child; the cycle's code is the first
+        failing one (a source that fails does not keep the others from being crawled). After
+        each, one log line with the source's health, also kept in the crawler's heartbeat."""
         codes = []
-        for source in SOURCES:
+        for source in enabled_sources(settings):
             if self.stop_requested.is_set():
                 break
-            codes.append(self.crawl(settings, publisher, source))
+            code = self.crawl(settings, publisher, source)
+            codes.append(code)
+            status = publisher.state.source_status(source)
+            figures = {"exit_code": code, "open_listings": status.open_listings,
+                       "last_complete_crawl": status.last_complete_at, "last_error": status.last_error,
+                       "failing_since": status.failing_since}
+            (log.warning if code else log.info)("source_crawled", source=source, **figures)
+            self.heartbeat.details.setdefault("sources", {})[source] = figures
+            self.heartbeat.beat(force=True)
         return next((code for code in codes if code), 0)
 
     def crawl_argv(self, source: str) -> list[str]:

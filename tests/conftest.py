@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,6 +11,9 @@ from crawler.sources.flextender.pages import FlextenderDetailPage
 from crawler.sources.flextender.replica.server import bundled_pages
 
 FIXTURES = Path(__file__).parent / "fixtures"
+# `tenderwatch run` crawls every source; tests that serve only Flextender's replica must not
+# reach for the real Striive and Inhuurdesk hosts. Tests of many sources set it themselves.
+os.environ.setdefault("TENDERWATCH_SOURCES", "flextender")
 # The seeds were open around this moment; their deadlines fall between April and July 2026.
 SEED_CLOCK = datetime(2026, 3, 1, 11, 0, tzinfo=UTC)
 

@@ -59,20 +59,24 @@ def test_help_explains_every_command():
         assert option in crawl_help
 
 
-def test_unknown_spider_is_refused():
-    result = tenderwatch("crawl", "striive")
-    assert result.returncode == 2 and b"Invalid value" in result.stderr
+def test_unknown_source_is_refused():
+    result = tenderwatch("crawl", "monsterboard")
+    assert result.returncode == 2 and b"Invalid value" in result.stderr and b"striive" in result.stderr
 
 
-def test_demo_works_offline_and_keeps_its_data_to_search(tmp_path):
+def test_demo_crawls_every_source_offline_and_keeps_its_data_to_search(tmp_path):
     result = tenderwatch("demo", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     header, *lines = result.stdout.decode().splitlines()
-    assert header.split()[:3] == ["tender", "last", "event"] and "title" in header
-    assert len(lines) == 3 and all(line.startswith("flextender:") and " tender.published " in line for line in lines)
-    assert b"3 tenders received by the consumers" in result.stderr
-    assert b"5 real listings, 3 open and 2 closed" in result.stderr  # why three
+    assert header.split()[:3] == ["source", "last", "event"] and "title" in header
+    by_source = {source: sum(1 for line in lines if line.split()[0] == source)
+                 for source in ("flextender", "striive", "inhuurdesk")}
+    assert by_source == {"flextender": 3, "striive": 9, "inhuurdesk": 5}  # every open listing of each replica
+    assert all(" tender.published " in line for line in lines)
+    assert b"17 tenders received by the consumers" in result.stderr
+    assert b"5 real listings, 3 open and 2 closed" in result.stderr  # why three of Flextender's five
     assert b"tenderwatch search --data-dir .tenderwatch-demo" in result.stderr
-    searched = tenderwatch("search", "--data-dir", ".tenderwatch-demo", cwd=tmp_path)
+    searched = tenderwatch("search", "--data-dir", ".tenderwatch-demo", "--limit", "100", cwd=tmp_path)
     assert searched.returncode == 0, searched.stderr
-    assert sorted(re.findall(r"flextender:\d+", searched.stdout.decode())) == sorted(line.split()[0] for line in lines)
+    assert b"17 of 17 tenders" in searched.stderr
+    assert len(re.findall(r"flextender:\d+", searched.stdout.decode())) == 3

@@ -34,7 +34,8 @@ def test_the_replica_example_works_as_written_after_every_replica_deadline(tmp_p
     port = free_port()
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
            "TENDERWATCH_AUTOTHROTTLE_START_DELAY": "0"}
-    env.pop("TENDERWATCH_NOW", None)
+    for variable in ("TENDERWATCH_NOW", "TENDERWATCH_SOURCES"):  # as a newcomer's shell: every source
+        env.pop(variable, None)
     replica = subprocess.Popen(["tenderwatch", "replica", "--port", str(port)], env=env, cwd=tmp_path,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
@@ -45,14 +46,19 @@ def test_the_replica_example_works_as_written_after_every_replica_deadline(tmp_p
                 return probe.connect_ex(("127.0.0.1", port)) == 0
 
         assert wait_for(listening, timeout_s=30)
-        script = "set -euo pipefail\n" + replica_example().replace("8808", str(port))
+        script = "set -euo pipefail\n" + replica_example()
+        for offset in (2, 1, 0):  # the sources take the ports from --port on
+            script = script.replace(str(8808 + offset), str(port + offset))
         result = subprocess.run(["bash", "-c", script], check=False, env=env, cwd=tmp_path, capture_output=True, text=True,
                                 timeout=200)
         assert result.returncode == 0, result.stderr[-3000:]
-        ids = re.findall(r"flextender:\d+", result.stdout)
-        assert sorted(ids[:3]) == ["flextender:28671", "flextender:30922", "flextender:31050"], result.stdout
-        assert ids[3:] == ["flextender:30922"], result.stdout
-        assert "3 of 3 tenders" in result.stderr and "1 of 1 tender" in result.stderr
+        first, keyword, striive = result.stdout.split("deadline ")[1:]
+        assert sorted(re.findall(r"flextender:\d+", first)) == ["flextender:28671", "flextender:30922",
+                                                               "flextender:31050"], result.stdout
+        assert len(re.findall(r"striive:", first)) == 9 and len(re.findall(r"inhuurdesk:", first)) == 5
+        assert re.findall(r"\w+:[\w-]+$", keyword.strip(), flags=re.MULTILINE) == ["flextender:30922"]
+        assert "17 of 17 tenders" in result.stderr and "1 of 1 tender" in result.stderr
+        assert striive.count("striive:") == 5 and "Zuid-Holland" in striive and "Overijssel" not in striive
 
         unfrozen = script.replace("export TENDERWATCH_NOW", "# export TENDERWATCH_NOW").replace(
             "./replica-data", "./unfrozen-data")

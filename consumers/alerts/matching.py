@@ -120,6 +120,9 @@ def compile_criteria(search: SearchFilter, regions: frozenset[str]) -> list[tupl
     if search.client:
         client = fold(search.client)
         criteria.append((lambda facts: facts.client == client, lambda facts: f"client is {facts.tender.client}"))
+    if search.sources:
+        sources = frozenset(search.sources)
+        criteria.append((lambda facts: facts.tender.source in sources, lambda facts: f"listed on {facts.tender.source}"))
     return criteria
 
 

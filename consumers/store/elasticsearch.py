@@ -82,6 +82,8 @@ def build_query(search: SearchFilter) -> dict[str, Any]:
             filters.append({"term": {field: value}})
     if search.client:
         filters.append({"term": {"client.folded": search.client}})
+    if search.sources:
+        filters.append({"terms": {"source": list(search.sources)}})
     must: list[dict[str, Any]] = []
     if search.keyword and search.keyword.strip():
         must.append({"multi_match": {"query": search.keyword, "fields": ["title^3", "description"],

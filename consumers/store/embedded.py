@@ -358,4 +358,8 @@ class EmbeddedStore(TenderStore):
         if search.client:
             conditions.append("client_folded = ?")
             parameters.append(fold(search.client))
+        if search.sources:  # an id is `<source>:<external id>`: a range of the id index per source
+            conditions.append("(" + " OR ".join("(tenders.id >= ? AND tenders.id < ?)" for _ in search.sources) + ")")
+            for source in search.sources:
+                parameters.extend([f"{source}:", f"{source};"])  # ';' is the character after ':'
         return conditions, parameters

@@ -53,4 +53,20 @@ SOURCES: dict[str, Source] = {
         replica="crawler.sources.flextender.replica:FlextenderReplica",
         host_settings=("flextender_base_url", "flextender_api_url"),
     ),
+    "striive": Source(
+        name="striive",
+        description="Striive (Between, HeadFirst, YellowFriday, StarApple): central government and more; public "
+                    "JSON list, 25 a page; closed = deadline passed, withdrawn = missing from two complete lists",
+        spider="crawler.sources.striive.spider:StriiveSpider",
+        replica="crawler.sources.striive.replica:StriiveReplica",
+        host_settings=("striive_url",),
+    ),
+    "inhuurdesk": Source(
+        name="inhuurdesk",
+        description="Inhuurdesk (Nétive/Staffing desks): municipalities, provinces, public companies; public "
+                    "JSON list (HeadFirst schema); closed = deadline passed, withdrawn = missing from two complete lists",
+        spider="crawler.sources.inhuurdesk.spider:InhuurdeskSpider",
+        replica="crawler.sources.inhuurdesk.replica:InhuurdeskReplica",
+        host_settings=("inhuurdesk_url",),
+    ),
 }

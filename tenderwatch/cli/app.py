@@ -19,12 +19,25 @@ def load_settings(**overrides) -> Settings:
 
     updates = {key: value for key, value in overrides.items() if value is not None}
     try:
-        return Settings(**updates)
+        settings = Settings(**updates)
     except ValidationError as exc:
         error = exc.errors()[0]
         field = str(error["loc"][0]) if error["loc"] else ""
         source = "--" + field.replace("_", "-") if field in updates else f"TENDERWATCH_{field.upper()}"
         raise click.UsageError(f"{source}: {error['msg'].removeprefix('Value error, ')}") from None
+    _check_sources(settings.sources)
+    return settings
+
+
+def _check_sources(sources: str) -> None:
+    from crawler.sources import SOURCES
+
+    unknown = [name.strip() for name in sources.split(",") if name.strip() and name.strip() not in SOURCES]
+    if sources.strip() != "all" and (unknown or not sources.strip()):
+        raise click.UsageError(f"TENDERWATCH_SOURCES: {sources!r} names no known source "
+                               f"(known: {', '.join(SOURCES)}, or all)" if not unknown else
+                               f"TENDERWATCH_SOURCES: unknown source {', '.join(unknown)} "
+                               f"(known: {', '.join(SOURCES)}, or all)")
 
 
 def main() -> None:

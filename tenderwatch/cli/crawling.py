@@ -75,20 +75,24 @@ def _publish_outbox(settings: Settings) -> int | None:
 
 
 @cli.command()
-@click.argument("source", type=click.Choice(list(SOURCES)))
-@click.option("--base-url", help="www site (listing, AJAX, detail pages). Env: TENDERWATCH_FLEXTENDER_BASE_URL.")
-@click.option("--api-url", help="JSON API host. Env: TENDERWATCH_FLEXTENDER_API_URL.")
+@click.argument("source", type=click.Choice([*SOURCES, "all"]))
+@click.option("--base-url", help="Flextender's www site (listing, AJAX, detail pages). Env: TENDERWATCH_FLEXTENDER_BASE_URL.")
+@click.option("--api-url", help="Flextender's JSON API host. Env: TENDERWATCH_FLEXTENDER_API_URL.")
 @click.option("--output", "-o", default=None, help="Also append each new, changed or closed tender as a JSON line to this file; - is stdout.")
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), help="Crawl state and outbox directory. Env: TENDERWATCH_DATA_DIR. [default: ./.tenderwatch]")
 def crawl(source: str, base_url: str | None, api_url: str | None, output: str | None, data_dir: Path | None) -> None:
-    """Run one crawl of SOURCE (a source of `crawler/sources/`). Each new, changed or closed
-    tender becomes an event in the outbox (crawl state directory); with
-    TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS set the outbox is then published to Kafka (if the
-    broker is down the events wait for the next publish).
+    """Run one crawl of SOURCE (a source of `crawler/sources/`, or all of them, one after the
+    other). Each new, changed or closed tender becomes an event in the outbox (crawl state
+    directory); with TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS set the outbox is then published to
+    Kafka (if the broker is down the events wait for the next publish). Each source's host is
+    a setting (TENDERWATCH_STRIIVE_URL, TENDERWATCH_INHUURDESK_URL, ...; see README).
 
     Exit codes: 0 done; 3 a page was not recognised (layout changed?); 4 the list of open
-    listings could not be fetched from either the API or the listing page.
+    listings could not be fetched whole (a failed or unrecognised page, an empty list, or one
+    that shrank by more than half): nothing was closed. With `all`, the first failing code.
     """
+    if source == "all":
+        _crawl_each_source(base_url=base_url, api_url=api_url, output=output, data_dir=data_dir)
     import signal
 
     from common.children import die_with_parent
@@ -109,8 +113,20 @@ def crawl(source: str, base_url: str | None, api_url: str | None, output: str | 
     figures["outbox_pending"] = state.pending_count()
     state.close()
     structlog.get_logger("tenderwatch.crawl").info("crawl_finished", source=source, exit_code=outcome.exit_code,
-                                                   **figures, **outcome.summary())
+                                                   **outcome.counts(), **figures, **outcome.summary())
     sys.exit(outcome.exit_code)
+
+
+def _crawl_each_source(**options: str | Path | None) -> None:
+    """`crawl all`: each source in a process of its own (Scrapy's reactor runs once per
+    process), one after the other; one source failing does not keep the others from running."""
+    import subprocess
+
+    arguments = [part for name, value in options.items() if value is not None
+                 for part in (f"--{name.replace('_', '-')}", str(value))]
+    codes = [subprocess.run([sys.executable, "-m", "tenderwatch.cli", "crawl", name, *arguments],
+                            check=False).returncode for name in SOURCES]
+    sys.exit(next((code for code in codes if code), 0))
 
 
 @cli.command()
@@ -181,7 +197,7 @@ def demo(data_dir: Path) -> None:
             described.append(f"{source.name} at {site.url}: {site.summary()}")
         settings = load_settings(
             **hosts, data_dir=data_dir, now=datetime.fromisoformat(DEMO_CLOCK), autothrottle_start_delay=0.0,
-            kafka_bootstrap_servers=None, log_level="WARNING",
+            kafka_bootstrap_servers=None, log_level="WARNING", sources="all",
         )
         configure_logging(settings.log_format, settings.log_level)
         click.echo(f"Crawling the replicas ({'; '.join(described)}), clock frozen at {DEMO_CLOCK}; events "
@@ -190,12 +206,13 @@ def demo(data_dir: Path) -> None:
         snapshot = TenderSnapshot.for_settings(settings)
         tenders = snapshot.tenders()
         snapshot.close()
-    click.echo(f"{'tender':<18} {'last event':<17} {'deadline':<26} {'region':<11} {'scale':<11} title")
-    for tender_id, _sequence, event_type, tender_json in tenders:
+    click.echo(f"{'source':<11} {'last event':<17} {'deadline':<16} {'region':<13} {'scale':<5} title")
+    for _tender_id, _sequence, event_type, tender_json in tenders:
         tender = json.loads(tender_json)
         scale = tender["pay_scale"]["label"] if tender["pay_scale"] else "-"
-        click.echo(f"{tender_id:<18} {event_type:<17} {tender['deadline'] or '-':<26} "
-                   f"{tender['region'] or '-':<11} schaal {scale:<4} {tender['title']}")
+        deadline = tender["deadline"][:16].replace("T", " ") if tender["deadline"] else "-"
+        click.echo(f"{tender['source']:<11} {event_type:<17} {deadline:<16} {(tender['region'] or '-')[:13]:<13} "
+                   f"{scale:<5} {tender['title']}")
     click.echo(f"{len(tenders)} tenders received by the consumers: the replicas' open listings (the closed "
                f"ones were never published, as nobody had seen them open). Search them:\n"
                f"  tenderwatch search --data-dir {data_dir}", err=True)

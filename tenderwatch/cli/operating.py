@@ -80,6 +80,11 @@ def health(name: str, max_age: int, data_dir: Path | None) -> None:
     from common.health import check
 
     report = check(load_settings(data_dir=data_dir), name, max_age)
+    for source, figures in ((report.details or {}).get("sources") or {}).items():
+        failing = f", failing since {figures['failing_since']}: {figures['last_error']}" if figures.get(
+            "failing_since") else ""
+        click.echo(f"  {source}: {figures.get('open_listings')} open, last complete crawl "
+                   f"{figures.get('last_complete_crawl') or 'never'}{failing}", err=not report.healthy)
     if not report.healthy:
         click.echo(f"{name}: {report.message}", err=True)
         sys.exit(1)
@@ -165,3 +170,49 @@ def consume(name: str) -> None:
         worker_stop.set()
         if worker_thread is not None:
             worker_thread.join(timeout=30)
+
+
+@cli.command("sources")
+@click.option("--json", "as_json", is_flag=True, help="A JSON array, one object per source.")
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Where the crawl state is. Env: TENDERWATCH_DATA_DIR. [default: ./.tenderwatch]")
+def sources_command(as_json: bool, data_dir: Path | None) -> None:
+    """Per source: what it covers, the last complete crawl, open listings, the last error and
+    how long it has been failing, so a source that silently breaks shows.
+
+    Exit 1 when a source is failing (its last crawl did not get a complete list), else 0."""
+    import json
+    from datetime import UTC, datetime
+
+    from crawler.sources import SOURCES
+    from crawler.state import CrawlState
+
+    settings = load_settings(data_dir=data_dir)
+    rows = []
+    state = CrawlState(settings.state_path) if settings.state_path.exists() else None
+    try:
+        for name, source in SOURCES.items():
+            status = state.source_status(name) if state else None
+            rows.append({"source": name, "covers": source.description,
+                         "last_complete_crawl": status.last_complete_at if status else None,
+                         "open_listings": status.open_listings if status else 0,
+                         "last_error": status.last_error if status else None,
+                         "last_error_at": status.last_error_at if status else None,
+                         "failing_since": status.failing_since if status else None})
+    finally:
+        if state is not None:
+            state.close()
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        now = datetime.now(UTC)
+        click.echo(f"{'source':<12} {'open':>5}  {'last complete crawl':<26} failing")
+        for row in rows:
+            failing = "-"
+            if row["failing_since"]:
+                hours = (now - datetime.fromisoformat(row["failing_since"])).total_seconds() / 3600
+                failing = f"for {hours:.1f} h: {row['last_error']}"
+            click.echo(f"{row['source']:<12} {row['open_listings']:>5}  {row['last_complete_crawl'] or 'never':<26} "
+                       f"{failing}")
+    if any(row["failing_since"] for row in rows):
+        sys.exit(1)

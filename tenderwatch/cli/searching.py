@@ -8,6 +8,7 @@ import click
 
 from common.logs import configure_logging
 from common.settings import Settings
+from crawler.sources import SOURCES
 from tenderwatch.cli.app import cli, load_settings
 
 
@@ -34,11 +35,13 @@ FILTER_OPTIONS = [
     click.option("--education-level", type=click.Choice(["MBO", "HBO", "WO"], case_sensitive=False),
                  help="Education level asked (any case)."),
     click.option("--client", help="Client organisation, exactly (any case)."),
+    click.option("--source", "sources", multiple=True, type=click.Choice(list(SOURCES), case_sensitive=False),
+                 help="Only listings of this platform; repeat for several."),
     click.option("--das/--no-das", default=None, help="Only DAS assignments / only others."),
     click.option("--zzp/--no-zzp", "zzp_allowed", default=None, help="Only those open to / closed to solo freelancers."),
 ]
 FILTER_KEYS = ("keyword", "regions", "pay_scale_min", "pay_scale_max", "hours_min", "hours_max", "deadline_after",
-               "deadline_before", "education_level", "client", "das", "zzp_allowed")
+               "deadline_before", "education_level", "client", "das", "zzp_allowed", "sources")
 
 
 def filter_options(command):
@@ -56,6 +59,7 @@ def search_filter_of(options: dict, **extra):
 
     values = {key: options.pop(key) for key in FILTER_KEYS}
     values["regions"] = tuple(values["regions"])
+    values["sources"] = tuple(values["sources"])
     try:
         return SearchFilter(**values, **extra)
     except ValidationError as exc:
@@ -113,14 +117,14 @@ def _require_embedded_store(settings: Settings) -> None:
 def _print_table(result) -> None:
     from crawler.dutch import AMSTERDAM
 
-    click.echo(f"{'deadline':<17} {'status':<9} {'region':<14} {'scale':<6} {'hours':<6} {'id':<18} title")
+    click.echo(f"{'deadline':<17} {'status':<9} {'region':<13} {'scale':<6} {'hours':<6} {'source':<11} {'title':<60} id")
     for tender in result.tenders:
         deadline = tender.deadline.astimezone(AMSTERDAM).strftime("%Y-%m-%d %H:%M") if tender.deadline else "-"
         scale = tender.pay_scale.label if tender.pay_scale else "-"
         hours = (f"{tender.hours_per_week.min}-{tender.hours_per_week.max}" if tender.hours_per_week
                  and tender.hours_per_week.min != tender.hours_per_week.max
                  else str(tender.hours_per_week.min) if tender.hours_per_week else "-")
-        click.echo(f"{deadline:<17} {tender.status:<9} {(tender.region or '-')[:14]:<14} {scale:<6} {hours:<6} "
-                   f"{tender.id:<18} {tender.title[:70]}")
+        click.echo(f"{deadline:<17} {tender.status:<9} {(tender.region or '-')[:13]:<13} {scale:<6} {hours:<6} "
+                   f"{tender.source[:11]:<11} {tender.title[:60]:<60} {tender.id}")
     shown = len(result.tenders)
     click.echo(f"{shown} of {result.total} tender{'s' if result.total != 1 else ''}", err=True)

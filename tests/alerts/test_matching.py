@@ -58,15 +58,15 @@ def test_inactive_and_removed_searches_do_not_match(facts):
     index.upsert(saved("ss_d", pay_scale_min=9, pay_scale_max=10))
     index.upsert(saved("ss_e", keyword="projectleiders", regions=("Utrecht", "Drenthe")))
     index.upsert(saved("ss_f", keyword="projectleiders", regions=("Drenthe",)))
-    assert sorted(index.match(facts["flextender:900002"])) == ["ss_a", "ss_b", "ss_c", "ss_d", "ss_e"]
+    assert sorted(index.match(facts["striive:900002"])) == ["ss_a", "ss_b", "ss_c", "ss_d", "ss_e"]
     index.remove("ss_d")
     index.remove("ss_e")
     index.remove("ss_f")
     index.upsert(saved("ss_a", keyword="projectleider").model_copy(update={"active": False}))
     index.remove("ss_b")
-    assert sorted(index.match(facts["flextender:900002"])) == ["ss_c"]
+    assert sorted(index.match(facts["striive:900002"])) == ["ss_c"]
     index.remove("ss_c")
-    assert index.match(facts["flextender:900002"]) == [] and len(index) == 0
+    assert index.match(facts["striive:900002"]) == [] and len(index) == 0
     assert index.by_term == {} and index.by_region == {} and index.by_pay_scale == {} and index.unanchored == set()
     assert index.by_region_term == {}
     assert index.entries == {} and index.searches == {} and index.compiled_by_search == {}
@@ -77,9 +77,9 @@ def test_searches_sharing_a_filter_share_one_entry(facts):
     for name in ("ss_1", "ss_2", "ss_3"):
         index.upsert(saved(name, regions=("Utrecht",)))
     assert len(index.entries) == 1
-    assert sorted(index.match(facts["flextender:900002"])) == ["ss_1", "ss_2", "ss_3"]
+    assert sorted(index.match(facts["striive:900002"])) == ["ss_1", "ss_2", "ss_3"]
     index.remove("ss_2")
-    assert sorted(index.match(facts["flextender:900002"])) == ["ss_1", "ss_3"]
+    assert sorted(index.match(facts["striive:900002"])) == ["ss_1", "ss_3"]
 
 
 WORDS = ["projectleider", "projectleiders", "netcongestie", "jeugdhulp", "procesregisseur", "adviseur", "gemeente",

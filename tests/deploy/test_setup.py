@@ -36,9 +36,11 @@ def test_setup_twice_creates_topics_index_alias_and_kibana_objects(broker, osmem
         assert first.returncode == 0, first.stderr
         assert second.returncode == 0, second.stderr
         assert f"topic events-{suffix}: created" in first.stdout and f"topic events-{suffix}: exists" in second.stdout
-        assert "kibana: 8 saved objects imported" in first.stdout and "kibana: 8 saved objects imported" in second.stdout
+        assert "kibana: 9 saved objects imported" in first.stdout and "kibana: 9 saved objects imported" in second.stdout
         assert [entry["overwrite"] for entry in kibana.imports] == [True, True]
-        assert len(kibana.objects) == 8
+        assert len(kibana.objects) == 9
+        per_source = kibana.objects[("visualization", "tenderwatch-listings-per-source")]["attributes"]
+        assert '"field": "source"' in per_source["visState"]  # the listings-per-source panel
         assert kibana.objects[("index-pattern", "tenderwatch-tenders")]["attributes"]["title"] == alias
 
     probe = KafkaConsumer(bootstrap_servers=broker.bootstrap_servers)

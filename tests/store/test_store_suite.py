@@ -15,7 +15,7 @@ from tests.store.backends import BACKENDS, make_store, skip_unsupported
 
 CEST = timezone(timedelta(hours=2))
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
-S1, S2, S3 = "flextender:900001", "flextender:900002", "flextender:900003"
+S1, S2, S3 = "flextender:900001", "striive:900002", "flextender:900003"
 
 
 def corpus(seed_tenders):
@@ -30,7 +30,8 @@ def corpus(seed_tenders):
             "description": "Netcongestie vraagt om een stevige aanpak van het stroomnet.",
         }),
         base.model_copy(update={
-            "id": S2, "external_id": "900002", "title": "Beleidsadviseur Ruimte", "region": "Utrecht",
+            "id": S2, "source": "striive", "external_id": "900002", "title": "Beleidsadviseur Ruimte",
+            "region": "Utrecht",
             "client": "Gemeente De Ronde Venen", "pay_scale": PayScale(min=10, max=10, label="10A"),
             "hours_per_week": HoursRange(min=36, max=36), "deadline": datetime(2026, 9, 23, 0, 0, tzinfo=CEST),
             "education_level": "WO", "das": True, "zzp_allowed": None,
@@ -91,6 +92,13 @@ CASES = {
     "keyword without accents finds accented words": ({"keyword": "coordinator sectorale"}, ["flextender:31050"]),
     "keyword with stop words among its words": ({"keyword": "de coordinator van"}, ["flextender:31050"]),
     "keyword with filters": ({"keyword": "procesregisseur", "status": "all", "regions": ["Drenthe"]}, ["flextender:30498"]),
+    "one source": ({"sources": ["striive"]}, [S2]),
+    "one source, any status": ({"sources": ["flextender"], "status": "all"},
+                               ["flextender:27001", "flextender:28671", "flextender:30498", "flextender:30922",
+                                "flextender:31050", S1, S3]),
+    "several sources": ({"sources": ["striive", "flextender"]}, OPEN_BY_DEADLINE),
+    "a source with other filters": ({"sources": ["striive"], "regions": ["Overijssel"]}, []),
+    "a source nobody indexed": ({"sources": ["inhuurdesk"]}, []),
 }
 
 

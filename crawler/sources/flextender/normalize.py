@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TypeVar
 
-from crawler import dutch
+from crawler import dutch, regions
 from crawler.pages.raw import RawListing, RawSection
 from schemas.tender import (
     Extension,
@@ -256,6 +256,17 @@ def _max_hourly_rate(knockout: list[str], description: str, warnings: _Warnings)
     return None
 
 
+def _region(text: str | None, warnings) -> str | None:
+    """Flextender's "Regio" checked against the twelve provinces (`crawler.regions`, the rule
+    every source shares): "Regio Twente" names no province and becomes null plus a warning."""
+    if not text or not text.strip():
+        return None
+    province = regions.province_of(dutch.squash(text))
+    if province is None:
+        warnings.items.append(f"region: {dutch.squash(text)!r} is not one of the twelve provinces")
+    return province
+
+
 def normalise(raw: RawListing, *, fetched_at: datetime, now: datetime | None = None) -> Tender:
     """Build the `Tender` for `raw`. `now` decides whether the deadline has passed."""
     warnings = _Warnings()
@@ -290,7 +301,7 @@ def normalise(raw: RawListing, *, fetched_at: datetime, now: datetime | None = N
         url=raw.url,
         title=title,
         client=dutch.squash(raw.client) if raw.client else None,
-        region=dutch.squash(summary["region"]) if summary.get("region") else None,
+        region=_region(summary.get("region"), warnings),
         status="expired" if expired else "open",
         education_level=warnings.attempt("education_level", summary.get("education_level"), dutch.parse_education_level),
         hours_per_week=warnings.attempt("hours_per_week", summary.get("hours_per_week"), _hours),

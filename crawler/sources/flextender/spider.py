@@ -131,11 +131,13 @@ class FlextenderSpider(scrapy.Spider):
     def list_failed(self, failure: Failure) -> None:
         log.error("listing_unavailable", source=SOURCE, error=failure.getErrorMessage())
         self.crawler.stats.inc_value("tenderwatch/list_failures")
+        self.state.record_list_failure(SOURCE, f"no list of open listings: {failure.getErrorMessage()}", self.now)
 
     # 2. and 3. what to fetch from the list ------------------------------------------
 
     def handle_complete_list(self, listings: list[RawListing]):
         self.crawler.stats.set_value("tenderwatch/listed", len(listings))
+        self.state.record_complete_list(SOURCE, len(listings), self.now)
         listed: set[str] = set()
         for raw in listings:
             if not raw.external_id:
@@ -228,3 +230,4 @@ class FlextenderSpider(scrapy.Spider):
     def unrecognised(self, response: Response, exc: UnrecognisedPage) -> None:
         log.error("page_not_recognised_layout_changed", url=response.url, status=response.status, reason=str(exc))
         self.crawler.stats.inc_value("tenderwatch/unrecognised_pages")
+        self.state.record_list_failure(SOURCE, f"page not recognised ({response.url}): {exc}", self.now)

@@ -19,11 +19,13 @@ import json
 import re
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from importlib import resources
 from urllib.parse import parse_qs, urlsplit
 
 from lxml import html as lxml_html
+
+from crawler.replica_http import ReplicaHandler
 
 EXPIRED_BANNER = (
     '<div class="css-jobexpired"><p>Hartelijk dank voor je interesse. Helaas is de reactietermijn '
@@ -239,20 +241,7 @@ class FlextenderReplica:
     def _handler_class(self):
         replica = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args) -> None:  # keep test output clean
-                return
-
-            def _send(self, status: int, body: str, content_type: str = "text/html; charset=UTF-8") -> None:
-                payload = body.encode("utf-8")
-                self.send_response(status)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
+        class Handler(ReplicaHandler):
             def _injected_failure(self, path: str) -> int | None:
                 with replica._lock:
                     for prefix, statuses in replica._failures.items():

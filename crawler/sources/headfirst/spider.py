@@ -1,0 +1,149 @@
+"""The spider of a HeadFirst list (Striive, Inhuurdesk): page through the complete open list,
+one page at a time (one request a second is plenty; AutoThrottle paces it), collecting items
+by id (the list can shift while it is paged); stop at an empty page, a page shorter than the
+page size, once `total` distinct ids are held, or after `MAX_PAGES`. Every item is the whole
+listing: there are no detail pages. Closing: `crawler.closing`.
+
+A subclass names its platform (`platform`), its host setting (`host_setting`), its list path
+and its page size; nothing else."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import scrapy
+import structlog
+from scrapy.http import Request, Response
+from twisted.python.failure import Failure
+
+from common.settings import STATE_FILE
+from crawler.closing import close_missing, deadline_passed, judge_list
+from crawler.items import TenderItem
+from crawler.pages.raw import UnrecognisedPage
+from crawler.sources.headfirst.normalize import Platform, normalise
+from crawler.sources.headfirst.pages import list_page
+from crawler.state import CrawlState
+
+log = structlog.get_logger(__name__)
+
+MAX_PAGES = 40
+
+
+def item_fingerprint(item: dict[str, Any]) -> str:
+    """Hash of a list item: when it changes, the listing is mapped and recorded again."""
+    return hashlib.sha256(json.dumps(item, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+
+
+class HeadFirstListSpider(scrapy.Spider):
+    platform: Platform
+    host_setting: str  # e.g. "TENDERWATCH_STRIIVE_URL"
+    list_path: str  # e.g. "/api/jobs?open=true"
+    page_size: int | None = None  # None: unknown, stop at an empty page or at `total`
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        settings = crawler.settings
+        spider.host = str(settings.get(spider.host_setting)).rstrip("/")
+        frozen = settings.get("TENDERWATCH_NOW")
+        spider.clock_frozen = bool(frozen)
+        spider.now = datetime.fromisoformat(frozen) if frozen else datetime.now(UTC)
+        if spider.now.tzinfo is None:
+            spider.now = spider.now.replace(tzinfo=UTC)
+        spider.withdraw_after_missing = settings.getint("TENDERWATCH_WITHDRAW_AFTER_MISSING", 2)
+        spider.state = CrawlState(Path(settings.get("TENDERWATCH_DATA_DIR")) / STATE_FILE)
+        spider.items, spider.total = {}, None
+        return spider
+
+    def closed(self, reason: str) -> None:
+        self.state.close()
+
+    @property
+    def source(self) -> str:
+        return self.platform.source
+
+    def page_url(self, number: int) -> str:
+        separator = "&" if "?" in self.list_path else "?"
+        return f"{self.host}{self.list_path}{separator}page={number}"
+
+    def page_request(self, number: int) -> Request:
+        return Request(self.page_url(number), headers={"Accept": "application/json"}, callback=self.parse_page,
+                       errback=self.page_failed, cb_kwargs={"number": number}, dont_filter=True)
+
+    async def start(self):
+        yield self.page_request(1)
+
+    def parse_page(self, response: Response, number: int):
+        try:
+            page = list_page(response.body)
+        except UnrecognisedPage as exc:
+            log.error("list_page_unrecognised", source=self.source, page=number, url=response.url, reason=str(exc))
+            self.crawler.stats.inc_value("tenderwatch/unrecognised_pages")
+            yield from self.finish(complete_pages=False, reason=f"page {number} not recognised: {exc}")
+            return
+        for item in page.items:
+            self.items.setdefault(item["id"].strip(), item)
+        self.total = page.total if page.total is not None else self.total
+        self.crawler.stats.inc_value("tenderwatch/list_pages")
+        short = not page.items or (self.page_size is not None and len(page.items) < self.page_size)
+        if short or (self.total is not None and len(self.items) >= self.total) or number >= MAX_PAGES:
+            yield from self.finish(complete_pages=True)
+        else:
+            yield self.page_request(number + 1)
+
+    def page_failed(self, failure: Failure):
+        number = failure.request.cb_kwargs.get("number")
+        log.error("list_page_unavailable", source=self.source, page=number, error=failure.getErrorMessage())
+        self.crawler.stats.inc_value("tenderwatch/list_failures")
+        yield from self.finish(complete_pages=False, reason=f"page {number} failed: {failure.getErrorMessage()}")
+
+    def finish(self, *, complete_pages: bool, reason: str | None = None):
+        """Record what the list holds; close only from a complete list."""
+        stats = self.crawler.stats
+        if complete_pages:
+            previous = self.state.source_status(self.source).last_complete_size
+            verdict = judge_list(len(self.items), previous)
+            complete, reason = verdict.complete, verdict.reason
+        else:
+            complete = False
+        stats.set_value("tenderwatch/listed", len(self.items))
+        if complete:
+            stats.set_value("tenderwatch/list_source", "api")
+            self.state.record_complete_list(self.source, len(self.items), self.now)
+        else:
+            log.warning("list_incomplete_closes_nothing", source=self.source, reason=reason, listed=len(self.items))
+            stats.set_value("tenderwatch/list_incomplete", reason)
+            self.state.record_list_failure(self.source, reason or "incomplete list", self.now)
+        listed: set[str] = set()
+        for external_id, item in self.items.items():
+            tender_id = f"{self.source}:{external_id}"
+            listed.add(tender_id)
+            fingerprint = item_fingerprint(item)
+            known = self.state.get(tender_id)
+            if known is not None and known.list_fingerprint == fingerprint and known.status == "open" \
+                    and not deadline_passed(known, self.now):
+                stats.inc_value("tenderwatch/unchanged")
+                continue
+            yield from self.mapped(item, fingerprint)
+        yield from close_missing(self.state, self.source, listed, complete=complete, now=self.now,
+                                 withdraw_after_missing=self.withdraw_after_missing, stats=stats)
+
+    def mapped(self, item: dict[str, Any], fingerprint: str):
+        with structlog.contextvars.bound_contextvars(tender_id=f"{self.source}:{item['id']}", source=self.source):
+            try:
+                tender = normalise(item, self.platform, fetched_at=self.fetch_moment(), now=self.now)
+            except (TypeError, ValueError, KeyError) as exc:  # a malformed item: this one only
+                log.error("list_item_not_mapped", error=f"{type(exc).__name__}: {exc}")
+                self.crawler.stats.inc_value("tenderwatch/unmapped_items")
+                return
+            for warning in tender.warnings:
+                log.info("value_not_parsed", warning=warning)
+            self.crawler.stats.inc_value(f"tenderwatch/tenders/{tender.status}")
+            yield TenderItem(tender=tender, list_fingerprint=fingerprint)
+
+    def fetch_moment(self) -> datetime:
+        return self.now if self.clock_frozen else datetime.now(UTC)

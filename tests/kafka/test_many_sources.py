@@ -1,0 +1,63 @@
+"""`tenderwatch run --once` against the replicas of every source: all three indexed and
+searchable by source, a log line per source, and a saved search alerting on a new Striive
+listing. Real processes: the replicas, the embedded broker, `run`, the CLI."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from crawler.sources.flextender.replica import FlextenderReplica
+from crawler.sources.inhuurdesk.replica import InhuurdeskReplica
+from crawler.sources.striive.replica import StriiveReplica
+from tests.kafka.test_search_after_run import SEED_TIME, tenderwatch
+
+
+def search_ids(data_dir: str, *options: str) -> list[str]:
+    result = tenderwatch("search", "--json", "--limit", "100", "--data-dir", data_dir, *options)
+    assert result.returncode == 0, result.stderr
+    return sorted(tender["id"] for tender in json.loads(result.stdout))
+
+
+def test_run_once_indexes_every_source_and_a_new_striive_listing_alerts(tmp_path):
+    data_dir = str(tmp_path / "data")
+    with FlextenderReplica() as flextender, StriiveReplica() as striive, InhuurdeskReplica() as inhuurdesk:
+        env = {"TENDERWATCH_NOW": SEED_TIME, "TENDERWATCH_AUTOTHROTTLE_START_DELAY": "0",
+               "TENDERWATCH_LOG_FORMAT": "json", "TENDERWATCH_SOURCES": "all",
+               "TENDERWATCH_FLEXTENDER_BASE_URL": flextender.url, "TENDERWATCH_FLEXTENDER_API_URL": flextender.url,
+               "TENDERWATCH_STRIIVE_URL": striive.url, "TENDERWATCH_INHUURDESK_URL": inhuurdesk.url}
+        new_listing = striive.items.pop()  # "Beheerder Openbare Ruimte", published later
+
+        def cycle() -> str:
+            result = tenderwatch("run", "--once", "--data-dir", data_dir, env=env)
+            assert result.returncode == 0, result.stderr[-3000:]
+            return result.stderr
+
+        log = cycle()
+        crawled = [json.loads(line) for line in log.splitlines() if '"source_crawled"' in line]
+        assert sorted(line["source"] for line in crawled) == ["flextender", "inhuurdesk", "striive"]
+        assert all(line["exit_code"] == 0 and line["last_complete_crawl"] for line in crawled)
+        assert {line["source"]: line["open_listings"] for line in crawled} == {
+            "flextender": 3, "striive": 8, "inhuurdesk": 5}
+        assert len(search_ids(data_dir, "--source", "flextender")) == 3
+        assert len(search_ids(data_dir, "--source", "inhuurdesk")) == 5
+        assert search_ids(data_dir, "--source", "striive", "--region", "Zuid-Holland") == [
+            "striive:08443f5d-66d3-4a94-893a-fa26a02bedc6", "striive:43aa4842-aea7-451a-9a4b-9e9c2f7fc935",
+            "striive:445d466d-538f-4974-95b2-67621dbba674", "striive:7601f27b-6341-4a6a-98e5-c7ceee7998c4",
+            "striive:c86af53e-dddb-4f96-9852-52189ed8a623"]
+        both = search_ids(data_dir, "--source", "striive", "--source", "inhuurdesk", "--region", "Zuid-Holland")
+        assert len(both) == 6 and "inhuurdesk:92c6acf6-2f34-4342-8dc0-80e23b0a5d48" in both
+
+        added = tenderwatch("saved-search", "add", "--name", "Striive, anything", "--email", "anna@example.nl",
+                            "--source", "striive", "--data-dir", data_dir, env=env)
+        assert added.returncode == 0, added.stderr
+        assert "8 tenders indexed already match" in added.stderr
+
+        striive.items.append(new_listing)
+        cycle()
+        mails = list((tmp_path / "data" / "mail").glob("*.eml"))
+        assert len(mails) == 1
+        message = mails[0].read_text(encoding="utf-8", errors="replace")
+        assert "Beheerder Openbare Ruimte" in message and re.search(r"listed on striive", message)
+        health = tenderwatch("health", "crawler", "--data-dir", data_dir, "--max-age", "3600")
+        assert "striive: 9 open, last complete crawl" in health.stderr + health.stdout

@@ -1,0 +1,1 @@
+"""Inhuurdesk: the spider against the replica (mapping: tests/sources/test_headfirst_mapping.py)."""

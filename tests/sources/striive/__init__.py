@@ -1,0 +1,1 @@
+"""Striive: the spider against the replica (mapping: tests/sources/test_headfirst_mapping.py)."""
