@@ -19,6 +19,7 @@ FLEXTENDER_BASE_URL = "https://www.flextender.nl"
 FLEXTENDER_API_URL = "https://api.flextender.nl"
 STRIIVE_URL = "https://striive-cms.codebridge.nl"
 INHUURDESK_URL = "https://www.inhuurdesk.nl"
+FREEP_URL = "https://api.freep.nl"
 STATE_FILE = "crawler-state.sqlite3"
 ALERTS_FILE = "alerts.sqlite3"
 
@@ -43,6 +44,8 @@ class Settings(BaseSettings):
     striive_url: str = Field(STRIIVE_URL, description="Striive's list API host (`/api/jobs?open=true&page=N`)")
     inhuurdesk_url: str = Field(INHUURDESK_URL,
                                 description="Inhuurdesk host (`/wp-json/headfirst-assignments/search?page=N`)")
+    freep_url: str = Field(FREEP_URL, description="Freep's API host (`/v1/assignments`, `/v1/assignment/<slug>/`)")
+    freep_request_delay: float = Field(1.0, ge=0, description="Seconds between two requests to Freep")
     sources: str = Field("all", description="Sources `run` crawls each cycle: all, or names like striive,flextender")
     withdraw_after_missing: int = Field(
         2, ge=1, description="Complete lists in a row a listing must be missing from before it counts as withdrawn")

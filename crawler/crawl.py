@@ -56,6 +56,8 @@ def scrapy_settings(settings: Settings, *, output: str | None, overrides: dict |
             "TENDERWATCH_FLEXTENDER_API_URL": settings.flextender_api_url,
             "TENDERWATCH_STRIIVE_URL": settings.striive_url,
             "TENDERWATCH_INHUURDESK_URL": settings.inhuurdesk_url,
+            "TENDERWATCH_FREEP_URL": settings.freep_url,
+            "TENDERWATCH_FREEP_REQUEST_DELAY": settings.freep_request_delay,
             "TENDERWATCH_WITHDRAW_AFTER_MISSING": settings.withdraw_after_missing,
             "TENDERWATCH_NOW": settings.now.isoformat() if settings.now else None,
             "TENDERWATCH_OUTPUT": output,

@@ -1,5 +1,6 @@
 """What listing texts say in words, for the sources whose structured fields leave it out
-(Striive, Inhuurdesk, Freep, Opdrachtoverheid): rules 10.3-10.5 of `shared/sources/striive.md`.
+(Striive, Inhuurdesk, Freep, Opdrachtoverheid): rules 10.3-10.5 of `shared/sources/striive.md`,
+and a listing's HTML content as text lines, sections, and criteria by section header.
 
 - `max_rate_in_text`: the largest amount after "tarief"/"rate" in a line ("Tarief: tussen
   € 95,00 en € 109,00" → 109.0); an amount before the word ("fee van € 2,50 boven op het
@@ -20,7 +21,14 @@ from dataclasses import dataclass
 from lxml import etree
 from lxml import html as lxml_html
 
-from crawler.pages.html_text import text_lines
+from crawler.pages.html_text import split_sections, text_lines
+
+# Section headers (folded, without a trailing colon) → the criteria they hold.
+REQUIREMENT_HEADERS = re.compile(r"^(?:functie\s*)?eisen|^hard requirements|^vereisten|^wat breng je mee|"
+                                 r"^knock[- ]?out|^harde eisen|^requirements", re.IGNORECASE)
+WISH_HEADERS = re.compile(r"^wensen|^pr[eé]'?s|^gunningscriteria|^selectiecriteria|^nice to have", re.IGNORECASE)
+COMPETENCY_HEADERS = re.compile(r"^competenties", re.IGNORECASE)
+BULLET = re.compile(r"^(?:[-•·*]|-&gt;|->|\d+[.)])\s*")
 
 _RATE_WORD = re.compile(r"(?:uur)?tarief|\brate\b", re.IGNORECASE)
 # € then a number, or a number with a decimal comma: "€ 75", "€110", "82,50", "1.075,00"
@@ -102,3 +110,41 @@ def zzp_statement(lines: list[str]) -> ZzpStatement:
     if _SOFT.search(text):
         return ZzpStatement(None, "zzp_allowed: soft wording about ZZP ('minder geschikt'), not a statement")
     return ZzpStatement(None)
+
+
+def _criteria_lines(body: tuple[str, ...]) -> list[str]:
+    return [text for text in (BULLET.sub("", line).strip().rstrip(";").strip() for line in body) if text]
+
+
+def content_sections(markup: str | None) -> tuple[list[str], dict[str, tuple[str, ...]]]:
+    """(the content's text lines, its sections by header). Bold "Key: value" lines (Inhuurdesk's
+    "Tarief: max. €110") and bold bullet lines are text, not headers."""
+    lines = []
+    if markup and not markup.isspace():
+        try:
+            root = lxml_html.fragment_fromstring(markup, create_parent="div")
+            lines = [(line, bold and not re.search(r":\s*\S", line) and not BULLET.match(line))
+                     for line, bold in text_lines(root)]
+        except (etree.ParserError, etree.XMLSyntaxError, ValueError):
+            lines = [(line, False) for line in html_lines(markup)]
+    sections = split_sections(lines)
+    return [line for line, _bold in lines], {section.header: section.lines for section in sections}
+
+
+@dataclass(frozen=True)
+class Criteria:
+    knockout: list[str]
+    wishes: list[str]
+    competencies: list[str]
+
+
+def criteria_from_sections(sections: dict[str, tuple[str, ...]]) -> Criteria:
+    """Requirements (Eisen, Hard requirements, Wat breng je mee?), wishes (Wensen, Pré's) and
+    competencies, from the sections whose headers name them, one criterion a line."""
+    by_role: dict[str, list[str]] = {"knockout": [], "wishes": [], "competencies": []}
+    for header, body in sections.items():
+        for role, pattern in (("knockout", REQUIREMENT_HEADERS), ("wishes", WISH_HEADERS),
+                              ("competencies", COMPETENCY_HEADERS)):
+            if pattern.search(header.strip()):
+                by_role[role].extend(_criteria_lines(body))
+    return Criteria(**by_role)

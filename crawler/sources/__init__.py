@@ -69,4 +69,13 @@ SOURCES: dict[str, Source] = {
         replica="crawler.sources.inhuurdesk.replica:InhuurdeskReplica",
         host_settings=("inhuurdesk_url",),
     ),
+    "freep": Source(
+        name="freep",
+        description="Freep: ministries and agencies; the complete public JSON list in one answer, a detail answer "
+                    "(closing date, dates, rates, text) only for new or changed assignments; closed = deadline "
+                    "passed, withdrawn = missing from two complete lists",
+        spider="crawler.sources.freep.spider:FreepSpider",
+        replica="crawler.sources.freep.replica:FreepReplica",
+        host_settings=("freep_url",),
+    ),
 }

@@ -1,6 +1,6 @@
-"""`tenderwatch run --once` against the replicas of every source: all three indexed and
-searchable by source, a log line per source, and a saved search alerting on a new Striive
-listing. Real processes: the replicas, the embedded broker, `run`, the CLI."""
+"""`tenderwatch run --once` against the replicas of every source: all indexed and searchable
+by source, a log line per source, and saved searches alerting on a new Striive listing and a
+new Freep assignment. Real processes: the replicas, the embedded broker, `run`, the CLI."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import json
 import re
 
 from crawler.sources.flextender.replica import FlextenderReplica
+from crawler.sources.freep.replica import FreepReplica
 from crawler.sources.inhuurdesk.replica import InhuurdeskReplica
 from crawler.sources.striive.replica import StriiveReplica
 from tests.kafka.test_search_after_run import SEED_TIME, tenderwatch
@@ -21,12 +22,15 @@ def search_ids(data_dir: str, *options: str) -> list[str]:
 
 def test_run_once_indexes_every_source_and_a_new_striive_listing_alerts(tmp_path):
     data_dir = str(tmp_path / "data")
-    with FlextenderReplica() as flextender, StriiveReplica() as striive, InhuurdeskReplica() as inhuurdesk:
+    with FlextenderReplica() as flextender, StriiveReplica() as striive, InhuurdeskReplica() as inhuurdesk, \
+            FreepReplica() as freep:
         env = {"TENDERWATCH_NOW": SEED_TIME, "TENDERWATCH_AUTOTHROTTLE_START_DELAY": "0",
                "TENDERWATCH_LOG_FORMAT": "json", "TENDERWATCH_SOURCES": "all",
                "TENDERWATCH_FLEXTENDER_BASE_URL": flextender.url, "TENDERWATCH_FLEXTENDER_API_URL": flextender.url,
-               "TENDERWATCH_STRIIVE_URL": striive.url, "TENDERWATCH_INHUURDESK_URL": inhuurdesk.url}
+               "TENDERWATCH_STRIIVE_URL": striive.url, "TENDERWATCH_INHUURDESK_URL": inhuurdesk.url,
+               "TENDERWATCH_FREEP_URL": freep.url, "TENDERWATCH_FREEP_REQUEST_DELAY": "0"}
         new_listing = striive.items.pop()  # "Beheerder Openbare Ruimte", published later
+        new_assignment = freep.items.pop()  # "Beleidsmedewerker klimaat", published later
 
         def cycle() -> str:
             result = tenderwatch("run", "--once", "--data-dir", data_dir, env=env)
@@ -35,10 +39,10 @@ def test_run_once_indexes_every_source_and_a_new_striive_listing_alerts(tmp_path
 
         log = cycle()
         crawled = [json.loads(line) for line in log.splitlines() if '"source_crawled"' in line]
-        assert sorted(line["source"] for line in crawled) == ["flextender", "inhuurdesk", "striive"]
+        assert sorted(line["source"] for line in crawled) == ["flextender", "freep", "inhuurdesk", "striive"]
         assert all(line["exit_code"] == 0 and line["last_complete_crawl"] for line in crawled)
         assert {line["source"]: line["open_listings"] for line in crawled} == {
-            "flextender": 3, "striive": 8, "inhuurdesk": 5}
+            "flextender": 3, "striive": 8, "inhuurdesk": 5, "freep": 4}
         assert len(search_ids(data_dir, "--source", "flextender")) == 3
         assert len(search_ids(data_dir, "--source", "inhuurdesk")) == 5
         assert search_ids(data_dir, "--source", "striive", "--region", "Zuid-Holland") == [
@@ -52,12 +56,20 @@ def test_run_once_indexes_every_source_and_a_new_striive_listing_alerts(tmp_path
                             "--source", "striive", "--data-dir", data_dir, env=env)
         assert added.returncode == 0, added.stderr
         assert "8 tenders indexed already match" in added.stderr
+        assert len(search_ids(data_dir, "--source", "freep")) == 4
+        added = tenderwatch("saved-search", "add", "--name", "Freep, klimaat", "--email", "bram@example.nl",
+                            "--source", "freep", "--keyword", "klimaat", "--data-dir", data_dir, env=env)
+        assert added.returncode == 0, added.stderr
 
         striive.items.append(new_listing)
+        freep.items.append(new_assignment)
         cycle()
-        mails = list((tmp_path / "data" / "mail").glob("*.eml"))
-        assert len(mails) == 1
-        message = mails[0].read_text(encoding="utf-8", errors="replace")
-        assert "Beheerder Openbare Ruimte" in message and re.search(r"listed on striive", message)
+        mails = sorted(path.read_text(encoding="utf-8", errors="replace")
+                       for path in (tmp_path / "data" / "mail").glob("*.eml"))
+        assert len(mails) == 2
+        (to_anna,) = [mail for mail in mails if "To: anna@example.nl" in mail]
+        (to_bram,) = [mail for mail in mails if "To: bram@example.nl" in mail]
+        assert "Beheerder Openbare Ruimte" in to_anna and re.search(r"listed on striive", to_anna)
+        assert "Beleidsmedewerker klimaat" in to_bram and "https://www.freep.nl/opdracht/beleidsmedewerker-klimaat" in to_bram
         health = tenderwatch("health", "crawler", "--data-dir", data_dir, "--max-age", "3600")
         assert "striive: 9 open, last complete crawl" in health.stderr + health.stdout

@@ -17,19 +17,10 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from crawler import dutch, listing_text, regions
-from crawler.pages.html_text import split_sections, text_lines
 from schemas.tender import HoursRange, ProfessionalsRange, SelectionCriterion, Start, Tender
 
 Item = dict[str, Any]
 EARLIEST_REAL_YEAR = 2000  # "0001-01-01T00:00:00" and "1900-01-01" mean "not set"
-
-# Section headers (folded, without a trailing colon) → the criteria they hold.
-REQUIREMENT_HEADERS = re.compile(r"^(?:functie\s*)?eisen|^hard requirements|^vereisten|^wat breng je mee|"
-                                 r"^knock[- ]?out|^harde eisen|^requirements", re.IGNORECASE)
-WISH_HEADERS = re.compile(r"^wensen|^pr[eé]'?s|^gunningscriteria|^selectiecriteria|^nice to have", re.IGNORECASE)
-COMPETENCY_HEADERS = re.compile(r"^competenties", re.IGNORECASE)
-BULLET = re.compile(r"^(?:[-•·*]|-&gt;|->|\d+[.)])\s*")
-
 
 @dataclass(frozen=True)
 class Platform:
@@ -118,33 +109,11 @@ def deadline(item: Item, warnings: _Warnings) -> datetime | None:
     return invoice or client
 
 
-def _criteria_lines(body: tuple[str, ...]) -> list[str]:
-    return [text for text in (BULLET.sub("", line).strip().rstrip(";").strip() for line in body) if text]
-
-
-def content_sections(markup: str | None) -> tuple[list[str], dict[str, tuple[str, ...]]]:
-    """(the content's text lines, its sections by header). Bold "Key: value" lines (Inhuurdesk's
-    "Tarief: max. €110") and bold bullet lines are text, not headers."""
-    lines = []
-    if markup and not markup.isspace():
-        from lxml import etree
-        from lxml import html as lxml_html
-
-        try:
-            root = lxml_html.fragment_fromstring(markup, create_parent="div")
-            lines = [(line, bold and not re.search(r":\s*\S", line) and not BULLET.match(line))
-                     for line, bold in text_lines(root)]
-        except (etree.ParserError, etree.XMLSyntaxError, ValueError):
-            lines = [(line, False) for line in listing_text.html_lines(markup)]
-    sections = split_sections(lines)
-    return [line for line, _bold in lines], {section.header: section.lines for section in sections}
-
-
 def normalise(item: Item, platform: Platform, *, fetched_at: datetime, now: datetime) -> Tender:
     """One list item → `Tender`; a value that cannot be read is null plus a warning."""
     warnings = _Warnings()
     external_id = item["id"].strip()
-    lines, sections = content_sections(item.get("content") if isinstance(item.get("content"), str) else None)
+    lines, sections = listing_text.content_sections(item.get("content") if isinstance(item.get("content"), str) else None)
     location = listing_text.clean(item.get("location") if isinstance(item.get("location"), str) else None)
     coordinates = None
     point = item.get("regionLocation")
@@ -166,12 +135,7 @@ def normalise(item: Item, platform: Platform, *, fetched_at: datetime, now: date
     positions = _count(item.get("numberOfPositions"))
     marker = " ".join(str(item.get(key) or "") for key in ("procedureSpecification", "segmentName"))
     segment = listing_text.clean(item.get("segmentName") if isinstance(item.get("segmentName"), str) else None)
-    by_role: dict[str, list[str]] = {"knockout": [], "wishes": [], "competencies": []}
-    for header, body in sections.items():
-        for role, pattern in (("knockout", REQUIREMENT_HEADERS), ("wishes", WISH_HEADERS),
-                              ("competencies", COMPETENCY_HEADERS)):
-            if pattern.search(header.strip()):
-                by_role[role].extend(_criteria_lines(body))
+    criteria = listing_text.criteria_from_sections(sections)
     tender = Tender(
         id=f"{platform.source}:{external_id}",
         source=platform.source,
@@ -188,9 +152,9 @@ def normalise(item: Item, platform: Platform, *, fetched_at: datetime, now: date
         das=True if re.search(r"\bDAS\b", marker) else None,
         max_hourly_rate=max_rate,
         professionals=ProfessionalsRange(min=positions, max=positions) if positions else None,
-        knockout_criteria=by_role["knockout"],
-        selection_criteria=[SelectionCriterion(text=text) for text in by_role["wishes"]],
-        competencies=by_role["competencies"],
+        knockout_criteria=criteria.knockout,
+        selection_criteria=[SelectionCriterion(text=text) for text in criteria.wishes],
+        competencies=criteria.competencies,
         zzp_allowed=zzp.allowed,
         description="\n".join(lines),
         sections={header: "\n".join(body) for header, body in sections.items()},

@@ -1,0 +1,1 @@
+"""Freep: mapping of list and detail answers, the spider against the replica."""
