@@ -1,8 +1,8 @@
 """The spider of a HeadFirst list (Striive, Inhuurdesk): page through the complete open list,
-one page at a time (one request a second is plenty; AutoThrottle paces it), collecting items
-by id (the list can shift while it is paged); stop at an empty page, a page shorter than the
-page size, once `total` distinct ids are held, or after `MAX_PAGES`. Every item is the whole
-listing: there are no detail pages. Closing: `crawler.closing`.
+one page at a time (AutoThrottle paces it), collecting items by id (the list can shift while
+it is paged); stop at an empty page, a page shorter than the page size, once `total` distinct
+ids are held, or after `MAX_PAGES`. Every item is the whole listing: there are no detail
+pages. Closing: `crawler.closing`, through `ListSourceSpider.finish_list`.
 
 A subclass names its platform (`platform`), its host setting (`host_setting`), its list path
 and its page size; nothing else."""
@@ -11,22 +11,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-import scrapy
 import structlog
 from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
-from common.settings import STATE_FILE
-from crawler.closing import close_missing, deadline_passed, judge_list
-from crawler.items import TenderItem
+from crawler.closing import deadline_passed, judge_list
+from crawler.list_spider import ListSourceSpider
 from crawler.pages.raw import UnrecognisedPage
 from crawler.sources.headfirst.normalize import Platform, normalise
 from crawler.sources.headfirst.pages import list_page
-from crawler.state import CrawlState
 
 log = structlog.get_logger(__name__)
 
@@ -38,29 +33,16 @@ def item_fingerprint(item: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(item, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
 
 
-class HeadFirstListSpider(scrapy.Spider):
+class HeadFirstListSpider(ListSourceSpider):
     platform: Platform
-    host_setting: str  # e.g. "TENDERWATCH_STRIIVE_URL"
     list_path: str  # e.g. "/api/jobs?open=true"
     page_size: int | None = None  # None: unknown, stop at an empty page or at `total`
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
-        settings = crawler.settings
-        spider.host = str(settings.get(spider.host_setting)).rstrip("/")
-        frozen = settings.get("TENDERWATCH_NOW")
-        spider.clock_frozen = bool(frozen)
-        spider.now = datetime.fromisoformat(frozen) if frozen else datetime.now(UTC)
-        if spider.now.tzinfo is None:
-            spider.now = spider.now.replace(tzinfo=UTC)
-        spider.withdraw_after_missing = settings.getint("TENDERWATCH_WITHDRAW_AFTER_MISSING", 2)
-        spider.state = CrawlState(Path(settings.get("TENDERWATCH_DATA_DIR")) / STATE_FILE)
         spider.items, spider.total = {}, None
         return spider
-
-    def closed(self, reason: str) -> None:
-        self.state.close()
 
     @property
     def source(self) -> str:
@@ -102,22 +84,11 @@ class HeadFirstListSpider(scrapy.Spider):
         yield from self.finish(complete_pages=False, reason=f"page {number} failed: {failure.getErrorMessage()}")
 
     def finish(self, *, complete_pages: bool, reason: str | None = None):
-        """Record what the list holds; close only from a complete list."""
-        stats = self.crawler.stats
+        """Map what the list holds that is new or changed; close only from a complete list."""
+        complete = False
         if complete_pages:
-            previous = self.state.source_status(self.source).last_complete_size
-            verdict = judge_list(len(self.items), previous)
+            verdict = judge_list(len(self.items), self.state.source_status(self.source).last_complete_size)
             complete, reason = verdict.complete, verdict.reason
-        else:
-            complete = False
-        stats.set_value("tenderwatch/listed", len(self.items))
-        if complete:
-            stats.set_value("tenderwatch/list_source", "api")
-            self.state.record_complete_list(self.source, len(self.items), self.now)
-        else:
-            log.warning("list_incomplete_closes_nothing", source=self.source, reason=reason, listed=len(self.items))
-            stats.set_value("tenderwatch/list_incomplete", reason)
-            self.state.record_list_failure(self.source, reason or "incomplete list", self.now)
         listed: set[str] = set()
         for external_id, item in self.items.items():
             tender_id = f"{self.source}:{external_id}"
@@ -126,24 +97,8 @@ class HeadFirstListSpider(scrapy.Spider):
             known = self.state.get(tender_id)
             if known is not None and known.list_fingerprint == fingerprint and known.status == "open" \
                     and not deadline_passed(known, self.now):
-                stats.inc_value("tenderwatch/unchanged")
+                self.crawler.stats.inc_value("tenderwatch/unchanged")
                 continue
-            yield from self.mapped(item, fingerprint)
-        yield from close_missing(self.state, self.source, listed, complete=complete, now=self.now,
-                                 withdraw_after_missing=self.withdraw_after_missing, stats=stats)
-
-    def mapped(self, item: dict[str, Any], fingerprint: str):
-        with structlog.contextvars.bound_contextvars(tender_id=f"{self.source}:{item['id']}", source=self.source):
-            try:
-                tender = normalise(item, self.platform, fetched_at=self.fetch_moment(), now=self.now)
-            except (TypeError, ValueError, KeyError) as exc:  # a malformed item: this one only
-                log.error("list_item_not_mapped", error=f"{type(exc).__name__}: {exc}")
-                self.crawler.stats.inc_value("tenderwatch/unmapped_items")
-                return
-            for warning in tender.warnings:
-                log.info("value_not_parsed", warning=warning)
-            self.crawler.stats.inc_value(f"tenderwatch/tenders/{tender.status}")
-            yield TenderItem(tender=tender, list_fingerprint=fingerprint)
-
-    def fetch_moment(self) -> datetime:
-        return self.now if self.clock_frozen else datetime.now(UTC)
+            yield from self.item_of(external_id, lambda item=item: normalise(
+                item, self.platform, fetched_at=self.fetch_moment(), now=self.now), fingerprint)
+        yield from self.finish_list(listed, complete=complete, reason=reason)

@@ -1,0 +1,75 @@
+"""What every spider of a list-only source shares (Striive, Inhuurdesk, Freep, and the next):
+its host from a setting, one clock per crawl (`TENDERWATCH_NOW` when frozen), the crawl state,
+the end of a list (recorded as complete or not, then `crawler.closing`), and turning one
+listing into a `TenderItem` without letting one bad listing stop the crawl."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import scrapy
+import structlog
+
+from common.settings import STATE_FILE
+from crawler.closing import close_missing
+from crawler.items import TenderItem
+from crawler.state import CrawlState
+from schemas.tender import Tender
+
+log = structlog.get_logger(__name__)
+
+
+class ListSourceSpider(scrapy.Spider):
+    source: str  # the source name: tender ids are `<source>:<external id>`
+    host_setting: str  # e.g. "TENDERWATCH_FREEP_URL"
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        settings = crawler.settings
+        spider.host = str(settings.get(spider.host_setting)).rstrip("/")
+        frozen = settings.get("TENDERWATCH_NOW")
+        spider.clock_frozen = bool(frozen)
+        spider.now = datetime.fromisoformat(frozen) if frozen else datetime.now(UTC)
+        if spider.now.tzinfo is None:
+            spider.now = spider.now.replace(tzinfo=UTC)
+        spider.withdraw_after_missing = settings.getint("TENDERWATCH_WITHDRAW_AFTER_MISSING", 2)
+        spider.state = CrawlState(Path(settings.get("TENDERWATCH_DATA_DIR")) / STATE_FILE)
+        return spider
+
+    def closed(self, reason: str) -> None:
+        self.state.close()
+
+    def fetch_moment(self) -> datetime:
+        """`fetched_at` of an answer: when it came in (the crawl's clock when frozen)."""
+        return self.now if self.clock_frozen else datetime.now(UTC)
+
+    def finish_list(self, listed: set[str], *, complete: bool, reason: str | None) -> Iterator[TenderItem]:
+        """Record how the list went, then the closing events (only a complete list withdraws)."""
+        stats = self.crawler.stats
+        stats.set_value("tenderwatch/listed", len(listed))
+        if complete:
+            stats.set_value("tenderwatch/list_source", "api")
+            self.state.record_complete_list(self.source, len(listed), self.now)
+        else:
+            log.warning("list_incomplete_closes_nothing", source=self.source, reason=reason, listed=len(listed))
+            stats.set_value("tenderwatch/list_incomplete", reason)
+            self.state.record_list_failure(self.source, reason or "incomplete list", self.now)
+        yield from close_missing(self.state, self.source, listed, complete=complete, now=self.now,
+                                 withdraw_after_missing=self.withdraw_after_missing, stats=stats)
+
+    def item_of(self, external_id: str, build: Callable[[], Tender], fingerprint: str | None) -> Iterator[TenderItem]:
+        """The listing's `TenderItem`; a listing that cannot be mapped is logged and skipped."""
+        with structlog.contextvars.bound_contextvars(tender_id=f"{self.source}:{external_id}", source=self.source):
+            try:
+                tender = build()
+            except (TypeError, ValueError, KeyError) as exc:
+                log.error("listing_not_mapped", error=f"{type(exc).__name__}: {exc}")
+                self.crawler.stats.inc_value("tenderwatch/unmapped_items")
+                return
+            for warning in tender.warnings:
+                log.info("value_not_parsed", warning=warning)
+            self.crawler.stats.inc_value(f"tenderwatch/tenders/{tender.status}")
+            yield TenderItem(tender=tender, list_fingerprint=fingerprint)
