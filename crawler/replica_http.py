@@ -1,9 +1,11 @@
 """What every source's replica server shares: a quiet HTTP/1.1 request handler that answers
-text with its length (the replicas are test and demo peers, not production servers)."""
+text with its length, and the server's life on a thread (the replicas are test and demo
+peers, not production servers)."""
 
 from __future__ import annotations
 
-from http.server import BaseHTTPRequestHandler
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class ReplicaHandler(BaseHTTPRequestHandler):
@@ -19,3 +21,30 @@ class ReplicaHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
         self.wfile.write(payload)
+
+
+class ReplicaServer:
+    """A replica's server life: `_server` (a ThreadingHTTPServer made by the subclass) served
+    on a daemon thread between `start()` and `stop()`, or as a context manager."""
+
+    name = "replica"
+    _server: ThreadingHTTPServer
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self):
+        threading.Thread(target=self._server.serve_forever, name=f"{self.name}-replica", daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()

@@ -18,7 +18,7 @@ from http.server import ThreadingHTTPServer
 from importlib import resources
 from urllib.parse import parse_qs, urlsplit
 
-from crawler.replica_http import ReplicaHandler
+from crawler.replica_http import ReplicaHandler, ReplicaServer
 
 ROBOTS_TXT = "User-agent: *\nAllow: /\n"
 
@@ -33,7 +33,7 @@ def bundled_items(package: str) -> list[dict]:
     return items
 
 
-class HeadFirstListReplica:
+class HeadFirstListReplica(ReplicaServer):
     path: str = "/api/jobs"
     page_size: int = 25
     name: str = "headfirst"
@@ -50,27 +50,8 @@ class HeadFirstListReplica:
     def default_items(self) -> list[dict]:
         raise NotImplementedError
 
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
     def summary(self) -> str:
         return f"{len(self.items)} open listings, {self.page_size} a page"
-
-    def start(self):
-        threading.Thread(target=self._server.serve_forever, name=f"{self.name}-replica", daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc_info) -> None:
-        self.stop()
 
     def fail_next(self, times: int, status: int = 503) -> None:
         with self._lock:

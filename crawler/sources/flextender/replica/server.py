@@ -25,7 +25,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from lxml import html as lxml_html
 
-from crawler.replica_http import ReplicaHandler
+from crawler.replica_http import ReplicaHandler, ReplicaServer
 
 EXPIRED_BANNER = (
     '<div class="css-jobexpired"><p>Hartelijk dank voor je interesse. Helaas is de reactietermijn '
@@ -154,7 +154,9 @@ class _Listing:
         }
 
 
-class FlextenderReplica:
+class FlextenderReplica(ReplicaServer):
+    name = "flextender"
+
     def __init__(self, host: str = "127.0.0.1", port: int = 0, pages: dict[str, str] | None = None) -> None:
         self.pages = dict(pages or bundled_pages())
         self.expired = {number for number, page in self.pages.items() if BANNER_PATTERN.search(page)}
@@ -170,31 +172,10 @@ class FlextenderReplica:
         self._failures: dict[str, list[int]] = {}
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer((host, port), self._handler_class())
-        self._thread: threading.Thread | None = None
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
 
     def summary(self) -> str:
         return (f"{len(self.pages)} real listings, {len(self.listed)} open and "
                 f"{len(self.pages) - len(self.listed)} closed")
-
-    def start(self) -> FlextenderReplica:
-        self._thread = threading.Thread(target=self._server.serve_forever, name="flextender-replica", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    def __enter__(self) -> FlextenderReplica:
-        return self.start()
-
-    def __exit__(self, *exc_info) -> None:
-        self.stop()
 
     def fail_next(self, path: str, times: int, status: int = 503) -> None:
         """The next `times` requests whose path starts with `path` answer `status`."""

@@ -12,7 +12,7 @@ from http.server import ThreadingHTTPServer
 from importlib import resources
 from urllib.parse import urlsplit
 
-from crawler.replica_http import ReplicaHandler
+from crawler.replica_http import ReplicaHandler, ReplicaServer
 
 ROBOTS_TXT = "User-agent: *\nAllow: /\n"
 
@@ -32,7 +32,9 @@ def bundled() -> tuple[list[dict], dict[str, dict]]:
     return items, details
 
 
-class FreepReplica:
+class FreepReplica(ReplicaServer):
+    name = "freep"
+
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self.items, self.details = bundled()
         self.answer_override: tuple[int, str, str] | None = None
@@ -41,30 +43,11 @@ class FreepReplica:
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer((host, port), self._handler_class())
 
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
     def summary(self) -> str:
         return f"{len(self.items)} open assignments, {len(self.details)} details"
 
     def detail_requests(self) -> int:
         return sum(1 for path in self.requests if path.startswith("/v1/assignment/"))
-
-    def start(self) -> FreepReplica:
-        threading.Thread(target=self._server.serve_forever, name="freep-replica", daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    def __enter__(self) -> FreepReplica:
-        return self.start()
-
-    def __exit__(self, *exc_info) -> None:
-        self.stop()
 
     def _handler_class(self):
         replica = self
