@@ -20,6 +20,8 @@ FLEXTENDER_API_URL = "https://api.flextender.nl"
 STRIIVE_URL = "https://striive-cms.codebridge.nl"
 INHUURDESK_URL = "https://www.inhuurdesk.nl"
 FREEP_URL = "https://api.freep.nl"
+OPDRACHTOVERHEID_API_URL = "https://kbenp-match-api.azurewebsites.net"
+OPDRACHTOVERHEID_URL = "https://www.opdrachtoverheid.nl"
 STATE_FILE = "crawler-state.sqlite3"
 ALERTS_FILE = "alerts.sqlite3"
 
@@ -46,6 +48,10 @@ class Settings(BaseSettings):
                                 description="Inhuurdesk host (`/wp-json/headfirst-assignments/search?page=N`)")
     freep_url: str = Field(FREEP_URL, description="Freep's API host (`/v1/assignments`, `/v1/assignment/<slug>/`)")
     freep_request_delay: float = Field(1.0, ge=0, description="Seconds between two requests to Freep")
+    opdrachtoverheid_api_url: str = Field(
+        OPDRACHTOVERHEID_API_URL, description="Opdrachtoverheid's search endpoint host (`/v7/vacancies/search`)")
+    opdrachtoverheid_url: str = Field(
+        OPDRACHTOVERHEID_URL, description="Opdrachtoverheid's site: sitemap and detail pages (the fallback)")
     sources: str = Field("all", description="Sources `run` crawls each cycle: all, or names like striive,flextender")
     withdraw_after_missing: int = Field(
         2, ge=1, description="Complete lists in a row a listing must be missing from before it counts as withdrawn")

@@ -58,6 +58,8 @@ def scrapy_settings(settings: Settings, *, output: str | None, overrides: dict |
             "TENDERWATCH_INHUURDESK_URL": settings.inhuurdesk_url,
             "TENDERWATCH_FREEP_URL": settings.freep_url,
             "TENDERWATCH_FREEP_REQUEST_DELAY": settings.freep_request_delay,
+            "TENDERWATCH_OPDRACHTOVERHEID_API_URL": settings.opdrachtoverheid_api_url,
+            "TENDERWATCH_OPDRACHTOVERHEID_URL": settings.opdrachtoverheid_url,
             "TENDERWATCH_WITHDRAW_AFTER_MISSING": settings.withdraw_after_missing,
             "TENDERWATCH_NOW": settings.now.isoformat() if settings.now else None,
             "TENDERWATCH_OUTPUT": output,

@@ -46,8 +46,11 @@ class ListSourceSpider(scrapy.Spider):
         """`fetched_at` of an answer: when it came in (the crawl's clock when frozen)."""
         return self.now if self.clock_frozen else datetime.now(UTC)
 
-    def finish_list(self, listed: set[str], *, complete: bool, reason: str | None) -> Iterator[TenderItem]:
-        """Record how the list went, then the closing events (only a complete list withdraws)."""
+    def finish_list(self, listed: set[str], *, complete: bool, reason: str | None,
+                    fallback: str | None = None) -> Iterator[TenderItem]:
+        """Record how the list went, then the closing events (only a complete list withdraws).
+        `fallback`: the list came from a fallback that is not trusted to be complete (e.g. a
+        sitemap): the crawl succeeds, the source's error is recorded, nothing is withdrawn."""
         stats = self.crawler.stats
         stats.set_value("tenderwatch/listed", len(listed))
         if complete:
@@ -55,7 +58,10 @@ class ListSourceSpider(scrapy.Spider):
             self.state.record_complete_list(self.source, len(listed), self.now)
         else:
             log.warning("list_incomplete_closes_nothing", source=self.source, reason=reason, listed=len(listed))
-            stats.set_value("tenderwatch/list_incomplete", reason)
+            if fallback:
+                stats.set_value("tenderwatch/list_source", fallback)
+            else:
+                stats.set_value("tenderwatch/list_incomplete", reason)
             self.state.record_list_failure(self.source, reason or "incomplete list", self.now)
         yield from close_missing(self.state, self.source, listed, complete=complete, now=self.now,
                                  withdraw_after_missing=self.withdraw_after_missing, stats=stats)

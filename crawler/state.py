@@ -151,6 +151,13 @@ class CrawlState:
         row = self.connection.execute("SELECT first_seen FROM listings WHERE tender_id = ?", (tender_id,)).fetchone()
         return datetime.fromisoformat(row[0]) if row else None
 
+    def external_ids_by_url_suffix(self, source: str) -> set[str]:
+        """The last path segment (upper case) of every known listing's URL of `source`, and
+        its external ids: what a fallback that only sees URLs can recognise listings by."""
+        rows = self.connection.execute("SELECT url, external_id FROM listings WHERE source = ?", (source,)).fetchall()
+        return {url.rstrip("/").rsplit("/", 1)[-1].upper() for url, _ in rows} | {external_id.upper()
+                                                                                 for _, external_id in rows}
+
     def open_listings(self, source: str) -> list[KnownListing]:
         rows = self.connection.execute(
             f"SELECT {_COLUMNS} FROM listings WHERE source = ? AND status = 'open' ORDER BY tender_id", (source,)

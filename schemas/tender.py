@@ -27,7 +27,7 @@ StartPrecision = Literal["day", "month"]
 NON_CONTENT_FIELDS = frozenset({"fetched_at", "first_seen", "content_hash", "status", "url"})
 # Fields added after tenders were first hashed: left out of `content_hash` while null, so a
 # tender crawled before they existed keeps its hash (and makes no `tender.updated`).
-HASHED_ONLY_WHEN_SET = frozenset({"client_reference"})
+HASHED_ONLY_WHEN_SET = frozenset({"client_reference", "origin"})
 
 
 class _Strict(BaseModel):
@@ -90,6 +90,13 @@ class Requirements(_Strict):
     byod: bool = False
 
 
+class Origin(_Strict):
+    """Where an aggregator's copy came from: the original platform and listing."""
+
+    platform: str = Field(description="The original platform as the aggregator names it", examples=["striive"])
+    url: str | None = Field(default=None, description="The original listing")
+
+
 class Tender(BaseModel):
     """One normalised assignment. See `schemas/tender.schema.json` for the JSON Schema."""
 
@@ -132,6 +139,7 @@ class Tender(BaseModel):
         default=None, description="The client's own request code as the listing prints it (e.g. SRQ202742): the "
                                   "same assignment on another platform often carries it too",
         examples=["SRQ202742"])
+    origin: Origin | None = Field(default=None, description="An aggregator's copy: the platform and listing it copies")
     fetched_at: datetime
     first_seen: datetime | None = Field(default=None, description="When tenderwatch first saw this tender")
     content_hash: str = ""

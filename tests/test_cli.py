@@ -70,13 +70,14 @@ def test_demo_crawls_every_source_offline_and_keeps_its_data_to_search(tmp_path)
     header, *lines = result.stdout.decode().splitlines()
     assert header.split()[:3] == ["source", "last", "event"] and "title" in header
     by_source = {source: sum(1 for line in lines if line.split()[0] == source)
-                 for source in ("flextender", "striive", "inhuurdesk", "freep")}
-    assert by_source == {"flextender": 3, "striive": 9, "inhuurdesk": 5, "freep": 5}  # every open listing
+                 for source in ("flextender", "striive", "inhuurdesk", "freep", "opdrachtoverheid")}
+    assert by_source == {"flextender": 3, "striive": 9, "inhuurdesk": 5, "freep": 5,
+                         "opdrachtoverheid": 5}  # every open listing of every replica
     assert all(" tender.published " in line for line in lines)
-    assert b"22 tenders received by the consumers" in result.stderr
+    assert b"27 tenders received by the consumers" in result.stderr
     assert b"5 real listings, 3 open and 2 closed" in result.stderr  # why three of Flextender's five
     assert b"tenderwatch search --data-dir .tenderwatch-demo" in result.stderr
     searched = tenderwatch("search", "--data-dir", ".tenderwatch-demo", "--limit", "100", cwd=tmp_path)
     assert searched.returncode == 0, searched.stderr
-    assert b"22 of 22 tenders" in searched.stderr
+    assert b"27 of 27 tenders" in searched.stderr
     assert len(re.findall(r"flextender:\d+", searched.stdout.decode())) == 3

@@ -47,7 +47,7 @@ def test_the_replica_example_works_as_written_after_every_replica_deadline(tmp_p
 
         assert wait_for(listening, timeout_s=30)
         script = "set -euo pipefail\n" + replica_example()
-        for offset in (3, 2, 1, 0):  # the sources take the ports from --port on
+        for offset in (4, 3, 2, 1, 0):  # the sources take the ports from --port on
             script = script.replace(str(8808 + offset), str(port + offset))
         result = subprocess.run(["bash", "-c", script], check=False, env=env, cwd=tmp_path, capture_output=True, text=True,
                                 timeout=200)
@@ -58,7 +58,8 @@ def test_the_replica_example_works_as_written_after_every_replica_deadline(tmp_p
         assert len(re.findall(r"striive:", first)) == 9 and len(re.findall(r"inhuurdesk:", first)) == 5
         assert re.findall(r"\w+:[\w-]+$", keyword.strip(), flags=re.MULTILINE) == ["flextender:30922"]
         assert len(re.findall(r"freep:", first)) == 5
-        assert "22 of 22 tenders" in result.stderr and "1 of 1 tender" in result.stderr
+        assert len(re.findall(r"opdrachtoverheid:", first)) == 5
+        assert "27 of 27 tenders" in result.stderr and "1 of 1 tender" in result.stderr
         assert striive.count("striive:") == 5 and "Zuid-Holland" in striive and "Overijssel" not in striive
 
         unfrozen = script.replace("export TENDERWATCH_NOW", "# export TENDERWATCH_NOW").replace(

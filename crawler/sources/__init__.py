@@ -78,4 +78,14 @@ SOURCES: dict[str, Source] = {
         replica="crawler.sources.freep.replica:FreepReplica",
         host_settings=("freep_url",),
     ),
+    "opdrachtoverheid": Source(
+        name="opdrachtoverheid",
+        description="Opdrachtoverheid: an aggregator of public-sector assignments (keeps each one's original "
+                    "platform and URL); the site's own search endpoint, 100 a page, with the sitemap and the "
+                    "detail pages' JSON-LD as fallback; closed = deadline (its own closing moment) passed, "
+                    "withdrawn = missing from two complete lists",
+        spider="crawler.sources.opdrachtoverheid.spider:OpdrachtoverheidSpider",
+        replica="crawler.sources.opdrachtoverheid.replica:OpdrachtoverheidReplica",
+        host_settings=("opdrachtoverheid_api_url", "opdrachtoverheid_url"),
+    ),
 }

@@ -10,6 +10,7 @@ import re
 from crawler.sources.flextender.replica import FlextenderReplica
 from crawler.sources.freep.replica import FreepReplica
 from crawler.sources.inhuurdesk.replica import InhuurdeskReplica
+from crawler.sources.opdrachtoverheid.replica import OpdrachtoverheidReplica
 from crawler.sources.striive.replica import StriiveReplica
 from tests.kafka.test_search_after_run import SEED_TIME, tenderwatch
 
@@ -23,12 +24,14 @@ def search_ids(data_dir: str, *options: str) -> list[str]:
 def test_run_once_indexes_every_source_and_a_new_striive_listing_alerts(tmp_path):
     data_dir = str(tmp_path / "data")
     with FlextenderReplica() as flextender, StriiveReplica() as striive, InhuurdeskReplica() as inhuurdesk, \
-            FreepReplica() as freep:
+            FreepReplica() as freep, OpdrachtoverheidReplica() as opdrachtoverheid:
         env = {"TENDERWATCH_NOW": SEED_TIME, "TENDERWATCH_AUTOTHROTTLE_START_DELAY": "0",
                "TENDERWATCH_LOG_FORMAT": "json", "TENDERWATCH_SOURCES": "all",
                "TENDERWATCH_FLEXTENDER_BASE_URL": flextender.url, "TENDERWATCH_FLEXTENDER_API_URL": flextender.url,
                "TENDERWATCH_STRIIVE_URL": striive.url, "TENDERWATCH_INHUURDESK_URL": inhuurdesk.url,
-               "TENDERWATCH_FREEP_URL": freep.url, "TENDERWATCH_FREEP_REQUEST_DELAY": "0"}
+               "TENDERWATCH_FREEP_URL": freep.url, "TENDERWATCH_FREEP_REQUEST_DELAY": "0",
+               "TENDERWATCH_OPDRACHTOVERHEID_API_URL": opdrachtoverheid.url,
+               "TENDERWATCH_OPDRACHTOVERHEID_URL": opdrachtoverheid.url}
         new_listing = striive.items.pop()  # "Beheerder Openbare Ruimte", published later
         new_assignment = freep.items.pop()  # "Beleidsmedewerker klimaat", published later
 
@@ -39,12 +42,14 @@ def test_run_once_indexes_every_source_and_a_new_striive_listing_alerts(tmp_path
 
         log = cycle()
         crawled = [json.loads(line) for line in log.splitlines() if '"source_crawled"' in line]
-        assert sorted(line["source"] for line in crawled) == ["flextender", "freep", "inhuurdesk", "striive"]
+        assert sorted(line["source"] for line in crawled) == ["flextender", "freep", "inhuurdesk", "opdrachtoverheid",
+                                                              "striive"]
         assert all(line["exit_code"] == 0 and line["last_complete_crawl"] for line in crawled)
         assert {line["source"]: line["open_listings"] for line in crawled} == {
-            "flextender": 3, "striive": 8, "inhuurdesk": 5, "freep": 4}
+            "flextender": 3, "striive": 8, "inhuurdesk": 5, "freep": 4, "opdrachtoverheid": 5}
         assert len(search_ids(data_dir, "--source", "flextender")) == 3
         assert len(search_ids(data_dir, "--source", "inhuurdesk")) == 5
+        assert len(search_ids(data_dir, "--source", "opdrachtoverheid")) == 5
         assert search_ids(data_dir, "--source", "striive", "--region", "Zuid-Holland") == [
             "striive:08443f5d-66d3-4a94-893a-fa26a02bedc6", "striive:43aa4842-aea7-451a-9a4b-9e9c2f7fc935",
             "striive:445d466d-538f-4974-95b2-67621dbba674", "striive:7601f27b-6341-4a6a-98e5-c7ceee7998c4",

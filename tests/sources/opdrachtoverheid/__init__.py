@@ -1,0 +1,1 @@
+"""Opdrachtoverheid: the search records and JobPosting fallback mapped, the spider against the replica."""
