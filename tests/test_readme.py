@@ -28,6 +28,11 @@ def test_the_first_two_lines_are_the_install_and_test_commands():
     assert lines[2] == "```bash" and "tenderwatch demo" in lines[3] and "pytest" in lines[4]
 
 
+def test_the_readme_does_not_call_what_exists_a_plan():
+    text = README.read_text(encoding="utf-8")
+    assert "on the roadmap" not in text and "## Alerts" in text
+
+
 @pytest.mark.timeout(240)
 def test_the_replica_example_works_as_written_after_every_replica_deadline(tmp_path):
     """Today is after every deadline of the replica's listings: the example freezes the clock."""

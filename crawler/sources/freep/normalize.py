@@ -17,40 +17,12 @@ from datetime import date, datetime, time
 from typing import Any
 
 from crawler import dutch, listing_text, regions
+from crawler.json_values import EARLIEST_REAL_YEAR, attempt, calendar_date, positive_number
 from crawler.sources.freep.pages import public_url
 from schemas.tender import HoursRange, SelectionCriterion, Start, Tender
 
 SOURCE = "freep"
-EARLIEST_REAL_YEAR = 2000
 END_OF_DAY = time(23, 59, 59)
-
-
-def number(value: Any) -> float | None:
-    """A positive number from a number or numeric text ("122", "82,50"); None otherwise."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, str):
-        value = value.strip().replace(",", ".")
-        try:
-            value = float(value)
-        except ValueError:
-            return None
-    if not isinstance(value, (int, float)):
-        return None
-    try:
-        value = float(value)
-    except OverflowError:
-        return None
-    return value if value == value and 0 < value < float("inf") else None
-
-
-def calendar_date(value: Any) -> date | None:
-    """A date from "2026-10-30" or a datetime text; None for empty or placeholder values."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    text = value.strip()
-    found = datetime.fromisoformat(text).date() if len(text) > 10 else date.fromisoformat(text)
-    return found if found.year >= EARLIEST_REAL_YEAR else None
 
 
 def closing_moment(value: Any, warnings: list[str]) -> datetime | None:
@@ -71,14 +43,6 @@ def closing_moment(value: Any, warnings: list[str]) -> datetime | None:
     return moment.astimezone(dutch.AMSTERDAM)
 
 
-def _attempt(warnings: list[str], field: str, value: Any, parse) -> Any:
-    try:
-        return parse(value)
-    except (TypeError, ValueError) as exc:
-        warnings.append(f"{field}: {value!r} is not a date ({exc})")
-        return None
-
-
 def normalise(item: dict[str, Any], detail: dict[str, Any] | None, *, fetched_at: datetime, now: datetime) -> Tender:
     """One assignment → `Tender`; a value that cannot be read is null plus a warning."""
     warnings: list[str] = []
@@ -91,12 +55,12 @@ def normalise(item: dict[str, Any], detail: dict[str, Any] | None, *, fetched_at
     region = regions.province_named(province_text) if province_text else None
     if province_text and region is None:
         warnings.append(f"region: {province_text!r} is not one of the twelve provinces")
-    closing = _attempt(warnings, "deadline", detail.get("closing_date"), lambda value: closing_moment(value, warnings))
+    closing = attempt(warnings, "deadline", detail.get("closing_date"), lambda value: closing_moment(value, warnings))
     if not detail:
         warnings.append("deadline: no detail answer yet, so no closing date")
-    start = _attempt(warnings, "start", detail.get("start_date"), calendar_date)
-    hours = number(item.get("hours"))
-    rate = number(detail.get("rate_max")) or number(item.get("rate_max")) or listing_text.max_rate_in_text(lines)
+    start = attempt(warnings, "start", detail.get("start_date"), calendar_date)
+    hours = positive_number(item.get("hours"))
+    rate = positive_number(detail.get("rate_max")) or positive_number(item.get("rate_max")) or listing_text.max_rate_in_text(lines)
     zzp = listing_text.zzp_statement(lines) if content else listing_text.ZzpStatement(None)
     if zzp.warning:
         warnings.append(zzp.warning)
@@ -114,7 +78,7 @@ def normalise(item: dict[str, Any], detail: dict[str, Any] | None, *, fetched_at
         hours_per_week=HoursRange(min=int(hours), max=int(hours)) if hours and hours <= 168 else None,
         deadline=closing,
         start=Start(date=start, precision="day") if start else None,
-        end_date=_attempt(warnings, "end_date", detail.get("end_date"), calendar_date),
+        end_date=attempt(warnings, "end_date", detail.get("end_date"), calendar_date),
         max_hourly_rate=rate,
         knockout_criteria=criteria.knockout,
         selection_criteria=[SelectionCriterion(text=text) for text in criteria.wishes],

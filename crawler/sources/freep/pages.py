@@ -4,9 +4,9 @@ must never close listings."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from crawler.pages.json_answer import json_answer
 from crawler.pages.raw import UnrecognisedPage
 
 PUBLIC_URL = "https://www.freep.nl/opdracht/{slug}"
@@ -14,19 +14,9 @@ LIST_PATH = "/v1/assignments"
 DETAIL_PATH = "/v1/assignment/{slug}/"
 
 
-def _json(body: bytes | str) -> Any:
-    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
-    if text.lstrip().startswith("<"):
-        raise UnrecognisedPage("an HTML page where JSON was expected")
-    try:
-        return json.loads(text)
-    except ValueError as exc:
-        raise UnrecognisedPage(f"not JSON: {exc}") from None
-
-
 def assignments(body: bytes | str) -> list[dict[str, Any]]:
     """The list answer: every item needs an id (a number or numeric text), a slug and a title."""
-    answer = _json(body)
+    answer = json_answer(body)
     if not isinstance(answer, list):
         raise UnrecognisedPage("not a list answer: no JSON array")
     for position, item in enumerate(answer):
@@ -41,7 +31,7 @@ def assignments(body: bytes | str) -> list[dict[str, Any]]:
 
 
 def detail(body: bytes | str) -> dict[str, Any]:
-    answer = _json(body)
+    answer = json_answer(body)
     if not isinstance(answer, dict) or not str(answer.get("id", "")).strip().isdigit():
         raise UnrecognisedPage("not a detail answer: no object with an id")
     return answer

@@ -5,10 +5,10 @@ with the reason, never an empty list: an empty list would close every listing.""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
+from crawler.pages.json_answer import json_answer
 from crawler.pages.raw import UnrecognisedPage
 
 REQUIRED_ITEM_KEYS = ("id", "title")
@@ -21,13 +21,7 @@ class ListPage:
 
 
 def list_page(body: bytes | str) -> ListPage:
-    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
-    if text.lstrip().startswith("<"):
-        raise UnrecognisedPage("an HTML page where the list's JSON was expected")
-    try:
-        answer = json.loads(text)
-    except ValueError as exc:
-        raise UnrecognisedPage(f"not JSON: {exc}") from None
+    answer = json_answer(body)
     if not isinstance(answer, dict) or not isinstance(answer.get("data"), list):
         raise UnrecognisedPage("not a list answer: no `data` array")
     total = answer.get("total")

@@ -11,10 +11,11 @@ and a detail page's JobPosting → the `Tender` fields it carries (the fallback)
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from crawler import dutch, listing_text, regions
+from crawler.json_values import EARLIEST_REAL_YEAR, attempt, calendar_date, positive_number
 from schemas.tender import (
     EducationLevel,
     HoursRange,
@@ -27,7 +28,6 @@ from schemas.tender import (
 
 SOURCE = "opdrachtoverheid"
 PUBLIC_URL = "https://www.opdrachtoverheid.nl/inhuuropdracht/{organisation}/{title}/{web_key}"
-EARLIEST_REAL_YEAR = 2000
 EDUCATION_LEVELS: tuple[EducationLevel, ...] = ("MBO", "HBO", "WO")
 WEIGHT = re.compile(r"\s*\((?:weging|punten)\s*:?\s*(\d{1,3})\)\s*\.?$", re.IGNORECASE)
 DESCRIPTION_FIELDS = ("tender_description_html", "tender_description", "tender_overview", "tender_requirements",
@@ -36,30 +36,6 @@ DESCRIPTION_FIELDS = ("tender_description_html", "tender_description", "tender_o
 
 def _text(value: Any) -> str | None:
     return listing_text.clean(value) if isinstance(value, str) else None
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, str):
-        try:
-            value = float(value.strip().replace(",", "."))
-        except ValueError:
-            return None
-    if not isinstance(value, (int, float)):
-        return None
-    try:
-        number = float(value)
-    except OverflowError:
-        return None
-    return number if number == number and 0 < number < float("inf") else None
-
-
-def _date(value: Any) -> date | None:
-    if not isinstance(value, str) or not value.strip():
-        return None
-    found = date.fromisoformat(value.strip()[:10])
-    return found if found.year >= EARLIEST_REAL_YEAR else None
 
 
 def offline_moment(value: Any) -> datetime | None:
@@ -99,8 +75,8 @@ def region_of(record: dict[str, Any]) -> str | None:
 
 
 def hours(record: dict[str, Any]) -> HoursRange | None:
-    known = [int(value) for value in (_number(record.get("tender_min_hours")), _number(record.get("tender_max_hours")))
-             if value is not None]
+    bounds = (positive_number(record.get("tender_min_hours")), positive_number(record.get("tender_max_hours")))
+    known = [int(value) for value in bounds if value is not None]
     if not known and isinstance(record.get("tender_hours_week"), str):
         known = [int(figure) for figure in re.findall(r"\d{1,3}", record["tender_hours_week"]) if int(figure) > 0]
     if not known or max(known) > 168:
@@ -121,14 +97,6 @@ def _criteria(markup: Any) -> tuple[list[str], list[SelectionCriterion], list[st
     return criteria.knockout, wishes, criteria.competencies
 
 
-def _attempt(warnings: list[str], field: str, value: Any, parse) -> Any:
-    try:
-        return parse(value)
-    except (TypeError, ValueError) as exc:
-        warnings.append(f"{field}: {value!r} is not a date ({exc})")
-        return None
-
-
 def normalise(record: dict[str, Any], *, fetched_at: datetime, now: datetime) -> Tender:
     warnings: list[str] = []
     external_id = record["tender_id"].strip()
@@ -136,11 +104,11 @@ def normalise(record: dict[str, Any], *, fetched_at: datetime, now: datetime) ->
     if region is None:
         warnings.append(f"region: no province for the office, the job location {record.get('tender_job_location')!r} "
                         "or the head office")
-    deadline = _attempt(warnings, "deadline", record.get("tender_offline_date"), offline_moment)
+    deadline = attempt(warnings, "deadline", record.get("tender_offline_date"), offline_moment)
     if deadline is None and not any(warning.startswith("deadline") for warning in warnings):
         warnings.append("deadline: no tender_offline_date")
-    start = _attempt(warnings, "start", record.get("tender_start_date"), _date)
-    rate = None if record.get("tender_no_max_tariff") is True else _number(record.get("tender_maximum_tariff"))
+    start = attempt(warnings, "start", record.get("tender_start_date"), calendar_date)
+    rate = None if record.get("tender_no_max_tariff") is True else positive_number(record.get("tender_maximum_tariff"))
     text_lines = [line for field in DESCRIPTION_FIELDS for line in listing_text.html_lines(
         record.get(field) if isinstance(record.get(field), str) else None)]
     zzp = listing_text.zzp_statement(text_lines)
@@ -171,7 +139,7 @@ def normalise(record: dict[str, Any], *, fetched_at: datetime, now: datetime) ->
         hours_per_week=hours(record),
         deadline=deadline,
         start=Start(date=start, precision="day") if start else None,
-        end_date=_attempt(warnings, "end_date", record.get("tender_end_date"), _date),
+        end_date=attempt(warnings, "end_date", record.get("tender_end_date"), calendar_date),
         max_hourly_rate=rate,
         professionals=ProfessionalsRange(min=int(professionals.group(1)), max=int(professionals.group(1)))
         if professionals and int(professionals.group(1)) > 0 else None,

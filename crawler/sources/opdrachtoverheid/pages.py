@@ -13,6 +13,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from crawler.dutch import AMSTERDAM
+from crawler.pages.json_answer import json_answer
 from crawler.pages.raw import UnrecognisedPage
 
 SEARCH_PATH = "/v7/vacancies/search"
@@ -40,19 +41,9 @@ def search_body(offset: int, now: datetime, limit: int = PAGE_SIZE) -> dict[str,
     }
 
 
-def _json(body: bytes | str) -> Any:
-    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
-    if text.lstrip().startswith("<"):
-        raise UnrecognisedPage("an HTML page where the search's JSON was expected")
-    try:
-        return json.loads(text)
-    except ValueError as exc:
-        raise UnrecognisedPage(f"not JSON: {exc}") from None
-
-
 def records(body: bytes | str) -> list[dict[str, Any]]:
     """The records of a search answer `{"negometrix_tenders": [...]}`."""
-    answer = _json(body)
+    answer = json_answer(body)
     if not isinstance(answer, dict) or not isinstance(answer.get("negometrix_tenders"), list):
         raise UnrecognisedPage("not a search answer: no `negometrix_tenders` array")
     for position, record in enumerate(answer["negometrix_tenders"]):
