@@ -35,11 +35,6 @@ def report_fault(reason: str) -> None:
     _process_fault = reason
 
 
-def clear_fault() -> None:
-    global _process_fault
-    _process_fault = None
-
-
 class Heartbeat:
     def __init__(self, settings: Settings, name: str) -> None:
         self.path = heartbeat_path(settings, name)
@@ -79,13 +74,6 @@ def _process_alive(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
     except OSError:
         return True
-
-
-def seconds_since_beat(settings: Settings, name: str) -> float | None:
-    try:
-        return time.time() - heartbeat_path(settings, name).stat().st_mtime
-    except FileNotFoundError:
-        return None
 
 
 def check(settings: Settings, name: str, max_age_s: float) -> HealthReport:

@@ -8,6 +8,8 @@ for good (e.g. a mapping conflict) are dead-lettered with the store's reason.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import structlog
 
 from common.settings import Settings
@@ -26,6 +28,16 @@ def open_store(settings: Settings) -> TenderStore:
     from consumers.store.embedded import EmbeddedStore
 
     return EmbeddedStore.in_data_dir(settings.data_dir)
+
+
+def store_exists(settings: Settings) -> bool:
+    """Whether there is a store to search: Elasticsearch is assumed to be there when configured;
+    the embedded store only once `run` has indexed into the data directory."""
+    if settings.elasticsearch_url:
+        return True
+    from consumers.store.embedded import STORE_FILE
+
+    return (Path(settings.data_dir) / STORE_FILE).exists()
 
 
 class Indexer:

@@ -39,6 +39,19 @@ class CrawlOutcome:
         return {key.removeprefix("tenderwatch/"): value for key, value in sorted(self.stats.items()) if key.startswith("tenderwatch/")}
 
 
+def spider_settings(settings: Settings) -> dict:
+    """The TENDERWATCH_* keys the spiders read, from the settings: one list for `tenderwatch
+    crawl` (below) and `scrapy crawl` (`crawler.scrapy_settings`)."""
+    return {
+        "TENDERWATCH_RETRY_BACKOFF_BASE": settings.retry_backoff_base,
+        "TENDERWATCH_DATA_DIR": str(settings.data_dir),
+        **{name: value for source in SOURCES.values() for name, value in source.host_values(settings).items()},
+        "TENDERWATCH_FREEP_REQUEST_DELAY": settings.freep_request_delay,
+        "TENDERWATCH_WITHDRAW_AFTER_MISSING": settings.withdraw_after_missing,
+        "TENDERWATCH_NOW": settings.now.isoformat() if settings.now else None,
+    }
+
+
 def scrapy_settings(settings: Settings, *, output: str | None, overrides: dict | None = None) -> ScrapySettings:
     scrapy = ScrapySettings()
     scrapy.setmodule("crawler.scrapy_settings", priority="project")
@@ -50,18 +63,7 @@ def scrapy_settings(settings: Settings, *, output: str | None, overrides: dict |
             "USER_AGENT": settings.user_agent(),
             "CONCURRENT_REQUESTS_PER_DOMAIN": settings.concurrent_requests_per_domain,
             "AUTOTHROTTLE_START_DELAY": settings.autothrottle_start_delay,
-            "TENDERWATCH_RETRY_BACKOFF_BASE": settings.retry_backoff_base,
-            "TENDERWATCH_DATA_DIR": str(settings.data_dir),
-            "TENDERWATCH_FLEXTENDER_BASE_URL": settings.flextender_base_url,
-            "TENDERWATCH_FLEXTENDER_API_URL": settings.flextender_api_url,
-            "TENDERWATCH_STRIIVE_URL": settings.striive_url,
-            "TENDERWATCH_INHUURDESK_URL": settings.inhuurdesk_url,
-            "TENDERWATCH_FREEP_URL": settings.freep_url,
-            "TENDERWATCH_FREEP_REQUEST_DELAY": settings.freep_request_delay,
-            "TENDERWATCH_OPDRACHTOVERHEID_API_URL": settings.opdrachtoverheid_api_url,
-            "TENDERWATCH_OPDRACHTOVERHEID_URL": settings.opdrachtoverheid_url,
-            "TENDERWATCH_WITHDRAW_AFTER_MISSING": settings.withdraw_after_missing,
-            "TENDERWATCH_NOW": settings.now.isoformat() if settings.now else None,
+            **spider_settings(settings),
             "TENDERWATCH_OUTPUT": output,
             "ITEM_PIPELINES": pipelines,
             "LOG_LEVEL": settings.log_level.upper(),

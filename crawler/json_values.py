@@ -9,6 +9,8 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, TypeVar
 
+from crawler.dutch import AMSTERDAM
+
 EARLIEST_REAL_YEAR = 2000
 T = TypeVar("T")
 
@@ -37,6 +39,18 @@ def calendar_date(value: Any) -> date | None:
     text = value.strip()
     found = datetime.fromisoformat(text).date() if len(text) > 10 else date.fromisoformat(text)
     return found if found.year >= EARLIEST_REAL_YEAR else None
+
+
+def amsterdam_moment(value: Any) -> datetime | None:
+    """An ISO datetime text in Europe/Amsterdam: a naive one is Amsterdam wall-clock time (the
+    offset of that date: +01:00 in winter, +02:00 in summer), one with an offset is converted.
+    None for empty or placeholder values."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    if moment.year < EARLIEST_REAL_YEAR:
+        return None
+    return moment.replace(tzinfo=AMSTERDAM) if moment.tzinfo is None else moment.astimezone(AMSTERDAM)
 
 
 def attempt(warnings: list[str], field: str, value: Any, parse: Callable[[Any], T]) -> T | None:

@@ -13,7 +13,7 @@ import scrapy
 import structlog
 
 from common.settings import STATE_FILE
-from crawler.closing import close_missing
+from crawler.closing import Completeness, close_missing, deadline_passed, judge_list
 from crawler.items import TenderItem
 from crawler.state import CrawlState
 from schemas.tender import Tender
@@ -45,6 +45,20 @@ class ListSourceSpider(scrapy.Spider):
     def fetch_moment(self) -> datetime:
         """`fetched_at` of an answer: when it came in (the crawl's clock when frozen)."""
         return self.now if self.clock_frozen else datetime.now(UTC)
+
+    def judge(self, size: int) -> Completeness:
+        """Whether a list of `size` that came back whole may close listings (`judge_list`)."""
+        return judge_list(size, self.state.source_status(self.source).last_complete_size)
+
+    def unchanged(self, tender_id: str, fingerprint: str) -> bool:
+        """Known, open, its deadline not passed and its list entry as last time: nothing to map
+        (counted as unchanged)."""
+        known = self.state.get(tender_id)
+        if known is None or known.list_fingerprint != fingerprint or known.status != "open" \
+                or deadline_passed(known, self.now):
+            return False
+        self.crawler.stats.inc_value("tenderwatch/unchanged")
+        return True
 
     def finish_list(self, listed: set[str], *, complete: bool, reason: str | None,
                     fallback: str | None = None) -> Iterator[TenderItem]:

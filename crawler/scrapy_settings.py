@@ -3,6 +3,7 @@
 
 from common.logs import configure_logging
 from common.settings import Settings
+from crawler.crawl import spider_settings
 from crawler.sources import SOURCES
 
 _settings = Settings()
@@ -31,7 +32,6 @@ TELNETCONSOLE_ENABLED = False
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
-TENDERWATCH_RETRY_BACKOFF_BASE = _settings.retry_backoff_base
 TENDERWATCH_RETRY_BACKOFF_MAX = 30.0
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
@@ -43,17 +43,7 @@ ITEM_PIPELINES = {
     "crawler.pipelines.JsonLinesPipeline": 300,
 }
 
-TENDERWATCH_DATA_DIR = str(_settings.data_dir)
-TENDERWATCH_FLEXTENDER_BASE_URL = _settings.flextender_base_url
-TENDERWATCH_FLEXTENDER_API_URL = _settings.flextender_api_url
-TENDERWATCH_STRIIVE_URL = _settings.striive_url
-TENDERWATCH_INHUURDESK_URL = _settings.inhuurdesk_url
-TENDERWATCH_FREEP_URL = _settings.freep_url
-TENDERWATCH_FREEP_REQUEST_DELAY = _settings.freep_request_delay
-TENDERWATCH_OPDRACHTOVERHEID_API_URL = _settings.opdrachtoverheid_api_url
-TENDERWATCH_OPDRACHTOVERHEID_URL = _settings.opdrachtoverheid_url
-TENDERWATCH_WITHDRAW_AFTER_MISSING = _settings.withdraw_after_missing
-TENDERWATCH_NOW = _settings.now.isoformat() if _settings.now else None
+globals().update(spider_settings(_settings))  # TENDERWATCH_DATA_DIR, every source's hosts, ...
 TENDERWATCH_OUTPUT = "-"  # `scrapy crawl` prints tenders; `tenderwatch crawl` decides
 
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

@@ -41,17 +41,10 @@ from consumers.kafka_clients import make_admin, make_producer
 from consumers.registry import CONSUMERS
 from consumers.topics import create_topics
 from crawler.publisher import OutboxPublisher
-from crawler.sources import SOURCES
+from crawler.sources import SOURCES, enabled
 from crawler.state import CrawlState
 
 log = structlog.get_logger(__name__)
-
-
-def enabled_sources(settings: Settings) -> list[str]:
-    """TENDERWATCH_SOURCES: `all`, or registered names separated by commas (checked by the CLI)."""
-    if settings.sources.strip() == "all":
-        return list(SOURCES)
-    return [name.strip() for name in settings.sources.split(",") if name.strip()]
 
 EXIT_NOT_CONSUMED = 5
 EXIT_COMPONENT_DIED = 6
@@ -215,7 +208,7 @@ class Runner:
         failing one (a source that fails does not keep the others from being crawled). After
         each, one log line with the source's health, also kept in the crawler's heartbeat."""
         codes = []
-        for source in enabled_sources(settings):
+        for source in enabled(settings.sources):
             if self.stop_requested.is_set():
                 break
             code = self.crawl(settings, publisher, source)
@@ -239,8 +232,8 @@ class Runner:
         env = {key: value for key, value in os.environ.items() if key != "TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS"}
         env.update({
             "TENDERWATCH_DATA_DIR": str(settings.data_dir),
-            **{f"TENDERWATCH_{setting.upper()}": str(getattr(settings, setting))
-               for registered in SOURCES.values() for setting in registered.host_settings},
+            **{name: value for registered in SOURCES.values()
+               for name, value in registered.host_values(settings).items()},
             "TENDERWATCH_AUTOTHROTTLE_START_DELAY": str(settings.autothrottle_start_delay),
             "TENDERWATCH_LOG_LEVEL": settings.log_level,
             **({"TENDERWATCH_NOW": settings.now.isoformat()} if settings.now else {}),

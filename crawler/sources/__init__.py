@@ -39,6 +39,10 @@ class Source:
         and `summary()` (what it serves, in one line)."""
         return _load(self.replica)
 
+    def host_values(self, settings: Any) -> dict[str, str]:
+        """`TENDERWATCH_<HOST SETTING>` → the host the settings name, for every host of this source."""
+        return {f"TENDERWATCH_{setting.upper()}": str(getattr(settings, setting)) for setting in self.host_settings}
+
     def host_variables(self, url: str) -> dict[str, str]:
         """The environment that points every host of this source at `url` (a replica)."""
         return {f"TENDERWATCH_{setting.upper()}": url for setting in self.host_settings}
@@ -89,3 +93,17 @@ SOURCES: dict[str, Source] = {
         host_settings=("opdrachtoverheid_api_url", "opdrachtoverheid_url"),
     ),
 }
+
+
+def enabled(sources: str) -> list[str]:
+    """The sources a `TENDERWATCH_SOURCES` value names: `all`, or registered names separated by
+    commas. ValueError, naming the known ones, for an unknown name or a value that names none."""
+    if sources.strip() == "all":
+        return list(SOURCES)
+    names = [name.strip() for name in sources.split(",") if name.strip()]
+    unknown = [name for name in names if name not in SOURCES]
+    if unknown:
+        raise ValueError(f"unknown source {', '.join(unknown)} (known: {', '.join(SOURCES)}, or all)")
+    if not names:
+        raise ValueError(f"{sources!r} names no known source (known: {', '.join(SOURCES)}, or all)")
+    return names

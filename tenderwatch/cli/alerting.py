@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import click
 
@@ -90,11 +89,10 @@ def saved_search_add(name, email, webhook_url, webhook_secret, daily, alert_on_u
 def _existing_matches(settings: Settings, repository, saved, notify: bool) -> None:
     """Say how many indexed tenders match already; with `notify`, queue one alert for each."""
     from consumers.alerts.service import alert_existing_matches, current_matches
-    from consumers.indexer import open_store
+    from consumers.indexer import open_store, store_exists
     from consumers.store.base import StoreUnavailable
-    from consumers.store.embedded import STORE_FILE
 
-    if not settings.elasticsearch_url and not (Path(settings.data_dir) / STORE_FILE).exists():
+    if not store_exists(settings):
         click.echo("Nothing is indexed yet: alerts come for tenders as they are published or changed.", err=True)
         return
     store = open_store(settings)

@@ -30,14 +30,12 @@ def load_settings(**overrides) -> Settings:
 
 
 def _check_sources(sources: str) -> None:
-    from crawler.sources import SOURCES
+    from crawler.sources import enabled
 
-    unknown = [name.strip() for name in sources.split(",") if name.strip() and name.strip() not in SOURCES]
-    if sources.strip() != "all" and (unknown or not sources.strip()):
-        raise click.UsageError(f"TENDERWATCH_SOURCES: {sources!r} names no known source "
-                               f"(known: {', '.join(SOURCES)}, or all)" if not unknown else
-                               f"TENDERWATCH_SOURCES: unknown source {', '.join(unknown)} "
-                               f"(known: {', '.join(SOURCES)}, or all)")
+    try:
+        enabled(sources)
+    except ValueError as exc:
+        raise click.UsageError(f"TENDERWATCH_SOURCES: {exc}") from None
 
 
 def main() -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from common.health import PROCESSES
 from common.logs import configure_logging
 from tenderwatch.cli.app import cli, load_settings
 
@@ -69,7 +70,7 @@ def setup() -> None:
 
 
 @cli.command()
-@click.argument("name", type=click.Choice(["crawler", "snapshot", "indexer", "alerts"]), metavar="NAME")
+@click.argument("name", type=click.Choice(PROCESSES), metavar="NAME")
 @click.option("--max-age", default=60, show_default=True, type=click.IntRange(1), help="Seconds a heartbeat stays good.")
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Where the heartbeats are (<data dir>/heartbeats). Env: TENDERWATCH_DATA_DIR. [default: ./.tenderwatch]")

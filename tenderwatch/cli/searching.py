@@ -106,9 +106,10 @@ def search(status, limit, offset, as_json, data_dir, **filters) -> None:
 
 def _require_embedded_store(settings: Settings) -> None:
     """On the embedded default, refuse to search (and create) a store that was never filled."""
+    from consumers.indexer import store_exists
     from consumers.store.embedded import STORE_FILE
 
-    if not settings.elasticsearch_url and not (Path(settings.data_dir) / STORE_FILE).exists():
+    if not store_exists(settings):
         raise click.ClickException(
             f"nothing has been indexed in {settings.data_dir} (no {STORE_FILE}): run `tenderwatch run` or "
             f"`tenderwatch demo` first, or point --data-dir (TENDERWATCH_DATA_DIR) at the data directory they used")

@@ -14,8 +14,6 @@ tender is ever emitted for them.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,7 +24,7 @@ from scrapy.http import FormRequest, Request, Response
 from twisted.python.failure import Failure
 
 from common.settings import STATE_FILE
-from crawler.items import TenderItem
+from crawler.items import TenderItem, entry_fingerprint
 from crawler.pages.raw import RawListing, UnrecognisedPage
 from crawler.sources.flextender.normalize import normalise
 from crawler.sources.flextender.pages import (
@@ -48,8 +46,7 @@ GONE = (404, 410)
 def list_fingerprint(raw: RawListing) -> str:
     """Hash of a listing's entry in the complete list: when it changes, the detail page is
     fetched again."""
-    data = asdict(raw)
-    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+    return entry_fingerprint(asdict(raw))
 
 
 class FlextenderSpider(scrapy.Spider):

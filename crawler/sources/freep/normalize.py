@@ -17,7 +17,13 @@ from datetime import date, datetime, time
 from typing import Any
 
 from crawler import dutch, listing_text, regions
-from crawler.json_values import EARLIEST_REAL_YEAR, attempt, calendar_date, positive_number
+from crawler.json_values import (
+    EARLIEST_REAL_YEAR,
+    amsterdam_moment,
+    attempt,
+    calendar_date,
+    positive_number,
+)
 from crawler.sources.freep.pages import public_url
 from schemas.tender import HoursRange, SelectionCriterion, Start, Tender
 
@@ -35,12 +41,7 @@ def closing_moment(value: Any, warnings: list[str]) -> datetime | None:
             return None
         warnings.append("deadline: closing time not stated; taken as 23:59:59")
         return datetime.combine(day, END_OF_DAY, tzinfo=dutch.AMSTERDAM)
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    if moment.year < EARLIEST_REAL_YEAR:
-        return None
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=dutch.AMSTERDAM)
-    return moment.astimezone(dutch.AMSTERDAM)
+    return amsterdam_moment(text)
 
 
 def normalise(item: dict[str, Any], detail: dict[str, Any] | None, *, fetched_at: datetime, now: datetime) -> Tender:

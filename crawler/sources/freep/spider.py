@@ -6,26 +6,20 @@ from two complete lists; a list that is not complete closes nothing)."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Any
 
 import structlog
 from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
-from crawler.closing import closed_copy, deadline_passed, judge_list
-from crawler.items import TenderItem
+from crawler.closing import closed_copy, deadline_passed
+from crawler.items import TenderItem, entry_fingerprint
 from crawler.list_spider import ListSourceSpider
 from crawler.pages.raw import UnrecognisedPage
 from crawler.sources.freep.normalize import SOURCE, normalise
 from crawler.sources.freep.pages import DETAIL_PATH, LIST_PATH, assignments, detail
 
 log = structlog.get_logger(__name__)
-
-
-def entry_fingerprint(item: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(item, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
 
 
 class FreepSpider(ListSourceSpider):
@@ -58,7 +52,7 @@ class FreepSpider(ListSourceSpider):
             yield from self.finish_list(set(), complete=False, reason=f"the list was not recognised: {exc}")
             return
         unique = {str(item["id"]).strip(): item for item in items}
-        verdict = judge_list(len(unique), self.state.source_status(SOURCE).last_complete_size)
+        verdict = self.judge(len(unique))
         listed: set[str] = set()
         for external_id, item in unique.items():
             tender_id = f"{SOURCE}:{external_id}"

@@ -17,10 +17,10 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from crawler import dutch, listing_text, regions
+from crawler.json_values import EARLIEST_REAL_YEAR, attempt
 from schemas.tender import HoursRange, ProfessionalsRange, SelectionCriterion, Start, Tender
 
 Item = dict[str, Any]
-EARLIEST_REAL_YEAR = 2000  # "0001-01-01T00:00:00" and "1900-01-01" mean "not set"
 
 @dataclass(frozen=True)
 class Platform:
@@ -30,14 +30,6 @@ class Platform:
     public_url: Callable[[Item], str]
     client_reference: Callable[[Item], str | None]
     coordinates_mean_the_city: bool  # Striive's `regionLocation` is the city; Inhuurdesk sends [0, 0]
-
-
-class _Warnings:
-    def __init__(self) -> None:
-        self.items: list[str] = []
-
-    def add(self, field: str, reason: str) -> None:
-        self.items.append(f"{field}: {reason}")
 
 
 def utc_moment(value: Any) -> datetime | None:
@@ -63,14 +55,6 @@ def local_date(value: Any) -> date | None:
     return moment.date() if moment else None
 
 
-def _attempt(warnings: _Warnings, field: str, value: Any, parse: Callable[[Any], Any]) -> Any:
-    try:
-        return parse(value)
-    except (TypeError, ValueError) as exc:
-        warnings.add(field, f"{value!r} is not a date/time ({exc})")
-        return None
-
-
 def _number(value: Any) -> float | None:
     """A JSON number as a float; None for anything else (booleans, strings, out of range)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -88,7 +72,7 @@ def _count(value: Any) -> int | None:
     return int(number) if number is not None and number >= 1 else None
 
 
-def hours(item: Item, warnings: _Warnings) -> HoursRange | None:
+def hours(item: Item, warnings: list[str]) -> HoursRange | None:
     """Rule 10.2: structured values only; one known → that figure as min and max."""
     known = [value for value in (_count(item.get("hoursPerWeekMin")), _count(item.get("hoursPerWeekMax")))
              if value is not None]
@@ -96,22 +80,22 @@ def hours(item: Item, warnings: _Warnings) -> HoursRange | None:
         return None
     low, high = min(known), max(known)
     if high > 168:
-        warnings.add("hours_per_week", f"{high} hours a week is more than a week has")
+        warnings.append(f"hours_per_week: {high} hours a week is more than a week has")
         return None
     return HoursRange(min=low, max=high)
 
 
-def deadline(item: Item, warnings: _Warnings) -> datetime | None:
-    invoice = _attempt(warnings, "deadline", item.get("closingDateInvoice"), local_moment)
-    client = _attempt(warnings, "deadline", item.get("closingDateClient"), local_moment)
+def deadline(item: Item, warnings: list[str]) -> datetime | None:
+    invoice = attempt(warnings, "deadline", item.get("closingDateInvoice"), local_moment)
+    client = attempt(warnings, "deadline", item.get("closingDateClient"), local_moment)
     if invoice is not None and client is not None and invoice > client:
-        warnings.add("deadline", "closingDateInvoice is after closingDateClient; closingDateInvoice taken")
+        warnings.append("deadline: closingDateInvoice is after closingDateClient; closingDateInvoice taken")
     return invoice or client
 
 
 def normalise(item: Item, platform: Platform, *, fetched_at: datetime, now: datetime) -> Tender:
     """One list item → `Tender`; a value that cannot be read is null plus a warning."""
-    warnings = _Warnings()
+    warnings: list[str] = []
     external_id = item["id"].strip()
     lines, sections = listing_text.content_sections(item.get("content") if isinstance(item.get("content"), str) else None)
     location = listing_text.clean(item.get("location") if isinstance(item.get("location"), str) else None)
@@ -124,14 +108,14 @@ def normalise(item: Item, platform: Platform, *, fetched_at: datetime, now: date
             coordinates = (longitude, latitude)
     region = regions.province_of(location, coordinates)
     if region is None and (location or coordinates):
-        warnings.add("region", f"no province for location {location!r}")
+        warnings.append(f"region: no province for location {location!r}")
     closing = deadline(item, warnings)
-    start_date = _attempt(warnings, "start", item.get("startDate"), local_date)
+    start_date = attempt(warnings, "start", item.get("startDate"), local_date)
     rate = _number(item.get("hourlyRateMax"))
     max_rate = rate if rate is not None and rate > 0 else listing_text.max_rate_in_text(lines)
     zzp = listing_text.zzp_statement(lines)
     if zzp.warning:
-        warnings.items.append(zzp.warning)
+        warnings.append(zzp.warning)
     positions = _count(item.get("numberOfPositions"))
     marker = " ".join(str(item.get(key) or "") for key in ("procedureSpecification", "segmentName"))
     segment = listing_text.clean(item.get("segmentName") if isinstance(item.get("segmentName"), str) else None)
@@ -148,7 +132,7 @@ def normalise(item: Item, platform: Platform, *, fetched_at: datetime, now: date
         hours_per_week=hours(item, warnings),
         deadline=closing,
         start=Start(date=start_date, precision="day") if start_date else None,
-        end_date=_attempt(warnings, "end_date", item.get("endDate"), local_date),
+        end_date=attempt(warnings, "end_date", item.get("endDate"), local_date),
         das=True if re.search(r"\bDAS\b", marker) else None,
         max_hourly_rate=max_rate,
         professionals=ProfessionalsRange(min=positions, max=positions) if positions else None,
@@ -161,7 +145,7 @@ def normalise(item: Item, platform: Platform, *, fetched_at: datetime, now: date
         fields_of_work=[segment] if segment and not re.fullmatch(r"DAS", segment) else [],
         client_reference=platform.client_reference(item),
         fetched_at=fetched_at,
-        warnings=warnings.items,
+        warnings=warnings,
     )
     return tender.with_content_hash()
 

@@ -9,15 +9,11 @@ and its page size; nothing else."""
 
 from __future__ import annotations
 
-import hashlib
-import json
-from typing import Any
-
 import structlog
 from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
-from crawler.closing import deadline_passed, judge_list
+from crawler.items import entry_fingerprint
 from crawler.list_spider import ListSourceSpider
 from crawler.pages.raw import UnrecognisedPage
 from crawler.sources.headfirst.normalize import Platform, normalise
@@ -26,11 +22,6 @@ from crawler.sources.headfirst.pages import list_page
 log = structlog.get_logger(__name__)
 
 MAX_PAGES = 40
-
-
-def item_fingerprint(item: dict[str, Any]) -> str:
-    """Hash of a list item: when it changes, the listing is mapped and recorded again."""
-    return hashlib.sha256(json.dumps(item, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
 
 
 class HeadFirstListSpider(ListSourceSpider):
@@ -87,17 +78,14 @@ class HeadFirstListSpider(ListSourceSpider):
         """Map what the list holds that is new or changed; close only from a complete list."""
         complete = False
         if complete_pages:
-            verdict = judge_list(len(self.items), self.state.source_status(self.source).last_complete_size)
+            verdict = self.judge(len(self.items))
             complete, reason = verdict.complete, verdict.reason
         listed: set[str] = set()
         for external_id, item in self.items.items():
             tender_id = f"{self.source}:{external_id}"
             listed.add(tender_id)
-            fingerprint = item_fingerprint(item)
-            known = self.state.get(tender_id)
-            if known is not None and known.list_fingerprint == fingerprint and known.status == "open" \
-                    and not deadline_passed(known, self.now):
-                self.crawler.stats.inc_value("tenderwatch/unchanged")
+            fingerprint = entry_fingerprint(item)
+            if self.unchanged(tender_id, fingerprint):
                 continue
             yield from self.item_of(external_id, lambda item=item: normalise(
                 item, self.platform, fetched_at=self.fetch_moment(), now=self.now), fingerprint)

@@ -14,8 +14,8 @@ import re
 from datetime import datetime
 from typing import Any
 
-from crawler import dutch, listing_text, regions
-from crawler.json_values import EARLIEST_REAL_YEAR, attempt, calendar_date, positive_number
+from crawler import listing_text, regions
+from crawler.json_values import amsterdam_moment, attempt, calendar_date, positive_number
 from schemas.tender import (
     EducationLevel,
     HoursRange,
@@ -36,16 +36,6 @@ DESCRIPTION_FIELDS = ("tender_description_html", "tender_description", "tender_o
 
 def _text(value: Any) -> str | None:
     return listing_text.clean(value) if isinstance(value, str) else None
-
-
-def offline_moment(value: Any) -> datetime | None:
-    """`"2026-09-29 16:00:00"` → 2026-09-29T16:00:00+02:00 (the offset of that date in Amsterdam)."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    moment = datetime.fromisoformat(value.strip())
-    if moment.year < EARLIEST_REAL_YEAR:
-        return None
-    return moment.replace(tzinfo=dutch.AMSTERDAM) if moment.tzinfo is None else moment.astimezone(dutch.AMSTERDAM)
 
 
 def public_url(record: dict[str, Any]) -> str:
@@ -104,7 +94,7 @@ def normalise(record: dict[str, Any], *, fetched_at: datetime, now: datetime) ->
     if region is None:
         warnings.append(f"region: no province for the office, the job location {record.get('tender_job_location')!r} "
                         "or the head office")
-    deadline = attempt(warnings, "deadline", record.get("tender_offline_date"), offline_moment)
+    deadline = attempt(warnings, "deadline", record.get("tender_offline_date"), amsterdam_moment)
     if deadline is None and not any(warning.startswith("deadline") for warning in warnings):
         warnings.append("deadline: no tender_offline_date")
     start = attempt(warnings, "start", record.get("tender_start_date"), calendar_date)

@@ -14,9 +14,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
-from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import structlog
@@ -24,7 +21,7 @@ from scrapy.http import JsonRequest, Request, Response
 from twisted.python.failure import Failure
 
 from common.settings import OPDRACHTOVERHEID_URL as PUBLIC_SITE
-from crawler.closing import deadline_passed, judge_list
+from crawler.items import entry_fingerprint
 from crawler.list_spider import ListSourceSpider
 from crawler.pages.raw import UnrecognisedPage
 from crawler.sources.opdrachtoverheid.normalize import SOURCE, from_job_posting, normalise
@@ -45,10 +42,7 @@ log = structlog.get_logger(__name__)
 MAX_PAGES = 40
 
 
-def record_fingerprint(record: dict[str, Any]) -> str:
-    volatile = {"tender_last_seen", "similarity_score"}  # change every day without news
-    stable = {key: value for key, value in record.items() if key not in volatile}
-    return hashlib.sha256(json.dumps(stable, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+VOLATILE_FIELDS = ("tender_last_seen", "similarity_score")  # change every day without news
 
 
 class OpdrachtoverheidSpider(ListSourceSpider):
@@ -95,16 +89,13 @@ class OpdrachtoverheidSpider(ListSourceSpider):
         yield self.sitemap_request(f"the search failed on page {page}: {failure.getErrorMessage()}")
 
     def finish_search(self):
-        verdict = judge_list(len(self.records), self.state.source_status(SOURCE).last_complete_size)
+        verdict = self.judge(len(self.records))
         listed: set[str] = set()
         for external_id, record in self.records.items():
             tender_id = f"{SOURCE}:{external_id}"
             listed.add(tender_id)
-            fingerprint = record_fingerprint(record)
-            known = self.state.get(tender_id)
-            if known is not None and known.list_fingerprint == fingerprint and known.status == "open" \
-                    and not deadline_passed(known, self.now):
-                self.crawler.stats.inc_value("tenderwatch/unchanged")
+            fingerprint = entry_fingerprint(record, leave_out=VOLATILE_FIELDS)
+            if self.unchanged(tender_id, fingerprint):
                 continue
             yield from self.item_of(external_id, lambda record=record: normalise(
                 record, fetched_at=self.fetch_moment(), now=self.now), fingerprint)
