@@ -90,3 +90,25 @@ def test_education_level_is_taken_in_any_case(tmp_path):
     result = tenderwatch("search", "--education-level", "hbo", "--json", "--data-dir", str(tmp_path))
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == b"[]"
+
+
+@pytest.mark.parametrize("name, message, shown", [
+    ("kafka.net.transport", "<KafkaTCPTransport [none] (closed)>: Error receiving network data closing socket", False),
+    ("kafka.net.transport", "<KafkaTCPTransport [127.0.0.1:9092]>: Error receiving network data closing socket", True),
+    ("kafka.net.selector", "Task <read> ran for 0.111s (>0.100s threshold).", False),
+    ("kafka.coordinator", "LeaveGroup request failed", True),
+    ("scrapy.statscollectors", "Dumping Scrapy stats", False),
+])
+def test_only_library_noise_is_kept_out_of_the_log(name, message, shown):
+    """Library lines that are no fault of ours and nothing to act on are debug lines; the
+    same library's other errors still show (a transport that was not closed on purpose)."""
+    import logging
+
+    from common.logs import QuietLibraryInternals
+
+    level = logging.WARNING if name.startswith("kafka.net.selector") else logging.ERROR
+    if name == "scrapy.statscollectors":
+        level = logging.INFO
+    record = logging.LogRecord(name, level, __file__, 1, message, None, None)
+    assert QuietLibraryInternals(logging.INFO).filter(record) is shown
+    assert QuietLibraryInternals(logging.DEBUG).filter(record) is (shown or not name.startswith("scrapy"))
