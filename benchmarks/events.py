@@ -38,7 +38,7 @@ from crawler.sources.flextender.normalize import normalise  # noqa: E402
 from crawler.sources.flextender.pages import FlextenderDetailPage  # noqa: E402
 from crawler.sources.flextender.replica import FlextenderReplica  # noqa: E402
 from crawler.sources.flextender.replica.server import bundled_pages  # noqa: E402
-from schemas.events import TenderEvent  # noqa: E402
+from schemas.events import PUBLISHED, TenderEvent  # noqa: E402
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
 
@@ -49,7 +49,7 @@ def realistic_events(count: int) -> list[TenderEvent]:
     for number in range(count):
         base = tenders[number % len(tenders)]
         tender = base.model_copy(update={"id": f"flextender:{1_000_000 + number}", "external_id": str(1_000_000 + number)})
-        events.append(TenderEvent.build("tender.published", tender, 1, NOW))
+        events.append(TenderEvent.build(PUBLISHED, tender, 1, NOW))
     return events
 
 

@@ -26,7 +26,7 @@ from consumers.store.embedded import EmbeddedStore  # noqa: E402
 from crawler.sources.flextender.normalize import normalise  # noqa: E402
 from crawler.sources.flextender.pages import FlextenderDetailPage  # noqa: E402
 from crawler.sources.flextender.replica.server import bundled_pages  # noqa: E402
-from schemas.events import TenderEvent  # noqa: E402
+from schemas.events import PUBLISHED, TenderEvent  # noqa: E402
 from schemas.search import SearchFilter, SearchPage  # noqa: E402
 from schemas.tender import HoursRange, PayScale  # noqa: E402
 
@@ -58,7 +58,7 @@ def synthetic_events(count: int, seed: int = 7) -> list[TenderEvent]:
             "deadline": NOW + timedelta(hours=rng.randint(-2000, 8000)),
             "das": rng.random() < 0.6,
         })
-        events.append(TenderEvent.build("tender.published", tender, 1, NOW))
+        events.append(TenderEvent.build(PUBLISHED, tender, 1, NOW))
     return events
 
 

@@ -10,6 +10,7 @@ from scrapy.settings import Settings as ScrapySettings
 
 from common.settings import Settings
 from crawler.sources import SOURCES
+from schemas.events import EXPIRED, PUBLISHED, UPDATED, WITHDRAWN
 
 EXIT_OK = 0
 EXIT_LAYOUT_CHANGED = 3
@@ -30,10 +31,11 @@ class CrawlOutcome:
 
     def counts(self) -> dict:
         """What the crawl found, in the words of the per-source log line."""
-        stat = self.stats.get
-        return {"found": stat("tenderwatch/listed", 0), "new": stat("tenderwatch/events/tender.published", 0),
-                "changed": stat("tenderwatch/events/tender.updated", 0),
-                "closed": stat("tenderwatch/events/tender.expired", 0) + stat("tenderwatch/events/tender.withdrawn", 0)}
+        def events(event_type: str) -> int:
+            return self.stats.get(f"tenderwatch/events/{event_type}", 0)
+
+        return {"found": self.stats.get("tenderwatch/listed", 0), "new": events(PUBLISHED), "changed": events(UPDATED),
+                "closed": events(EXPIRED) + events(WITHDRAWN)}
 
     def summary(self) -> dict:
         return {key.removeprefix("tenderwatch/"): value for key, value in sorted(self.stats.items()) if key.startswith("tenderwatch/")}

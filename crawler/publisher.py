@@ -65,7 +65,7 @@ class OutboxPublisher:
                 try:
                     futures.append(self.producer.send(
                         self.topic, key=row.key, value=row.value,
-                        headers=[("content-type", CONTENT_TYPE.encode()), ("ce_type", row.event_type.encode())],
+                        headers=[("content-type", CONTENT_TYPE.encode())],
                     ))
                 except KafkaError as exc:  # e.g. no metadata within max_block_ms: broker down
                     log.warning("outbox_send_refused", error=str(exc))

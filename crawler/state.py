@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 
 from common.sqlite import connect, immediate_transaction
-from schemas.events import STATUS_EVENT, TenderEvent
+from schemas.events import PUBLISHED, STATUS_EVENT, UPDATED, TenderEvent
 from schemas.tender import Tender
 
 # Fields whose change is not news: when the page was fetched and the hash of the rest.
@@ -95,16 +95,16 @@ class OutboxRow:
 def decide_event(known: KnownListing | None, previous_json: str | None, tender: Tender) -> tuple[str | None, list[str]]:
     """Which event a crawled tender makes, and (for updates) which fields changed.
 
-    New → `tender.published` (or straight to `tender.expired`/`withdrawn` when first seen
-    closed); closed since last time → `tender.expired`/`tender.withdrawn`, once; content
-    changed (or reopened) → `tender.updated`; otherwise nothing."""
+    New → published (or straight to expired/withdrawn when first seen closed); closed
+    since last time → expired/withdrawn, once; content changed (or reopened) → updated;
+    otherwise nothing (types: `schemas.events`)."""
     if known is None:
-        return STATUS_EVENT.get(tender.status, "tender.published"), []
+        return STATUS_EVENT.get(tender.status, PUBLISHED), []
     if known.status == tender.status and known.content_hash == tender.content_hash:
         return None, []
     if tender.status != "open" and known.status != tender.status:
         return STATUS_EVENT[tender.status], []
-    return "tender.updated", changed_fields(previous_json, tender)
+    return UPDATED, changed_fields(previous_json, tender)
 
 
 def changed_fields(previous_json: str | None, tender: Tender) -> list[str]:

@@ -4,10 +4,17 @@ Each Kafka record's value is the whole CloudEvent as JSON (`content-type:
 application/cloudevents+json; charset=utf-8` header), its key the tender id, so all
 events of one tender land in one partition, in order. Structured mode was chosen over
 binary mode because the event survives intact wherever the value is copied (dead-letter
-topic, archives, other brokers) and the contract is one JSON Schema.
+topic, archives, other brokers) and the contract is one JSON Schema. A record carries no
+`ce_*` header: the Kafka binding of CloudEvents reads any `ce_` header as a sign of binary
+mode, so clients that detect the mode (the CloudEvents SDK's `from_kafka`) would misread it.
 
 `data` carries the full `Tender`, a per-tender `sequence` (1, 2, 3, ... in the order the
-crawler decided the events) and, for `tender.updated`, the names of the changed fields.
+crawler decided the events) and, for updates, the names of the changed fields.
+`dataschema` names the JSON Schema of `data` (its `$id`, see `schemas.generate`).
+
+Contract version 2 prefixed the types (`nl.tenderwatch.tender.published`); version-1
+events (`tender.published`, dataschema `...:tender-event:1`) still sit in topics, so
+`decode_event` reads them as their version-2 equivalent until release 0.3.
 """
 
 from __future__ import annotations
@@ -16,15 +23,34 @@ import json
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from schemas.tender import Tender
 
-EventType = Literal["tender.published", "tender.updated", "tender.expired", "tender.withdrawn"]
-EVENT_TYPES: tuple[str, ...] = ("tender.published", "tender.updated", "tender.expired", "tender.withdrawn")
-STATUS_EVENT = {"expired": "tender.expired", "withdrawn": "tender.withdrawn"}
-DATASCHEMA = "urn:tenderwatch:schema:tender-event:1"
+TYPE_PREFIX = "nl.tenderwatch."
+PUBLISHED = "nl.tenderwatch.tender.published"
+UPDATED = "nl.tenderwatch.tender.updated"
+EXPIRED = "nl.tenderwatch.tender.expired"
+WITHDRAWN = "nl.tenderwatch.tender.withdrawn"
+EventType = Literal["nl.tenderwatch.tender.published", "nl.tenderwatch.tender.updated",
+                    "nl.tenderwatch.tender.expired", "nl.tenderwatch.tender.withdrawn"]
+EVENT_TYPES: tuple[str, ...] = (PUBLISHED, UPDATED, EXPIRED, WITHDRAWN)
+STATUS_EVENT = {"expired": EXPIRED, "withdrawn": WITHDRAWN}
+CONTRACT_VERSION = 2
+DATASCHEMA = "urn:tenderwatch:schema:tender-event-data:2"
+ENVELOPE_SCHEMA = "urn:tenderwatch:schema:tender-event:2"
 CONTENT_TYPE = "application/cloudevents+json; charset=utf-8"
+# Version 1 (until release 0.2): read as their version-2 equivalents until release 0.3.
+LEGACY_TYPES = {legacy: TYPE_PREFIX + legacy for legacy in
+                ("tender.published", "tender.updated", "tender.expired", "tender.withdrawn", "alert.matched")}
+LEGACY_DATASCHEMAS = {"urn:tenderwatch:schema:tender-event:1": DATASCHEMA}
+# Serialized JSON Schemas list every attribute with a default as required: a producer must send them.
+EVENT_CONFIG = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
+
+
+def current_type(event_type: object) -> object:
+    """A version-1 type → its version-2 name; anything else unchanged (validation judges it)."""
+    return LEGACY_TYPES.get(event_type, event_type) if isinstance(event_type, str) else event_type
 
 
 class SerializationError(ValueError):
@@ -32,27 +58,40 @@ class SerializationError(ValueError):
 
 
 class TenderEventData(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """The `data` of a tender event; its JSON Schema is the one `dataschema` names."""
+
+    model_config = EVENT_CONFIG
 
     tender: Tender
     sequence: int = Field(ge=1, description="Per tender, strictly increasing")
-    changed_fields: list[str] = Field(default_factory=list, description="Only for tender.updated")
+    changed_fields: list[str] = Field(default_factory=list, description="Only for updates: the fields that changed")
 
 
 class TenderEvent(BaseModel):
     """A CloudEvents 1.0 event about one tender."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = EVENT_CONFIG
 
     specversion: Literal["1.0"] = "1.0"
-    id: str = Field(description="`<tender id>/<sequence>`: the same event redelivered keeps its id")
-    source: str = Field(description="URI reference of the producer, e.g. /tenderwatch/crawler/flextender")
+    id: str = Field(min_length=1, description="`<tender id>/<sequence>`: the same event redelivered keeps its id")
+    source: str = Field(min_length=1, description="URI reference of the producer, e.g. /tenderwatch/crawler/flextender")
     type: EventType
     time: datetime
-    subject: str = Field(description="The tender id")
+    subject: str = Field(min_length=1, description="The tender id")
     datacontenttype: Literal["application/json"] = "application/json"
-    dataschema: Literal["urn:tenderwatch:schema:tender-event:1"] = DATASCHEMA
+    dataschema: Literal["urn:tenderwatch:schema:tender-event-data:2"] = Field(
+        DATASCHEMA, description="The `$id` of the JSON Schema of `data`")
     data: TenderEventData
+
+    @field_validator("type", mode="before")
+    @classmethod
+    def _read_legacy_type(cls, value: object) -> object:
+        return current_type(value)
+
+    @field_validator("dataschema", mode="before")
+    @classmethod
+    def _read_legacy_dataschema(cls, value: object) -> object:
+        return LEGACY_DATASCHEMAS.get(value, value) if isinstance(value, str) else value
 
     @classmethod
     def build(cls, event_type: str, tender: Tender, sequence: int, time: datetime, changed_fields: list[str] | None = None) -> TenderEvent:
@@ -93,7 +132,7 @@ def _reason(value: bytes, exc: ValidationError) -> SerializationError:
         return SerializationError(f"not JSON: {not_json}")
     if not isinstance(document, dict):
         return SerializationError("not a JSON object")
-    if document.get("dataschema") != DATASCHEMA:
+    if LEGACY_DATASCHEMAS.get(document.get("dataschema"), document.get("dataschema")) != DATASCHEMA:
         return SerializationError(f"unknown dataschema {document.get('dataschema')!r} (this version reads {DATASCHEMA})")
     first = exc.errors()[0]
     where = ".".join(str(part) for part in first["loc"])

@@ -1,7 +1,8 @@
 """Writes the JSON Schema files of the public models next to this module.
 
 `python -m schemas.generate` after changing a model; a test fails while the checked-in
-files are stale.
+files are stale. Each file's `$id` is a versioned URN; an event's `dataschema` is the `$id`
+of the schema of its `data`, so a registry built from these files resolves it.
 """
 
 from __future__ import annotations
@@ -11,30 +12,46 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from schemas.events import TenderEvent
-from schemas.saved_search import AlertEvent, SavedSearch, SavedSearchRequest
+from schemas.events import (
+    CONTRACT_VERSION,
+    DATASCHEMA,
+    ENVELOPE_SCHEMA,
+    TenderEvent,
+    TenderEventData,
+)
+from schemas.saved_search import (
+    ALERT_DATASCHEMA,
+    ALERT_ENVELOPE_SCHEMA,
+    Alert,
+    AlertEvent,
+    SavedSearch,
+    SavedSearchRequest,
+)
 from schemas.tender import Tender
 
-SCHEMAS: dict[str, type[BaseModel]] = {
-    "tender.schema.json": Tender,
-    "tender-event.schema.json": TenderEvent,
-    "saved-search.schema.json": SavedSearch,
-    "saved-search-request.schema.json": SavedSearchRequest,
-    "alert-event.schema.json": AlertEvent,
+# file name → (model, `$id`)
+SCHEMAS: dict[str, tuple[type[BaseModel], str]] = {
+    "tender.schema.json": (Tender, f"urn:tenderwatch:schema:tender:{CONTRACT_VERSION}"),
+    "tender-event.schema.json": (TenderEvent, ENVELOPE_SCHEMA),
+    "tender-event-data.schema.json": (TenderEventData, DATASCHEMA),
+    "alert-event.schema.json": (AlertEvent, ALERT_ENVELOPE_SCHEMA),
+    "alert.schema.json": (Alert, ALERT_DATASCHEMA),
+    "saved-search.schema.json": (SavedSearch, f"urn:tenderwatch:schema:saved-search:{CONTRACT_VERSION}"),
+    "saved-search-request.schema.json": (SavedSearchRequest,
+                                         f"urn:tenderwatch:schema:saved-search-request:{CONTRACT_VERSION}"),
 }
 HERE = Path(__file__).parent
 
 
-def render(model: type[BaseModel]) -> str:
+def render(model: type[BaseModel], schema_id: str) -> str:
     schema = model.model_json_schema(mode="serialization")
-    schema = {"$schema": "https://json-schema.org/draft/2020-12/schema",
-              "$id": f"urn:tenderwatch:schema:{model.__name__.lower()}", **schema}
+    schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": schema_id, **schema}
     return json.dumps(schema, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
 
 
 def main() -> None:
-    for name, model in SCHEMAS.items():
-        (HERE / name).write_text(render(model), encoding="utf-8")
+    for name, (model, schema_id) in SCHEMAS.items():
+        (HERE / name).write_text(render(model, schema_id), encoding="utf-8")
         print(f"wrote schemas/{name}")
 
 

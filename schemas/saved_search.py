@@ -15,15 +15,26 @@ import json
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, SecretStr, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 
+from schemas.events import EVENT_CONFIG, current_type
 from schemas.search import SearchFilter
 from schemas.tender import Tender
 
 Frequency = Literal["instant", "daily"]
-AlertEventType = Literal["alert.matched"]
-ALERT_DATASCHEMA = "urn:tenderwatch:schema:alert-event:1"
-# A tender.updated alerts (searches that ask for updates) only when one of these changed:
+AlertEventType = Literal["nl.tenderwatch.alert.matched"]
+ALERT_MATCHED = "nl.tenderwatch.alert.matched"
+ALERT_DATASCHEMA = "urn:tenderwatch:schema:alert:2"
+ALERT_ENVELOPE_SCHEMA = "urn:tenderwatch:schema:alert-event:2"
+# An update alerts (searches that ask for updates) only when one of these changed:
 # what a freelancer decides on, not a reworded paragraph or a parser warning.
 MATERIAL_FIELDS = frozenset({
     "title", "client", "region", "status", "education_level", "hours_per_week", "deadline",
@@ -117,18 +128,26 @@ class Alert(_Strict):
         }
 
 
-class AlertEvent(_Strict):
+class AlertEvent(BaseModel):
     """An alert on the alerts topic: CloudEvents 1.0, structured mode, key = saved search id."""
 
+    model_config = EVENT_CONFIG
+
     specversion: Literal["1.0"] = "1.0"
-    id: str
+    id: str = Field(min_length=1, description="The alert id: unique for ever, drop repeats")
     source: Literal["/tenderwatch/alerts"] = "/tenderwatch/alerts"
-    type: AlertEventType = "alert.matched"
+    type: AlertEventType = ALERT_MATCHED
     time: datetime
-    subject: str = Field(description="The tender id")
+    subject: str = Field(min_length=1, description="The tender id")
     datacontenttype: Literal["application/json"] = "application/json"
-    dataschema: Literal["urn:tenderwatch:schema:alert-event:1"] = ALERT_DATASCHEMA
+    dataschema: Literal["urn:tenderwatch:schema:alert:2"] = Field(
+        ALERT_DATASCHEMA, description="The `$id` of the JSON Schema of `data`")
     data: Alert
+
+    @field_validator("type", mode="before")
+    @classmethod
+    def _read_legacy_type(cls, value: object) -> object:
+        return current_type(value)
 
     @classmethod
     def of(cls, alert: Alert) -> AlertEvent:

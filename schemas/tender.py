@@ -26,7 +26,7 @@ StartPrecision = Literal["day", "month"]
 # out of `content_hash`, so a re-crawl of an unchanged listing yields the same hash.
 NON_CONTENT_FIELDS = frozenset({"fetched_at", "first_seen", "content_hash", "status", "url"})
 # Fields added after tenders were first hashed: left out of `content_hash` while null, so a
-# tender crawled before they existed keeps its hash (and makes no `tender.updated`).
+# tender crawled before they existed keeps its hash (and makes no update event).
 HASHED_ONLY_WHEN_SET = frozenset({"client_reference", "origin"})
 
 

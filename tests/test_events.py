@@ -23,29 +23,29 @@ def state(tmp_path):
 def test_event_lifecycle_of_one_tender(state, seed_tenders):
     tender = seed_tenders["30922"]
     first = state.apply(tender, list_fingerprint="a", seen_at=NOW)
-    assert (first.type, first.data.sequence, first.id) == ("tender.published", 1, "flextender:30922/1")
+    assert (first.type, first.data.sequence, first.id) == ("nl.tenderwatch.tender.published", 1, "flextender:30922/1")
     assert state.apply(tender, list_fingerprint="b", seen_at=NOW) is None  # same content: no news
     moved = tender.model_copy(update={"deadline": datetime(2026, 7, 10, 7, 0, tzinfo=UTC)}).with_content_hash()
     update = state.apply(moved, list_fingerprint="c", seen_at=NOW)
-    assert (update.type, update.data.sequence, update.data.changed_fields) == ("tender.updated", 2, ["deadline"])
+    assert (update.type, update.data.sequence, update.data.changed_fields) == ("nl.tenderwatch.tender.updated", 2, ["deadline"])
     expired = moved.model_copy(update={"status": "expired"})
     closing = state.apply(expired, list_fingerprint=None, seen_at=NOW)
-    assert (closing.type, closing.data.sequence) == ("tender.expired", 3)
+    assert (closing.type, closing.data.sequence) == ("nl.tenderwatch.tender.expired", 3)
     assert state.apply(expired, list_fingerprint=None, seen_at=NOW) is None  # expired once
-    assert [row.event_type for row in state.pending()] == ["tender.published", "tender.updated", "tender.expired"]
+    assert [row.event_type for row in state.pending()] == ["nl.tenderwatch.tender.published", "nl.tenderwatch.tender.updated", "nl.tenderwatch.tender.expired"]
 
 
 def test_a_tender_first_seen_closed_makes_its_closing_event(seed_tenders):
-    assert decide_event(None, None, seed_tenders["30498"]) == ("tender.expired", [])
+    assert decide_event(None, None, seed_tenders["30498"]) == ("nl.tenderwatch.tender.expired", [])
     withdrawn = seed_tenders["30922"].model_copy(update={"status": "withdrawn"})
-    assert decide_event(None, None, withdrawn) == ("tender.withdrawn", [])
+    assert decide_event(None, None, withdrawn) == ("nl.tenderwatch.tender.withdrawn", [])
 
 
 def test_reopened_tender_is_an_update_naming_status(state, seed_tenders):
     tender = seed_tenders["31050"]
     state.apply(tender.model_copy(update={"status": "expired"}), list_fingerprint=None, seen_at=NOW)
     event = state.apply(tender, list_fingerprint=None, seen_at=NOW)
-    assert event.type == "tender.updated" and event.data.changed_fields == ["status"]
+    assert event.type == "nl.tenderwatch.tender.updated" and event.data.changed_fields == ["status"]
 
 
 def test_state_and_outbox_change_together_or_not_at_all(state, seed_tenders, monkeypatch):
@@ -61,9 +61,9 @@ def test_state_and_outbox_change_together_or_not_at_all(state, seed_tenders, mon
 
 
 def test_wire_format_is_a_structured_cloudevent(seed_tenders):
-    event = TenderEvent.build("tender.published", seed_tenders["28671"], 1, NOW)
+    event = TenderEvent.build("nl.tenderwatch.tender.published", seed_tenders["28671"], 1, NOW)
     document = json.loads(event.encode())
-    assert document["specversion"] == "1.0" and document["type"] == "tender.published"
+    assert document["specversion"] == "1.0" and document["type"] == "nl.tenderwatch.tender.published"
     assert document["subject"] == "flextender:28671" and document["source"] == "/tenderwatch/crawler/flextender"
     assert document["dataschema"] == DATASCHEMA and document["datacontenttype"] == "application/json"
     assert document["data"]["tender"]["pay_scale"] == {"min": 10, "max": 10, "label": "10"}
@@ -75,7 +75,7 @@ def test_wire_format_is_a_structured_cloudevent(seed_tenders):
     (None, "tombstone"),
     (b"\xff\xfe", "not JSON"),
     (b"[1, 2]", "not a JSON object"),
-    (b'{"dataschema": "urn:tenderwatch:schema:tender-event:2"}', "unknown dataschema"),
+    (b'{"dataschema": "urn:tenderwatch:schema:tender-event-data:3"}', "unknown dataschema"),
     (json.dumps({"dataschema": DATASCHEMA, "specversion": "1.0"}).encode(), "invalid tender event"),
 ])
 def test_undecodable_records_raise_serialization_error_with_the_reason(value, reason):

@@ -4,9 +4,9 @@ Sending is not done here but by the `Deliverer` (its own thread), so a slow webh
 holds up the consume loop, and offsets are committed as soon as the alerts are safely in
 the alert store. Which event alerts:
 
-- the first time a tender matches a saved search (`tender.published`, or a
-  `tender.updated` that makes it match): one alert, key `<search>/<tender>`;
-- later, only for searches with `alert_on_updates`, a `tender.updated` that changed a
+- the first time a tender matches a saved search (published, or an update
+  that makes it match): one alert, key `<search>/<tender>`;
+- later, only for searches with `alert_on_updates`, an update that changed a
   material field (`schemas.saved_search.MATERIAL_FIELDS`): key `<search>/<tender>/<sequence>`.
 
 The keys make a redelivered or replayed event add nothing: at most one alert per key, ever.
@@ -21,11 +21,11 @@ import structlog
 from consumers.alerts.matching import MatchIndex, TenderFacts
 from consumers.alerts.repository import AlertRepository
 from consumers.loop import Message, Rejection
-from schemas.events import TenderEvent
+from schemas.events import PUBLISHED, UPDATED, TenderEvent
 from schemas.saved_search import MATERIAL_FIELDS, Alert, Reasons, SavedSearch, SavedSearchRef
 
 log = structlog.get_logger(__name__)
-ALERTING_EVENTS = frozenset({"tender.published", "tender.updated"})
+ALERTING_EVENTS = frozenset({PUBLISHED, UPDATED})
 
 
 def channels_for(saved_search: SavedSearch) -> list[tuple[str, str]]:
@@ -90,7 +90,7 @@ class AlertMatcher:
         if saved_search.id not in alerted:
             alerted.add(saved_search.id)
             return f"{saved_search.id}/{tender_id}", "new"
-        if (event.type == "tender.updated" and saved_search.alert_on_updates
+        if (event.type == UPDATED and saved_search.alert_on_updates
                 and MATERIAL_FIELDS.intersection(event.data.changed_fields)):
             return f"{saved_search.id}/{tender_id}/{event.data.sequence}", "changed"
         return None

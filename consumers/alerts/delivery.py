@@ -131,7 +131,7 @@ class Deliverer:
         alerts = [self.repository.alert(delivery.alert_id) for delivery in deliveries]
         try:
             futures = [self.producer.send(self.settings.alerts_topic, key=event.key, value=event.encode(),
-                                     headers=[("content-type", CONTENT_TYPE.encode()), ("ce_type", event.type.encode())])
+                                     headers=[("content-type", CONTENT_TYPE.encode())])
                        for event in map(AlertEvent.of, alerts)]
             self.producer.flush()
             for future in futures:

@@ -12,6 +12,7 @@ import structlog
 from common.logs import configure_logging
 from common.settings import Settings
 from crawler.sources import SOURCES
+from schemas.events import TYPE_PREFIX
 from tenderwatch.cli.app import cli, load_settings
 
 DEMO_CLOCK = "2026-03-01T12:00:00+01:00"
@@ -211,7 +212,7 @@ def demo(data_dir: Path) -> None:
         tender = json.loads(tender_json)
         scale = tender["pay_scale"]["label"] if tender["pay_scale"] else "-"
         deadline = tender["deadline"][:16].replace("T", " ") if tender["deadline"] else "-"
-        click.echo(f"{tender['source']:<11} {event_type:<17} {deadline:<16} {(tender['region'] or '-')[:13]:<13} "
+        click.echo(f"{tender['source']:<11} {event_type.removeprefix(TYPE_PREFIX):<17} {deadline:<16} {(tender['region'] or '-')[:13]:<13} "
                    f"{scale:<5} {tender['title']}")
     click.echo(f"{len(tenders)} tenders received by the consumers: the replicas' open listings (the closed "
                f"ones were never published, as nobody had seen them open). Search them:\n"

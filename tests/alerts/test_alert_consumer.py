@@ -9,11 +9,11 @@ from tests.alerts.conftest import EVENT_TIME, handle, saved_search
 
 
 def published(tender, sequence: int = 1) -> TenderEvent:
-    return TenderEvent.build("tender.published", tender, sequence, EVENT_TIME)
+    return TenderEvent.build("nl.tenderwatch.tender.published", tender, sequence, EVENT_TIME)
 
 
 def updated(tender, sequence: int, changed: list[str]) -> TenderEvent:
-    return TenderEvent.build("tender.updated", tender, sequence, EVENT_TIME, changed)
+    return TenderEvent.build("nl.tenderwatch.tender.updated", tender, sequence, EVENT_TIME, changed)
 
 
 def alert_ids(repository) -> list[str]:
@@ -69,14 +69,14 @@ def test_an_update_that_makes_a_tender_match_is_its_first_alert(repository, seed
     assert repository.alerts() == []
     handle(matcher, updated(tender.model_copy(update={"pay_scale": PayScale(min=13, max=13, label="13")}), 2, ["pay_scale"]))
     alert = repository.alert("ss_scale13/flextender:30922")
-    assert (alert.kind, alert.event, alert.sequence) == ("new", "tender.updated", 2)
+    assert (alert.kind, alert.event, alert.sequence) == ("new", "nl.tenderwatch.tender.updated", 2)
 
 
 def test_expired_tenders_and_daily_searches(repository, seed_tenders):
     repository.save(saved_search("ss_daily", regions=("Overijssel",), frequency="daily",
                                  webhook=("http://127.0.0.1:1/hook", "0123456789abcdef")))
     matcher = AlertMatcher(repository)
-    handle(matcher, TenderEvent.build("tender.expired", seed_tenders["31050"].model_copy(update={"status": "expired"}),
+    handle(matcher, TenderEvent.build("nl.tenderwatch.tender.expired", seed_tenders["31050"].model_copy(update={"status": "expired"}),
                                       2, EVENT_TIME))
     assert repository.alerts() == []
     handle(matcher, published(seed_tenders["31050"]))

@@ -48,7 +48,7 @@ def mail_settings(kafka_alert_settings, smtp):
 def alert_for(repository, tender, *searches) -> None:
     for search in searches:
         repository.save(search)
-    handle(AlertMatcher(repository), TenderEvent.build("tender.published", tender, 1, EVENT_TIME))
+    handle(AlertMatcher(repository), TenderEvent.build("nl.tenderwatch.tender.published", tender, 1, EVENT_TIME))
 
 
 def deliver_until_settled(deliverer: Deliverer, timeout_s: float = 20.0) -> None:
@@ -71,7 +71,7 @@ def test_webhook_gets_the_signed_alert_with_reasons_and_the_topic_gets_the_event
     assert call.headers["x-tenderwatch-alert-id"] == "ss_hook/flextender:30922"
     body = call.body
     assert body["saved_search"] == {"id": "ss_hook", "name": "ss_hook"}
-    assert body["event"] == "tender.published" and body["tender"]["id"] == "flextender:30922"
+    assert body["event"] == "nl.tenderwatch.tender.published" and body["tender"]["id"] == "flextender:30922"
     assert body["reasons"]["keywords"][0]["keyword"] == "procesregisseurs"
     assert "region is Overijssel" in body["reasons"]["filters"]
     token = body["unsubscribe"].split("token=")[1]
@@ -79,7 +79,7 @@ def test_webhook_gets_the_signed_alert_with_reasons_and_the_topic_gets_the_event
     (record,) = read_topic(kafka_alert_settings, kafka_alert_settings.alerts_topic, 1)
     event = AlertEvent.model_validate_json(record.value)
     assert (record.key, event.type, event.subject, event.data.id) == (
-        b"ss_hook", "alert.matched", "flextender:30922", "ss_hook/flextender:30922")
+        b"ss_hook", "nl.tenderwatch.alert.matched", "flextender:30922", "ss_hook/flextender:30922")
     assert {d.status for d in repository.deliveries()} == {"delivered"}
 
 
@@ -152,7 +152,7 @@ def test_daily_searches_get_one_digest_a_day(mail_settings, smtp, repository, se
     repository.save(saved_search("ss_daily", email="anna@example.nl", regions=("Overijssel",), frequency="daily"))
     matcher = AlertMatcher(repository)
     for number in ("30922", "31050", "28671"):
-        handle(matcher, TenderEvent.build("tender.published", seed_tenders[number], 1, EVENT_TIME))
+        handle(matcher, TenderEvent.build("nl.tenderwatch.tender.published", seed_tenders[number], 1, EVENT_TIME))
     tomorrow = datetime.now(ZoneInfo("Europe/Amsterdam")).date() + timedelta(days=1)
     clock = {"now": datetime.combine(tomorrow, time(7, 30), tzinfo=ZoneInfo("Europe/Amsterdam")).timestamp()}
     deliverer = Deliverer(mail_settings, repository, clock=lambda: clock["now"])

@@ -23,10 +23,10 @@ def tender_events(seed_tenders) -> list[TenderEvent]:
     for number in range(30):
         tender = seed_tenders["30922"].model_copy(update={
             "id": f"flextender:{70000 + number}", "external_id": str(70000 + number), "region": regions[number % 3]})
-        events.append(TenderEvent.build("tender.published", tender, 1, EVENT_TIME))
+        events.append(TenderEvent.build("nl.tenderwatch.tender.published", tender, 1, EVENT_TIME))
         if number < 5:  # the deadline moves: a material update
             moved = tender.model_copy(update={"deadline": tender.deadline.replace(year=2027)})
-            events.append(TenderEvent.build("tender.updated", moved, 2, EVENT_TIME, ["deadline"]))
+            events.append(TenderEvent.build("nl.tenderwatch.tender.updated", moved, 2, EVENT_TIME, ["deadline"]))
     return events
 
 

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import time
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from kafka import KafkaConsumer, TopicPartition
 
 from common.settings import Settings
+from consumers.kafka_clients import make_producer
 from consumers.topics import create_topics
+from crawler.publisher import OutboxPublisher
+from crawler.state import CrawlState
 
 
 def settings_for(bootstrap_servers: str, data_dir: Path, **overrides) -> Settings:
@@ -54,3 +58,21 @@ def wait_for(condition, timeout_s: float = 30.0, interval_s: float = 0.1) -> boo
             return True
         time.sleep(interval_s)
     return False
+
+
+def publish_every_event_type(settings: Settings, seed_tenders) -> CrawlState:
+    """Five tender events through the crawler's outbox and publisher: 30922 published, updated
+    (region) and expired; 31050 published and withdrawn. Returns the crawl state."""
+    seen_at = datetime(2026, 3, 1, tzinfo=UTC)
+    state = CrawlState(settings.state_path)
+    published = seed_tenders["30922"]
+    state.apply(published, list_fingerprint="1", seen_at=seen_at)
+    updated = published.model_copy(update={"region": "Gelderland"}).with_content_hash()
+    state.apply(updated, list_fingerprint="2", seen_at=seen_at)
+    state.apply(updated.model_copy(update={"status": "expired"}), list_fingerprint=None, seen_at=seen_at)
+    state.apply(seed_tenders["31050"], list_fingerprint="1", seen_at=seen_at)
+    state.apply(seed_tenders["31050"].model_copy(update={"status": "withdrawn"}), list_fingerprint=None, seen_at=seen_at)
+    producer = make_producer(settings)
+    assert OutboxPublisher(state, producer, settings.tender_events_topic).drain() == 5
+    producer.close()
+    return state

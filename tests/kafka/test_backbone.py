@@ -15,7 +15,7 @@ from crawler.publisher import OutboxPublisher
 from crawler.sources.flextender.replica import FlextenderReplica
 from crawler.state import CrawlState
 from schemas.events import decode_event
-from tests.kafka.conftest import read_topic
+from tests.kafka.conftest import publish_every_event_type, read_topic
 
 SEED_TIME = "2026-03-01T12:00:00+01:00"
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
@@ -38,25 +38,15 @@ def replica():
 
 
 def test_round_trip_of_every_event_type(kafka_settings, seed_tenders):
-    state = CrawlState(kafka_settings.state_path)
-    published = seed_tenders["30922"]
-    state.apply(published, list_fingerprint="1", seen_at=NOW)
-    updated = published.model_copy(update={"region": "Gelderland"}).with_content_hash()
-    state.apply(updated, list_fingerprint="2", seen_at=NOW)
-    state.apply(updated.model_copy(update={"status": "expired"}), list_fingerprint=None, seen_at=NOW)
-    state.apply(seed_tenders["31050"], list_fingerprint="1", seen_at=NOW)
-    state.apply(seed_tenders["31050"].model_copy(update={"status": "withdrawn"}), list_fingerprint=None, seen_at=NOW)
-    producer = make_producer(kafka_settings)
-    assert OutboxPublisher(state, producer, kafka_settings.tender_events_topic).drain() == 5
-    producer.close()
+    state = publish_every_event_type(kafka_settings, seed_tenders)
     assert state.pending_count() == 0
 
     records = read_topic(kafka_settings, kafka_settings.tender_events_topic, 5)
     events = sorted((decode_event(record.value) for record in records), key=lambda event: (event.subject, event.data.sequence))
     assert [(event.subject, event.type, event.data.sequence) for event in events] == [
-        ("flextender:30922", "tender.published", 1), ("flextender:30922", "tender.updated", 2),
-        ("flextender:30922", "tender.expired", 3),
-        ("flextender:31050", "tender.published", 1), ("flextender:31050", "tender.withdrawn", 2),
+        ("flextender:30922", "nl.tenderwatch.tender.published", 1), ("flextender:30922", "nl.tenderwatch.tender.updated", 2),
+        ("flextender:30922", "nl.tenderwatch.tender.expired", 3),
+        ("flextender:31050", "nl.tenderwatch.tender.published", 1), ("flextender:31050", "nl.tenderwatch.tender.withdrawn", 2),
     ]
     assert events[1].data.changed_fields == ["region"] and events[1].data.tender.region == "Gelderland"
     for record in records:
@@ -81,8 +71,8 @@ def test_crawl_publishes_once_then_only_what_changed(kafka_settings, replica):
     changed = crawl(kafka_settings, replica)
     assert changed.returncode == 0 and '"published": 1' in changed.stderr
     events = [decode_event(record.value) for record in read_topic(kafka_settings, kafka_settings.tender_events_topic, 4)]
-    assert sorted(event.type for event in events) == ["tender.published"] * 3 + ["tender.updated"]
-    [update] = [event for event in events if event.type == "tender.updated"]
+    assert sorted(event.type for event in events) == ["nl.tenderwatch.tender.published"] * 3 + ["nl.tenderwatch.tender.updated"]
+    [update] = [event for event in events if event.type == "nl.tenderwatch.tender.updated"]
     assert update.subject == "flextender:30922" and update.data.sequence == 2
     assert "pay_scale" in update.data.changed_fields
     assert set(update.data.changed_fields) <= {"pay_scale", "description", "sections"}
@@ -128,7 +118,7 @@ def test_run_once_against_the_replica_leaves_nothing_unconsumed(replica, tmp_pat
     snapshot = TenderSnapshot(tmp_path / "tenders.sqlite3")
     rows = snapshot.tenders()
     assert [(tender_id, sequence, kind) for tender_id, sequence, kind, _ in rows] == [
-        ("flextender:28671", 1, "tender.published"), ("flextender:30922", 1, "tender.published"),
-        ("flextender:31050", 1, "tender.published")]
+        ("flextender:28671", 1, "nl.tenderwatch.tender.published"), ("flextender:30922", 1, "nl.tenderwatch.tender.published"),
+        ("flextender:31050", 1, "nl.tenderwatch.tender.published")]
     assert json.loads(rows[1][3])["pay_scale"]["label"] == "11"
     assert CrawlState(tmp_path / "crawler-state.sqlite3").pending_count() == 0

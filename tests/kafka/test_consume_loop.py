@@ -34,7 +34,7 @@ def events_for(seed_tenders, count: int) -> list[tuple[bytes, bytes]]:
     events = []
     for number in range(count):
         tender = base.model_copy(update={"id": f"flextender:{900000 + number}", "external_id": str(900000 + number)})
-        event = TenderEvent.build("tender.published", tender, 1, NOW)
+        event = TenderEvent.build("nl.tenderwatch.tender.published", tender, 1, NOW)
         events.append((event.key, event.encode()))
     return events
 
@@ -104,7 +104,7 @@ def test_poison_message_goes_to_the_dead_letter_topic_and_the_loop_goes_on(kafka
 
 def test_an_event_of_an_unknown_schema_version_is_dead_lettered(kafka_settings, seed_tenders):
     [(key, value)] = events_for(seed_tenders, 1)
-    future = value.replace(b"tender-event:1", b"tender-event:2")
+    future = value.replace(b"tender-event-data:2", b"tender-event-data:3")
     produce(kafka_settings, [(key, future)])
     handler = Recorder()
     run_loop(kafka_settings, handler, "g-version", until=lambda: committed(kafka_settings, "g-version") == 1)

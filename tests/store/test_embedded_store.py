@@ -41,7 +41,7 @@ def test_setup_rebuilds_an_older_store_and_finds_the_same(tmp_path, seed_tenders
     path = tmp_path / "search.sqlite3"
     store = EmbeddedStore(path)
     store.setup()
-    store.write([TenderEvent.build("tender.published", tender, 1, NOW) for tender in seed_tenders.values()])
+    store.write([TenderEvent.build("nl.tenderwatch.tender.published", tender, 1, NOW) for tender in seed_tenders.values()])
     before = ids(store)
     store.close()
     as_version_one(path)
@@ -62,7 +62,7 @@ def test_setup_on_a_current_store_changes_nothing(tmp_path, seed_tenders):
     path = tmp_path / "search.sqlite3"
     store = EmbeddedStore(path)
     store.setup()
-    store.write([TenderEvent.build("tender.published", tender, 1, NOW) for tender in seed_tenders.values()])
+    store.write([TenderEvent.build("nl.tenderwatch.tender.published", tender, 1, NOW) for tender in seed_tenders.values()])
     changes = store.connection.total_changes
     store.setup()
     assert store.connection.total_changes == changes
@@ -74,13 +74,13 @@ def test_a_store_growing_between_searches_splits_into_more_parts(tmp_path, seed_
     store.setup()
     tenders = list(seed_tenders.values())
     try:
-        store.write([TenderEvent.build("tender.published", tender, 1, NOW) for tender in tenders[:4]])
+        store.write([TenderEvent.build("nl.tenderwatch.tender.published", tender, 1, NOW) for tender in tenders[:4]])
         first = store.search(SearchFilter(keyword="gemeente", status="all"))  # 4 docs: two parts
-        store.write([TenderEvent.build("tender.published", tender, 1, NOW) for tender in tenders[4:]])
+        store.write([TenderEvent.build("nl.tenderwatch.tender.published", tender, 1, NOW) for tender in tenders[4:]])
         second = store.search(SearchFilter(keyword="gemeente", status="all"))  # 5 docs: still two; 8 would be four
         more = [tenders[0].model_copy(update={"id": f"flextender:96000{number}", "external_id": f"96000{number}"})
                 for number in range(4)]
-        store.write([TenderEvent.build("tender.published", tender, 1, NOW) for tender in more])
+        store.write([TenderEvent.build("nl.tenderwatch.tender.published", tender, 1, NOW) for tender in more])
         third = store.search(SearchFilter(keyword="gemeente", status="all"))
         assert (first.total, second.total, third.total) == (4, 5, 9)
     finally:

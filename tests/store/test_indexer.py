@@ -21,7 +21,7 @@ NOW = datetime(2026, 3, 1, tzinfo=UTC)
 
 def messages(seed_tenders, *numbers: str) -> list[Message]:
     return [Message("events", 0, offset, None, None, [],
-                    payload=TenderEvent.build("tender.published", seed_tenders[number], 1, NOW))
+                    payload=TenderEvent.build("nl.tenderwatch.tender.published", seed_tenders[number], 1, NOW))
             for offset, number in enumerate(numbers)]
 
 

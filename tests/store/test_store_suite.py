@@ -44,7 +44,7 @@ def corpus(seed_tenders):
         }),
     ]
     tenders = [*seed_tenders.values(), *synthetic]
-    return [TenderEvent.build("tender.published", tender, 1, NOW) for tender in tenders]
+    return [TenderEvent.build("nl.tenderwatch.tender.published", tender, 1, NOW) for tender in tenders]
 
 
 @pytest.fixture(params=BACKENDS)
@@ -142,10 +142,10 @@ def test_results_are_whole_tenders(store, seed_tenders):
 
 def test_an_older_sequence_never_wins(store, seed_tenders):
     current = seed_tenders["30922"].model_copy(update={"title": "Procesregisseur Zilvermeeuw"})
-    assert store.write([TenderEvent.build("tender.updated", current, 3, NOW, ["title"])]).written == 1
+    assert store.write([TenderEvent.build("nl.tenderwatch.tender.updated", current, 3, NOW, ["title"])]).written == 1
     older = seed_tenders["30922"].model_copy(update={"title": "Oude titel"})
-    replay = store.write([TenderEvent.build("tender.updated", older, 2, NOW, ["title"]),
-                          TenderEvent.build("tender.updated", current, 3, NOW, ["title"])])
+    replay = store.write([TenderEvent.build("nl.tenderwatch.tender.updated", older, 2, NOW, ["title"]),
+                          TenderEvent.build("nl.tenderwatch.tender.updated", current, 3, NOW, ["title"])])
     assert (replay.written, replay.stale) == (0, 2)
     assert store.get("flextender:30922").title == "Procesregisseur Zilvermeeuw"
 
@@ -153,24 +153,24 @@ def test_an_older_sequence_never_wins(store, seed_tenders):
 def test_a_stale_write_leaves_the_text_index_alone(store, seed_tenders):
     skip_unsupported(store.backend, "keyword_search")
     current = seed_tenders["30922"].model_copy(update={"title": "Procesregisseur Zilvermeeuw"})
-    store.write([TenderEvent.build("tender.updated", current, 3, NOW, ["title"])])
+    store.write([TenderEvent.build("nl.tenderwatch.tender.updated", current, 3, NOW, ["title"])])
     older = seed_tenders["30922"].model_copy(update={"title": "Oude titel"})
-    store.write([TenderEvent.build("tender.updated", older, 2, NOW, ["title"])])
+    store.write([TenderEvent.build("nl.tenderwatch.tender.updated", older, 2, NOW, ["title"])])
     assert store.search(SearchFilter(keyword="oude titel", status="all")).tenders == []
     assert [t.id for t in store.search(SearchFilter(keyword="zilvermeeuw")).tenders] == ["flextender:30922"]
 
 
 def test_events_for_one_tender_in_one_batch_apply_in_order(store, seed_tenders):
     tender = seed_tenders["28671"]
-    batch = [TenderEvent.build("tender.updated", tender.model_copy(update={"region": "Drenthe"}), 2, NOW, ["region"]),
-             TenderEvent.build("tender.expired", tender.model_copy(update={"region": "Drenthe", "status": "expired"}), 3, NOW)]
+    batch = [TenderEvent.build("nl.tenderwatch.tender.updated", tender.model_copy(update={"region": "Drenthe"}), 2, NOW, ["region"]),
+             TenderEvent.build("nl.tenderwatch.tender.expired", tender.model_copy(update={"region": "Drenthe", "status": "expired"}), 3, NOW)]
     assert store.write(batch).written == 2
     assert store.get("flextender:28671").status == "expired"
 
 
 def test_status_change_keeps_the_tender_searchable(store, seed_tenders):
     expired = seed_tenders["30922"].model_copy(update={"status": "expired"})
-    store.write([TenderEvent.build("tender.expired", expired, 2, NOW)])
+    store.write([TenderEvent.build("nl.tenderwatch.tender.expired", expired, 2, NOW)])
     assert "flextender:30922" not in [t.id for t in store.search(SearchFilter()).tenders]
     assert [t.id for t in store.search(SearchFilter(status="expired", client="Zwolle")).tenders] == ["flextender:30922"]
 
@@ -186,7 +186,7 @@ def test_relevance_order_holds_across_the_whole_store(store, seed_tenders):
     }) for number in range(5)]
     in_title = base.model_copy(update={"id": "flextender:950009", "external_id": "950009",
                                        "title": "Kwartiermaker", "description": "Een nieuw team."})
-    store.write([TenderEvent.build("tender.published", tender, 1, NOW) for tender in [*description_only, in_title]])
+    store.write([TenderEvent.build("nl.tenderwatch.tender.published", tender, 1, NOW) for tender in [*description_only, in_title]])
     expected = ["flextender:950009", *[f"flextender:95000{number}" for number in (4, 3, 2, 1, 0)]]
     result = store.search(SearchFilter(keyword="kwartiermakers"))
     assert [tender.id for tender in result.tenders] == expected
