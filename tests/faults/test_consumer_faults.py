@@ -66,8 +66,10 @@ def run_until(loop: ConsumeLoop, condition, timeout_s: float = 60) -> None:
 def test_poison_truncated_and_unknown_version_records(kafka_settings, seed_tenders, tmp_path, fault_report):
     good = events_for(seed_tenders, 20)
     key, value = good[0]
+    future_version = value.replace(b"tender-event-data:2", b"tender-event-data:3")
+    assert future_version != value
     bad = [(b"flextender:poison", b"\x00\xff not an event"), (key, value[: len(value) // 2]),
-           (key, value.replace(b"tender-event:1", b"tender-event:2")), (b"flextender:tombstone", None)]
+           (key, future_version), (b"flextender:tombstone", None)]
     produce(kafka_settings, good[:10] + bad + good[10:])
     snapshot = TenderSnapshot(tmp_path / "tenders.sqlite3")
     loop = ConsumeLoop(name="snapshot", group_id="faults-poison", topics=[kafka_settings.tender_events_topic],

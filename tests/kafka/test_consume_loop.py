@@ -105,6 +105,7 @@ def test_poison_message_goes_to_the_dead_letter_topic_and_the_loop_goes_on(kafka
 def test_an_event_of_an_unknown_schema_version_is_dead_lettered(kafka_settings, seed_tenders):
     [(key, value)] = events_for(seed_tenders, 1)
     future = value.replace(b"tender-event-data:2", b"tender-event-data:3")
+    assert future != value
     produce(kafka_settings, [(key, future)])
     handler = Recorder()
     run_loop(kafka_settings, handler, "g-version", until=lambda: committed(kafka_settings, "g-version") == 1)
