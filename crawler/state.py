@@ -18,11 +18,14 @@ from datetime import datetime
 from pathlib import Path
 
 from common.sqlite import connect, immediate_transaction
+from crawler.assignments import grouping
+from crawler.assignments.evidence import ListingFacts
 from schemas.events import PUBLISHED, STATUS_EVENT, UPDATED, TenderEvent
 from schemas.tender import Tender
 
 # Fields whose change is not news: when the page was fetched and the hash of the rest.
 UNREPORTED_FIELDS = frozenset({"fetched_at", "first_seen", "content_hash"})
+ASSIGNMENT_FIELDS = frozenset({"assignment_id", "also_on"})
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS listings (
@@ -107,12 +110,20 @@ def decide_event(known: KnownListing | None, previous_json: str | None, tender: 
     return UPDATED, changed_fields(previous_json, tender)
 
 
-def changed_fields(previous_json: str | None, tender: Tender) -> list[str]:
+def changed_fields(previous_json: str | None, tender: Tender, only: frozenset[str] | None = None) -> list[str]:
+    """The fields (of `only`, if given) whose value differs from the recorded tender's; a field
+    the recorded tender predates counts as its default, so adding a field is no change."""
     if not previous_json:
         return []
     before = json.loads(previous_json)
-    after = tender.model_dump(mode="json")
-    return sorted(name for name, value in after.items() if name not in UNREPORTED_FIELDS and before.get(name) != value)
+    after = tender.model_dump(mode="json", include=set(only) if only else None)
+    return sorted(name for name, value in after.items()
+                  if name not in UNREPORTED_FIELDS and before.get(name, _default(name)) != value)
+
+
+def _default(name: str) -> object:
+    default = Tender.model_fields[name].get_default(call_default_factory=True)
+    return default.model_dump(mode="json") if hasattr(default, "model_dump") else default
 
 
 class CrawlState:
@@ -121,6 +132,7 @@ class CrawlState:
         self.path = path
         self.connection = connect(path)
         self.connection.executescript(SCHEMA)
+        grouping.create_tables(self.connection)
         self._migrate()
 
     def _migrate(self) -> None:
@@ -165,21 +177,55 @@ class CrawlState:
         return [KnownListing(*row) for row in rows]
 
     def apply(self, tender: Tender, *, list_fingerprint: str | None, seen_at: datetime) -> TenderEvent | None:
-        """Record `tender` and, if it is news, its event in the outbox; one transaction."""
+        """Record `tender` and, if it is news, its event in the outbox; one transaction. The
+        listing is grouped with the other listings of its assignment on the way; each other
+        listing whose assignment changed gets an update event in the same transaction."""
         with self.transaction() as connection:
             known = self.get(tender.id)
+            previous_json = self.previous_tender(tender.id)
             tender = tender.model_copy(update={"first_seen": self._first_seen(tender.id) or seen_at})
-            event_type, changes = decide_event(known, self.previous_tender(tender.id), tender)
+            memberships = grouping.regroup(connection, ListingFacts.of(tender))
+            own = memberships.pop(tender.id)
+            tender = tender.model_copy(update={"assignment_id": own.assignment_id, "also_on": own.also_on})
+            event_type, changes = decide_event(known, previous_json, tender)
+            if event_type is None and previous_json is not None:  # the listing as it was; its assignment?
+                changes = changed_fields(previous_json, tender, only=ASSIGNMENT_FIELDS)
+                event_type = UPDATED if changes else None
             sequence = (known.sequence if known else 0) + (1 if event_type else 0)
             self._record(connection, tender, list_fingerprint=list_fingerprint, seen_at=seen_at, sequence=sequence)
-            if event_type is None:
-                return None
-            event = TenderEvent.build(event_type, tender, sequence, seen_at, changes)
-            connection.execute(
-                "INSERT INTO outbox (event_key, event_type, value, created_at) VALUES (?, ?, ?, ?)",
-                (tender.id, event_type, event.encode(), seen_at.isoformat()),
-            )
+            event = None if event_type is None else self._outbox(
+                connection, TenderEvent.build(event_type, tender, sequence, seen_at, changes))
+            for other_id, membership in sorted(memberships.items()):
+                self._move_to_assignment(connection, other_id, membership, seen_at)
             return event
+
+    def _move_to_assignment(self, connection: sqlite3.Connection, tender_id: str, membership: grouping.Membership,
+                            seen_at: datetime) -> None:
+        """Another listing's assignment changed: store it and send it as an update."""
+        row = connection.execute("SELECT tender_json, sequence FROM listings WHERE tender_id = ?", (tender_id,)).fetchone()
+        if row is None or row[0] is None:
+            return
+        previous_json, sequence = row
+        tender = Tender.model_validate_json(previous_json).model_copy(
+            update={"assignment_id": membership.assignment_id, "also_on": membership.also_on})
+        changes = changed_fields(previous_json, tender, only=ASSIGNMENT_FIELDS)
+        if not changes:
+            return
+        connection.execute("UPDATE listings SET tender_json = ?, sequence = ? WHERE tender_id = ?",
+                           (tender.model_dump_json(), sequence + 1, tender_id))
+        self._outbox(connection, TenderEvent.build(UPDATED, tender, sequence + 1, seen_at, changes))
+
+    @staticmethod
+    def _outbox(connection: sqlite3.Connection, event: TenderEvent) -> TenderEvent:
+        connection.execute(
+            "INSERT INTO outbox (event_key, event_type, value, created_at) VALUES (?, ?, ?, ?)",
+            (event.subject, event.type, event.encode(), event.time.isoformat()),
+        )
+        return event
+
+    def assignment_links(self) -> list[tuple[str, str, str]]:
+        """(first, second, reason) of every link between two listings of one assignment."""
+        return grouping.links(self.connection)
 
     def _record(self, connection: sqlite3.Connection, tender: Tender, *, list_fingerprint: str | None,
                 seen_at: datetime, sequence: int) -> None:

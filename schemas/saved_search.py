@@ -39,7 +39,7 @@ ALERT_ENVELOPE_SCHEMA = "urn:tenderwatch:schema:alert-event:2"
 MATERIAL_FIELDS = frozenset({
     "title", "client", "region", "status", "education_level", "hours_per_week", "deadline",
     "questions_deadline", "start", "end_date", "duration_months", "pay_scale", "max_hourly_rate",
-    "zzp_allowed", "knockout_criteria", "selection_criteria",
+    "zzp_allowed", "knockout_criteria", "selection_criteria", "also_on",
 })
 
 

@@ -102,3 +102,5 @@ class SearchPage(BaseModel):
 
     limit: int = Field(20, ge=1, le=1000)
     offset: int = Field(0, ge=0, le=MAX_OFFSET)
+    all_listings: bool = Field(False, description="Every listing; by default one hit per assignment (the best "
+                                                  "placed of its listings, naming the others in `also_on`)")

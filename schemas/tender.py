@@ -24,10 +24,11 @@ StartPrecision = Literal["day", "month"]
 
 # Fields that describe the fetch or the lifecycle, not the listing's content. They are left
 # out of `content_hash`, so a re-crawl of an unchanged listing yields the same hash.
-NON_CONTENT_FIELDS = frozenset({"fetched_at", "first_seen", "content_hash", "status", "url"})
-# Fields added after tenders were first hashed: left out of `content_hash` while null, so a
+# The assignment fields are decided across listings (crawler/assignments), not read from this one.
+NON_CONTENT_FIELDS = frozenset({"fetched_at", "first_seen", "content_hash", "status", "url", "assignment_id", "also_on"})
+# Fields added after tenders were first hashed: left out of `content_hash` while empty, so a
 # tender crawled before they existed keeps its hash (and makes no update event).
-HASHED_ONLY_WHEN_SET = frozenset({"client_reference", "origin"})
+HASHED_ONLY_WHEN_SET = frozenset({"client_reference", "origin", "listing_refs"})
 
 
 class _Strict(BaseModel):
@@ -95,6 +96,18 @@ class Origin(_Strict):
 
     platform: str = Field(description="The original platform as the aggregator names it", examples=["striive"])
     url: str | None = Field(default=None, description="The original listing")
+    listing_refs: list[str] = Field(
+        default_factory=list, description="The original listing's identifiers in the form of `Tender.id` or "
+                                          "`Tender.listing_refs`, as far as the copy names them",
+        examples=[["striive:record:392359", "striive:ref:HFSSC000444"]])
+
+
+class Listing(_Strict):
+    """Another listing of the same assignment."""
+
+    source: str
+    id: str = Field(description="Its tender id")
+    url: str
 
 
 class Tender(BaseModel):
@@ -140,6 +153,15 @@ class Tender(BaseModel):
                                   "same assignment on another platform often carries it too",
         examples=["SRQ202742"])
     origin: Origin | None = Field(default=None, description="An aggregator's copy: the platform and listing it copies")
+    listing_refs: list[str] = Field(
+        default_factory=list, description="Other identifiers the platform gives this listing, `<source>:<kind>:<value>` "
+                                          "(what an aggregator's copy may point at instead of the URL)",
+        examples=[["striive:record:392359", "striive:ref:HFSSC000444"]])
+    assignment_id: str | None = Field(
+        default=None, description="Listings of the same assignment (on any platform) share it: the id of the "
+                                  "assignment's first-seen listing. Null in events written before assignments "
+                                  "existed: read it as the tender's own id")
+    also_on: list[Listing] = Field(default_factory=list, description="The other listings of the same assignment")
     fetched_at: datetime
     first_seen: datetime | None = Field(default=None, description="When tenderwatch first saw this tender")
     content_hash: str = ""
@@ -153,7 +175,7 @@ class Tender(BaseModel):
 
     def compute_content_hash(self) -> str:
         """SHA-256 over the normalised content, leaving out fetch and lifecycle metadata."""
-        left_out = set(NON_CONTENT_FIELDS) | {name for name in HASHED_ONLY_WHEN_SET if getattr(self, name) is None}
+        left_out = set(NON_CONTENT_FIELDS) | {name for name in HASHED_ONLY_WHEN_SET if not getattr(self, name)}
         content = self.model_dump(mode="json", exclude=left_out)
         canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

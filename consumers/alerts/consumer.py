@@ -58,7 +58,7 @@ class AlertMatcher:
     def handle(self, messages: list[Message]) -> list[Rejection]:
         self.refresh()
         alerts: list[tuple[Alert, list[tuple[str, str]]]] = []
-        alerted: dict[str, set[str]] = {}  # tender id → searches alerted about it, stored or in this batch
+        alerted: dict[str, set[str]] = {}  # assignment → searches alerted about it, stored or in this batch
         for message in messages:
             event: TenderEvent = message.payload
             if event.type not in ALERTING_EVENTS or not len(self.index):
@@ -67,12 +67,14 @@ class AlertMatcher:
             matched = sorted(self.index.match(facts))
             if not matched:
                 continue
-            tender_id = event.data.tender.id
-            if tender_id not in alerted:
-                alerted[tender_id] = self.repository.searches_alerted(tender_id)
+            tender = event.data.tender
+            assignment = tender.assignment_id or tender.id
+            if assignment not in alerted:
+                listings = {tender.id, *(listing.id for listing in tender.also_on)}
+                alerted[assignment] = self.repository.searches_alerted(assignment, listings)
             for saved_search_id in matched:
                 saved_search = self.index.searches[saved_search_id]
-                keyed = self._alert_key(saved_search, event, alerted[tender_id])
+                keyed = self._alert_key(saved_search, event, alerted[assignment])
                 if keyed is not None:
                     reasons = self.index.explain(saved_search.id, facts)
                     alerts.append((self._alert(*keyed, saved_search, event, reasons), channels_for(saved_search)))
@@ -85,11 +87,13 @@ class AlertMatcher:
     @staticmethod
     def _alert_key(saved_search: SavedSearch, event: TenderEvent, alerted: set[str]) -> tuple[str, str] | None:
         """(alert id, kind) when this match alerts, else None. `alerted`: the searches that
-        already had their first alert about this tender (updated here)."""
+        already had their first alert about this tender's assignment (updated here). The first
+        alert is keyed by the assignment (the tender id of its first listing), so a second
+        listing of one assignment alerts nobody who heard of the first."""
         tender_id = event.data.tender.id
         if saved_search.id not in alerted:
             alerted.add(saved_search.id)
-            return f"{saved_search.id}/{tender_id}", "new"
+            return f"{saved_search.id}/{event.data.tender.assignment_id or tender_id}", "new"
         if (event.type == UPDATED and saved_search.alert_on_updates
                 and MATERIAL_FIELDS.intersection(event.data.changed_fields)):
             return f"{saved_search.id}/{tender_id}/{event.data.sequence}", "changed"

@@ -40,6 +40,8 @@ def _facts(tender: Tender) -> list[tuple[str, str]]:
                             else f"{tender.hours_per_week.min}-{tender.hours_per_week.max}")
          if tender.hours_per_week else "not stated"),
         ("Listing", tender.url),
+        # The same assignment on other platforms: where its terms may suit the freelancer better.
+        *((f"Also on {listing.source}", listing.url) for listing in tender.also_on),
     ]
 
 
@@ -64,8 +66,8 @@ def _html_block(alert: Alert) -> str:
     tender = alert.tender
     rows = "".join(
         f"<tr><th align=\"left\">{html.escape(label)}</th><td>"
-        + (f"<a href=\"{html.escape(value, quote=True)}\">{html.escape(value)}</a>" if label == "Listing"
-           else html.escape(value)) + "</td></tr>"
+        + (f"<a href=\"{html.escape(value, quote=True)}\">{html.escape(value)}</a>"
+           if label == "Listing" or label.startswith("Also on") else html.escape(value)) + "</td></tr>"
         for label, value in _facts(tender))
     reasons = "".join(f"<li>{html.escape(reason)}</li>" for reason in _why(alert))
     return (f"<h2>{html.escape(_event_label(alert))}: <a href=\"{html.escape(tender.url, quote=True)}\">"

@@ -54,6 +54,7 @@ CREATE TABLE IF NOT EXISTS alerts (
     document TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS alerts_by_tender ON alerts (tender_id, saved_search_id);
+-- alerts_by_assignment is created by AlertRepository._migrate, after the column exists
 CREATE TABLE IF NOT EXISTS deliveries (
     alert_id TEXT NOT NULL REFERENCES alerts (id),
     channel TEXT NOT NULL,
@@ -109,6 +110,16 @@ class AlertRepository:
         self.connection = connect(path, check_same_thread=False)
         self._lock = threading.Lock()
         self.connection.executescript(SCHEMA)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Alerts stored before assignments existed: their assignment is their tender."""
+        columns = {row[1] for row in self.connection.execute("PRAGMA table_info(alerts)")}
+        if "assignment_id" not in columns:
+            with self.transaction() as connection:
+                connection.execute("ALTER TABLE alerts ADD COLUMN assignment_id TEXT")
+                connection.execute("UPDATE alerts SET assignment_id = tender_id")
+        self.connection.execute("CREATE INDEX IF NOT EXISTS alerts_by_assignment ON alerts (assignment_id, saved_search_id)")
 
     @classmethod
     def in_data_dir(cls, data_dir: Path) -> AlertRepository:
@@ -206,10 +217,14 @@ class AlertRepository:
 
     # alerts -----------------------------------------------------------------------------
 
-    def searches_alerted(self, tender_id: str) -> set[str]:
-        """The saved searches that have had an alert about this tender (one query per tender)."""
+    def searches_alerted(self, assignment_id: str, tender_ids: set[str]) -> set[str]:
+        """The saved searches that have had an alert about this assignment or any of its
+        listings (also under an assignment id it had before two groups became one)."""
+        placeholders = ", ".join("?" for _ in tender_ids)
         return {saved_search_id for (saved_search_id,) in self.connection.execute(
-            "SELECT DISTINCT saved_search_id FROM alerts WHERE tender_id = ?", (tender_id,))}
+            f"SELECT saved_search_id FROM alerts WHERE assignment_id = ? UNION "
+            f"SELECT saved_search_id FROM alerts WHERE tender_id IN ({placeholders})",
+            [assignment_id, *sorted(tender_ids)])}
 
     def add_alerts(self, alerts: list[tuple[Alert, list[tuple[str, str]]]]) -> int:
         """Persist alerts with their deliveries [(channel, 'pending'|'digest')]; an alert whose id
@@ -219,9 +234,10 @@ class AlertRepository:
         with self.transaction() as connection:
             for alert, channels in alerts:
                 inserted = connection.execute(
-                    "INSERT OR IGNORE INTO alerts (id, saved_search_id, tender_id, created, document) VALUES (?, ?, ?, ?, ?)",
-                    (alert.id, alert.saved_search.id, alert.tender.id, alert.created.isoformat(),
-                     alert.model_dump_json())).rowcount
+                    "INSERT OR IGNORE INTO alerts (id, saved_search_id, tender_id, assignment_id, created, document) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (alert.id, alert.saved_search.id, alert.tender.id, alert.tender.assignment_id or alert.tender.id,
+                     alert.created.isoformat(), alert.model_dump_json())).rowcount
                 if not inserted:
                     continue
                 added += 1

@@ -29,7 +29,7 @@ from schemas.search import SearchFilter, SearchPage
 from schemas.tender import Tender
 
 TEMPLATE_NAME = "tenders"
-DERIVED_FIELDS = ("pay_scale_range", "hours_range", "sequence", "event_type")
+DERIVED_FIELDS = ("pay_scale_range", "hours_range", "sequence", "event_type", "assignment_key")
 RETRIABLE_STATUS = {429, 500, 502, 503, 504}
 
 
@@ -51,6 +51,7 @@ def client_from_settings(settings: Settings, **options: Any) -> Elasticsearch:
 def document(event: TenderEvent) -> dict[str, Any]:
     tender = event.data.tender
     body = tender.model_dump(mode="json")
+    body["assignment_key"] = tender.assignment_id or tender.id  # events of before assignments: their own
     if tender.pay_scale:
         body["pay_scale_range"] = {"gte": tender.pay_scale.min, "lte": tender.pay_scale.max}
     if tender.hours_per_week:
@@ -161,14 +162,22 @@ class ElasticsearchStore(TenderStore):
         by_deadline = [{"deadline": {"order": "asc", "missing": "_last"}}, {"id": {"order": "asc"}}]
         has_keyword = bool(search.keyword and search.keyword.strip())
         sort = [{"_score": {"order": "desc"}}, *by_deadline] if has_keyword else by_deadline
+        # One hit per assignment: `collapse` keeps each assignment's best placed listing; the
+        # count of assignments is a cardinality aggregation (exact below 40,000 assignments).
+        one_per_assignment: dict[str, Any] = {} if page.all_listings else {
+            "collapse": {"field": "assignment_key"},
+            "aggs": {"assignments": {"cardinality": {"field": "assignment_key", "precision_threshold": 40000}}}}
         try:
             response = self.client.search(index=self.alias, query=build_query(search), sort=sort,
-                                          size=page.limit, from_=page.offset, track_total_hits=True)
+                                          size=page.limit, from_=page.offset, track_total_hits=True,
+                                          **one_per_assignment)
         except TransportError as exc:
             raise StoreUnavailable(str(exc)) from exc
         total = response["hits"]["total"]
-        return SearchResult(total=total["value"] if isinstance(total, dict) else int(total),
-                            tenders=[self._tender(hit["_source"]) for hit in response["hits"]["hits"]])
+        count = total["value"] if isinstance(total, dict) else int(total)
+        if not page.all_listings:
+            count = response["aggregations"]["assignments"]["value"]
+        return SearchResult(total=count, tenders=[self._tender(hit["_source"]) for hit in response["hits"]["hits"]])
 
     @staticmethod
     def _tender(source: dict[str, Any]) -> Tender:

@@ -40,8 +40,9 @@ log = structlog.get_logger(__name__)
 
 STORE_FILE = "search.sqlite3"
 # PRAGMA user_version. 2: `tender_terms` has the `facets` column (a store of version 1 gets
-# its full-text table rebuilt from the stored tenders by `setup`).
-STORE_VERSION = 2
+# its full-text table rebuilt from the stored tenders by `setup`). 3: `tenders` has the
+# assignment columns (older rows: their own assignment).
+STORE_VERSION = 3
 TITLE_WEIGHT, DESCRIPTION_WEIGHT, FACETS_WEIGHT = 3.0, 1.0, 0.0
 RANK = f"bm25(tender_terms, {TITLE_WEIGHT}, {DESCRIPTION_WEIGHT}, {FACETS_WEIGHT})"
 
@@ -61,13 +62,16 @@ CREATE TABLE IF NOT EXISTS tenders (
     zzp_allowed INTEGER,
     pay_min INTEGER, pay_max INTEGER,
     hours_min INTEGER, hours_max INTEGER,
-    deadline_key TEXT NOT NULL
+    deadline_key TEXT NOT NULL,
+    assignment TEXT,
+    shared INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS tenders_by_status_deadline ON tenders (status, deadline_key, id);
 CREATE INDEX IF NOT EXISTS tenders_by_deadline ON tenders (deadline_key, id);
 CREATE INDEX IF NOT EXISTS tenders_by_region ON tenders (region_folded, status, deadline_key);
 CREATE INDEX IF NOT EXISTS tenders_by_pay_scale ON tenders (status, pay_max, pay_min);
 CREATE INDEX IF NOT EXISTS tenders_by_hours ON tenders (status, hours_max, hours_min);
+CREATE INDEX IF NOT EXISTS tenders_shared ON tenders (shared, assignment);
 CREATE TABLE IF NOT EXISTS tender_documents (doc INTEGER PRIMARY KEY, tender_json TEXT NOT NULL);
 CREATE VIRTUAL TABLE IF NOT EXISTS tender_terms USING fts5(title, description, facets, tokenize = 'unicode61');
 """
@@ -149,6 +153,13 @@ class EmbeddedStore(TenderStore):
             "SELECT 1 FROM sqlite_master WHERE name = 'tender_terms'").fetchone() is not None
         if old_terms:
             self.connection.execute("DROP TABLE tender_terms")
+        tenders_existed = self.connection.execute(
+            "SELECT 1 FROM sqlite_master WHERE name = 'tenders'").fetchone() is not None
+        if tenders_existed and "assignment" not in {
+                row[1] for row in self.connection.execute("PRAGMA table_info(tenders)")}:
+            self.connection.execute("ALTER TABLE tenders ADD COLUMN assignment TEXT")
+            self.connection.execute("ALTER TABLE tenders ADD COLUMN shared INTEGER NOT NULL DEFAULT 0")
+            self.connection.execute("UPDATE tenders SET assignment = id")
         for statement in SCHEMA.split(";"):
             if statement.strip():
                 self.connection.execute(statement)
@@ -211,19 +222,19 @@ class EmbeddedStore(TenderStore):
             tender.pay_scale.min if tender.pay_scale else None, tender.pay_scale.max if tender.pay_scale else None,
             tender.hours_per_week.min if tender.hours_per_week else None,
             tender.hours_per_week.max if tender.hours_per_week else None,
-            _deadline_key(tender.deadline),
+            _deadline_key(tender.deadline), tender.assignment_id or tender.id, 1 if tender.also_on else 0,
         )
         if row is None:
             doc = self.connection.execute(
                 "INSERT INTO tenders (id, sequence, status, region_folded, client_folded, education_level, das, "
-                "zzp_allowed, pay_min, pay_max, hours_min, hours_max, deadline_key) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", values).lastrowid
+                "zzp_allowed, pay_min, pay_max, hours_min, hours_max, deadline_key, assignment, shared) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", values).lastrowid
         else:
             doc = row[0]
             self.connection.execute(
                 "UPDATE tenders SET id = ?, sequence = ?, status = ?, region_folded = ?, client_folded = ?, "
                 "education_level = ?, das = ?, zzp_allowed = ?, pay_min = ?, pay_max = ?, hours_min = ?, "
-                "hours_max = ?, deadline_key = ? WHERE doc = ?", (*values, doc))
+                "hours_max = ?, deadline_key = ?, assignment = ?, shared = ? WHERE doc = ?", (*values, doc))
             self.connection.execute("DELETE FROM tender_terms WHERE rowid = ?", (doc,))
         self.connection.execute("INSERT OR REPLACE INTO tender_documents (doc, tender_json) VALUES (?, ?)",
                                 (doc, tender.model_dump_json()))
@@ -265,10 +276,20 @@ class EmbeddedStore(TenderStore):
         conditions, parameters = self._conditions(search)
         where = " AND ".join(conditions) or "1"
         total = self.connection.execute(f"SELECT COUNT(*) FROM tenders WHERE {where}", parameters).fetchone()[0]
-        page_docs = self.connection.execute(
-            f"SELECT doc FROM tenders WHERE {where} ORDER BY deadline_key, id LIMIT ? OFFSET ?",
-            [*parameters, page.limit, page.offset]).fetchall()
-        return total, [doc for (doc,) in page_docs]
+        if page.all_listings:
+            page_docs = self.connection.execute(
+                f"SELECT doc FROM tenders WHERE {where} ORDER BY deadline_key, id LIMIT ? OFFSET ?",
+                [*parameters, page.limit, page.offset]).fetchall()
+            return total, [doc for (doc,) in page_docs]
+        total -= self._listings_beyond_one(f"FROM tenders WHERE shared = 1 AND {where}", parameters)
+        return total, one_per_assignment(lambda wanted: self.connection.execute(
+            f"SELECT doc, assignment FROM tenders WHERE {where} ORDER BY deadline_key, id LIMIT ?",
+            [*parameters, wanted]).fetchall(), page)
+
+    def _listings_beyond_one(self, rows: str, parameters: list) -> int:
+        """Among the matches `rows` selects, how many are a second (third, ...) listing of an
+        assignment: only listings that share an assignment are counted, so this is cheap."""
+        return self.connection.execute(f"SELECT COUNT(*) - COUNT(DISTINCT assignment) {rows}", parameters).fetchone()[0]
 
     def _keyword_search(self, search: SearchFilter, terms: list[str], page: SearchPage) -> tuple[int, list[int]]:
         # The words are searched in title and description only, never among the facet tokens.
@@ -279,26 +300,36 @@ class EmbeddedStore(TenderStore):
             match += " AND (" + " OR ".join(f"facets:{_region_facet(fold(region))}" for region in search.regions) + ")"
         # The status facet is exact; regions are checked again in SQL (a hash could collide).
         conditions, parameters = self._conditions(search, status_in_match=True)
-        wanted = page.offset + page.limit
         last_doc = self.connection.execute("SELECT MAX(doc) FROM tenders").fetchone()[0] or 0
         parts = max(1, min(self.search_workers, last_doc // max(1, self.docs_per_search_worker)))
         bounds = [(last_doc * part // parts, last_doc * (part + 1) // parts) for part in range(parts)]
-        if parts == 1:
-            results = [self._keyword_part(self.connection, match, conditions, parameters, wanted, *bounds[0])]
-        else:
-            with self._search_lock:
-                readers = self._reader_connections(parts)
-                results = list(self._search_pool.map(
-                    lambda part: self._keyword_part(readers[part], match, conditions, parameters, wanted, *bounds[part]),
-                    range(parts)))
-        total = sum(count for count, _ in results)
-        best = sorted(row for _, rows in results for row in rows)[page.offset:wanted]
-        return total, [doc for *_, doc in best]
+        totals: list[int] = []
+
+        def best(wanted: int) -> list[tuple]:
+            """The best `wanted` matches (score, deadline, id, doc, assignment) of every part."""
+            if parts == 1:
+                results = [self._keyword_part(self.connection, match, conditions, parameters, wanted, *bounds[0])]
+            else:
+                with self._search_lock:
+                    readers = self._reader_connections(parts)
+                    results = list(self._search_pool.map(
+                        lambda part: self._keyword_part(readers[part], match, conditions, parameters, wanted,
+                                                        *bounds[part]), range(parts)))
+            totals.append(sum(count for count, _ in results))
+            return sorted(row for _, rows in results for row in rows)[:wanted]
+
+        if page.all_listings:
+            rows = best(page.offset + page.limit)
+            return totals[0], [row[3] for row in rows[page.offset:]]
+        docs = one_per_assignment(lambda wanted: [(row[3], row[4]) for row in best(wanted)], page)
+        shared = ("FROM tender_terms CROSS JOIN tenders ON tenders.doc = tender_terms.rowid WHERE tender_terms MATCH ? "
+                  f"AND tenders.shared = 1{''.join(' AND ' + condition for condition in conditions)}")
+        return totals[0] - self._listings_beyond_one(shared, [match, *parameters]), docs
 
     @staticmethod
     def _keyword_part(connection: sqlite3.Connection, match: str, conditions: list[str], parameters: list,
                       wanted: int, low: int, high: int) -> tuple[int, list[tuple]]:
-        """Count and best `wanted` rows (score, deadline, id, doc) among docs in (low, high]."""
+        """Count and best `wanted` rows (score, deadline, id, doc, assignment) among docs in (low, high]."""
         in_range = "tender_terms MATCH ? AND tender_terms.rowid > ? AND tender_terms.rowid <= ?"
         arguments = [match, low, high, *parameters]
         if conditions:
@@ -312,7 +343,7 @@ class EmbeddedStore(TenderStore):
             where = in_range
             total = connection.execute(f"SELECT COUNT(*) FROM tender_terms WHERE {where}", arguments).fetchone()[0]
         rows = connection.execute(
-            f"SELECT {RANK} AS score, deadline_key, tenders.id, tenders.doc "
+            f"SELECT {RANK} AS score, deadline_key, tenders.id, tenders.doc, tenders.assignment "
             "FROM tender_terms CROSS JOIN tenders ON tenders.doc = tender_terms.rowid "
             f"WHERE {where} ORDER BY score, deadline_key, tenders.id LIMIT ?", [*arguments, wanted]).fetchall()
         return total, rows
@@ -363,3 +394,18 @@ class EmbeddedStore(TenderStore):
             for source in search.sources:
                 parameters.extend([f"{source}:", f"{source};"])  # ';' is the character after ':'
         return conditions, parameters
+
+
+def one_per_assignment(fetch, page: SearchPage) -> list[int]:
+    """The page's docs, one per assignment (the first of each in result order). `fetch(n)`
+    gives the first n (doc, assignment) rows; asked again for more while duplicates crowd the
+    page out."""
+    wanted = page.offset + page.limit
+    asked = wanted + 10
+    while True:
+        rows = fetch(asked)
+        seen: set[str] = set()
+        docs = [doc for doc, assignment in rows if not (assignment in seen or seen.add(assignment))]
+        if len(docs) >= wanted or len(rows) < asked:
+            return docs[page.offset:wanted]
+        asked *= 4

@@ -73,14 +73,19 @@ def search_filter_of(options: dict, **extra):
 @click.option("--status", type=click.Choice(["open", "expired", "withdrawn", "all"]), default="open", show_default=True)
 @click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
 @click.option("--offset", type=click.IntRange(0, 100_000), default=0, show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of Tender objects.")
+@click.option("--all-listings", is_flag=True,
+              help="Every listing; by default an assignment listed on several platforms is one hit (see 'also on').")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print a JSON array of Tender objects (with assignment_id and also_on).")
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), help="Where the embedded store lives. Env: TENDERWATCH_DATA_DIR.")
-def search(status, limit, offset, as_json, data_dir, **filters) -> None:
+def search(status, limit, offset, all_listings, as_json, data_dir, **filters) -> None:
     """Search the tenders that `run` indexed: Elasticsearch when TENDERWATCH_ELASTICSEARCH_URL
     is set, otherwise the embedded store in the data directory.
 
     Without --keyword results are sorted by deadline (soonest first), with one by relevance.
     Ranges (pay scale, hours) match when they overlap; dates are Amsterdam calendar days, inclusive.
+    One assignment listed on several platforms is one hit: its best placed listing, with the
+    platforms it is also on (--all-listings shows each listing).
     """
     from consumers.indexer import open_store
     from consumers.store.base import StoreUnavailable
@@ -93,7 +98,7 @@ def search(status, limit, offset, as_json, data_dir, **filters) -> None:
     store = open_store(settings)
     try:
         store.setup()
-        result = store.search(criteria, SearchPage(limit=limit, offset=offset))
+        result = store.search(criteria, SearchPage(limit=limit, offset=offset, all_listings=all_listings))
     except StoreUnavailable as exc:
         raise click.ClickException(f"the {store.name} store is unavailable: {exc}") from exc
     finally:
@@ -127,5 +132,7 @@ def _print_table(result) -> None:
                  else str(tender.hours_per_week.min) if tender.hours_per_week else "-")
         click.echo(f"{deadline:<17} {tender.status:<9} {(tender.region or '-')[:13]:<13} {scale:<6} {hours:<6} "
                    f"{tender.source[:11]:<11} {tender.title[:60]:<60} {tender.id}")
+        if tender.also_on:
+            click.echo(f"{'':<17} also on: " + ", ".join(f"{listing.source} {listing.url}" for listing in tender.also_on))
     shown = len(result.tenders)
     click.echo(f"{shown} of {result.total} tender{'s' if result.total != 1 else ''}", err=True)

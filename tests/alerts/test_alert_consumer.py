@@ -46,10 +46,15 @@ def test_a_search_saved_later_is_matched_from_the_next_batch(repository, seed_te
     assert alert_ids(repository) == ["ss_late/flextender:31050"]
 
 
-def test_updates_alert_only_searches_that_ask_and_only_when_material(repository, seed_tenders):
-    repository.save(saved_search("ss_quiet", regions=("Overijssel",)))
+def overijssel_searches(repository, quiet_name: str) -> AlertMatcher:
+    """Two searches for Overijssel, `quiet_name` without updates, ss_updates with."""
+    repository.save(saved_search(quiet_name, regions=("Overijssel",)))
     repository.save(saved_search("ss_updates", regions=("Overijssel",), alert_on_updates=True))
-    matcher = AlertMatcher(repository)
+    return AlertMatcher(repository)
+
+
+def test_updates_alert_only_searches_that_ask_and_only_when_material(repository, seed_tenders):
+    matcher = overijssel_searches(repository, "ss_quiet")
     tender = seed_tenders["30922"]
     handle(matcher, published(tender))
     handle(matcher, updated(tender, 2, ["warnings"]))  # not material
@@ -82,3 +87,43 @@ def test_expired_tenders_and_daily_searches(repository, seed_tenders):
     handle(matcher, published(seed_tenders["31050"]))
     assert {(d.channel, d.status) for d in repository.deliveries()} == {
         ("email", "digest"), ("webhook", "pending"), ("topic", "pending")}
+
+
+def _listed_together(first, second):
+    """`first` (the older) and `second` as listings of one assignment, as the crawler sends them."""
+    from schemas.tender import Listing
+
+    def also(tender):
+        return [Listing(source=tender.source, id=tender.id, url=tender.url)]
+    return (first.model_copy(update={"assignment_id": first.id, "also_on": also(second)}),
+            second.model_copy(update={"assignment_id": first.id, "also_on": also(first)}))
+
+
+def test_one_alert_per_assignment_and_an_also_on_update_only_for_searches_that_want_updates(repository, seed_tenders):
+    matcher = overijssel_searches(repository, "ss_overijssel")
+    original = seed_tenders["30922"]
+    handle(matcher, published(original))
+    copy = seed_tenders["31050"].model_copy(update={"id": "opdrachtoverheid:flextender_30922",
+                                                    "source": "opdrachtoverheid"})
+    original_now, copy_now = _listed_together(original, copy)
+    handle(matcher, published(copy_now), updated(original_now, 2, ["also_on"]))
+    assert alert_ids(repository) == ["ss_overijssel/flextender:30922", "ss_updates/flextender:30922",
+                                     "ss_updates/flextender:30922/2"]
+    also_on = repository.alert("ss_updates/flextender:30922/2")
+    assert (also_on.kind, [listing.id for listing in also_on.tender.also_on]) == ("changed", [copy.id])
+    handle(AlertMatcher(repository), published(copy_now), updated(original_now, 2, ["also_on"]))  # a replay
+    assert len(repository.alerts()) == 3
+
+
+def test_a_search_that_heard_of_one_listing_is_not_alerted_by_the_merged_assignment(repository, seed_tenders):
+    """Alerted about B while B was its own assignment; B then joins A's (older) assignment: the
+    search, matching A now, has heard of this assignment already."""
+    repository.save(saved_search("ss_scale_12", pay_scale_min=12, pay_scale_max=12))
+    matcher = AlertMatcher(repository)
+    later = seed_tenders["31050"]
+    handle(matcher, published(later))
+    assert alert_ids(repository) == ["ss_scale_12/flextender:31050"]
+    older = seed_tenders["30498"].model_copy(update={"status": "open"})
+    older_now, later_now = _listed_together(older, later)
+    handle(matcher, updated(older_now, 2, ["also_on"]), updated(later_now, 2, ["assignment_id", "also_on"]))
+    assert alert_ids(repository) == ["ss_scale_12/flextender:31050"]

@@ -10,7 +10,7 @@ import pytest
 
 from schemas.events import TenderEvent
 from schemas.search import SearchFilter, SearchPage
-from schemas.tender import HoursRange, PayScale
+from schemas.tender import HoursRange, Listing, PayScale
 from tests.store.backends import BACKENDS, make_store, skip_unsupported
 
 CEST = timezone(timedelta(hours=2))
@@ -235,3 +235,40 @@ def test_python_analysis_equals_the_elasticsearch_analyzer(store):
     for text in ANALYSIS_SAMPLES:
         response = store.client.indices.analyze(index=store.index, analyzer="tender_dutch", text=text)
         assert [token["token"] for token in response["tokens"]] == analyze(text), text
+
+
+def _assignment(seed_tenders, *members):
+    """The seeds `members` as listings of one assignment (the first is its oldest), as the crawler sends them."""
+    tenders = [seed_tenders[number] for number in members]
+    listings = [Listing(source=tender.source, id=tender.id, url=tender.url) for tender in tenders]
+    return [TenderEvent.build("nl.tenderwatch.tender.updated", tender.model_copy(update={
+        "assignment_id": tenders[0].id, "also_on": [listing for listing in listings if listing.id != tender.id]}),
+        2, NOW, ["also_on"]) for tender in tenders]
+
+
+def test_one_hit_per_assignment_unless_every_listing_is_asked_for(store, seed_tenders):
+    skip_unsupported(store.backend, "collapse")
+    assert store.write(_assignment(seed_tenders, "28671", "31050")).written == 2
+    collapsed = store.search(SearchFilter())
+    assert [tender.id for tender in collapsed.tenders] == ["flextender:28671", "flextender:30922", S2, S1]
+    assert collapsed.total == 4
+    [first, *_] = collapsed.tenders
+    assert (first.assignment_id, [listing.id for listing in first.also_on]) == ("flextender:28671", ["flextender:31050"])
+    every = store.search(SearchFilter(), SearchPage(all_listings=True))
+    assert [tender.id for tender in every.tenders] == OPEN_BY_DEADLINE and every.total == 5
+    pages = [store.search(SearchFilter(), SearchPage(limit=2, offset=offset)) for offset in (0, 2)]
+    assert [tender.id for page in pages for tender in page.tenders] == [tender.id for tender in collapsed.tenders]
+    assert [page.total for page in pages] == [4, 4]
+    # A filter only one listing matches shows that listing, the others named in also_on.
+    [only] = store.search(SearchFilter(pay_scale_min=12)).tenders
+    assert only.id == "flextender:31050" and [listing.id for listing in only.also_on] == ["flextender:28671"]
+
+
+def test_keyword_hits_are_collapsed_too(store, seed_tenders):
+    skip_unsupported(store.backend, "keyword_search")
+    skip_unsupported(store.backend, "collapse")
+    store.write(_assignment(seed_tenders, "30922", "30498"))
+    result = store.search(SearchFilter(keyword="procesregisseur", status="all"))
+    assert [tender.id for tender in result.tenders] == ["flextender:30922"] and result.total == 1
+    every = store.search(SearchFilter(keyword="procesregisseur", status="all"), SearchPage(all_listings=True))
+    assert {tender.id for tender in every.tenders} == {"flextender:30922", "flextender:30498"} and every.total == 2

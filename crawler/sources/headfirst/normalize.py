@@ -29,6 +29,7 @@ class Platform:
     source: str
     public_url: Callable[[Item], str]
     client_reference: Callable[[Item], str | None]
+    listing_refs: Callable[[Item], list[str]]
     coordinates_mean_the_city: bool  # Striive's `regionLocation` is the city; Inhuurdesk sends [0, 0]
 
 
@@ -144,10 +145,15 @@ def normalise(item: Item, platform: Platform, *, fetched_at: datetime, now: date
         sections={header: "\n".join(body) for header, body in sections.items()},
         fields_of_work=[segment] if segment and not re.fullmatch(r"DAS", segment) else [],
         client_reference=platform.client_reference(item),
+        listing_refs=platform.listing_refs(item),
         fetched_at=fetched_at,
         warnings=warnings,
     )
     return tender.with_content_hash()
+
+
+def no_refs(item: Item) -> list[str]:
+    return []
 
 
 def reference(value: Any) -> str | None:

@@ -16,6 +16,7 @@ PLATFORM = headfirst.Platform(
     source=SOURCE,
     public_url=public_url,
     client_reference=lambda item: headfirst.reference(item.get("referenceCode")),
+    listing_refs=headfirst.no_refs,
     coordinates_mean_the_city=False,  # always [0, 0]
 )
 

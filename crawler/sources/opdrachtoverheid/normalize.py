@@ -16,6 +16,7 @@ from typing import Any
 
 from crawler import listing_text, regions
 from crawler.json_values import amsterdam_moment, attempt, calendar_date, positive_number
+from crawler.listing_refs import copied_listing_refs
 from schemas.tender import (
     EducationLevel,
     HoursRange,
@@ -140,7 +141,9 @@ def normalise(record: dict[str, Any], *, fetched_at: datetime, now: datetime) ->
         description="\n".join(lines),
         sections={header: "\n".join(body) for header, body in sections.items()},
         fields_of_work=[category for category in categories if isinstance(category, str) and category],
-        origin=Origin(platform=origin_platform, url=_text(record.get("tender_url"))) if origin_platform else None,
+        origin=Origin(platform=origin_platform, url=_text(record.get("tender_url")),
+                      listing_refs=copied_listing_refs(origin_platform, external_id, _text(record.get("tender_url"))))
+        if origin_platform else None,
         fetched_at=fetched_at,
         warnings=warnings,
     )

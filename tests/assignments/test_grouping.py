@@ -1,0 +1,124 @@
+"""Assignments in a real crawl state (SQLite file): ids, events when listings join, merges,
+and groups that do not depend on the order listings arrive in."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from benchmarks.dedupe import load_pairs
+from crawler.state import CrawlState
+from schemas.events import PUBLISHED, UPDATED, TenderEvent
+from tests.assignments.test_evidence import listing
+
+
+def apply(state: CrawlState, tender) -> TenderEvent | None:
+    return state.apply(tender.with_content_hash(), list_fingerprint=None, seen_at=tender.first_seen)
+
+
+def outbox(state: CrawlState) -> list[TenderEvent]:
+    return [TenderEvent.model_validate_json(row.value) for row in state.pending()]
+
+
+def stored(state: CrawlState, tender_id: str) -> dict:
+    return json.loads(state.previous_tender(tender_id))
+
+
+FLEX = listing("flextender", "31050", "Coördinator Sectorale Aanpak", "Regio Zwolle",
+               first_seen="2026-09-01T09:00:00+02:00")
+COPY = listing("opdrachtoverheid", "flextender_31050", "Coördinator Sectorale Aanpak", "Regio Zwolle",
+               first_seen="2026-09-02T09:00:00+02:00",
+               origin={"platform": "flextender", "url": None, "listing_refs": ["flextender:31050"]})
+FREEP = listing("freep", "coordinator", "Coordinator sectorale aanpak", "Regio Zwolle",
+                first_seen="2026-09-03T09:00:00+02:00")
+
+
+def test_a_listing_that_joins_carries_the_assignment_and_the_others_get_an_update(tmp_path):
+    state = CrawlState(tmp_path / "state.sqlite3")
+    first = apply(state, FLEX)
+    assert (first.type, first.data.tender.assignment_id, first.data.tender.also_on) == (PUBLISHED, FLEX.id, [])
+    joined = apply(state, COPY)
+    assert joined.data.tender.assignment_id == FLEX.id
+    assert [(other.source, other.id, other.url) for other in joined.data.tender.also_on] == [
+        ("flextender", FLEX.id, FLEX.url)]
+    update = outbox(state)[-1]
+    assert (update.type, update.subject, update.data.sequence, update.data.changed_fields) == (
+        UPDATED, FLEX.id, 2, ["also_on"])
+    assert [other.id for other in update.data.tender.also_on] == [COPY.id]
+
+    apply(state, FREEP)  # a third listing: the id stays
+    assert {stored(state, tender.id)["assignment_id"] for tender in (FLEX, COPY, FREEP)} == {FLEX.id}
+    assert [other["id"] for other in stored(state, FLEX.id)["also_on"]] == [FREEP.id, COPY.id]
+    assert {(first, second, reason) for first, second, reason in state.assignment_links()} == {
+        (FLEX.id, COPY.id, "origin"), (FLEX.id, FREEP.id, "title"), (FREEP.id, COPY.id, "title")}
+
+
+def test_crawling_the_same_listings_again_sends_nothing(tmp_path):
+    state = CrawlState(tmp_path / "state.sqlite3")
+    for tender in (FLEX, COPY, FREEP):
+        apply(state, tender)
+    before = state.pending_count()
+    assert [apply(state, tender) for tender in (FREEP, COPY, FLEX)] == [None, None, None]
+    assert state.pending_count() == before
+
+
+def test_when_two_groups_turn_out_to_be_one_the_older_id_wins(tmp_path):
+    state = CrawlState(tmp_path / "state.sqlite3")
+    older = listing("striive", "a", "Verkeerskundige", "Provincie Utrecht", client_reference="SRQ181111",
+                    first_seen="2026-09-01T09:00:00+02:00")
+    newer = listing("flextender", "9", "Senior Verkeerskundige Mobiliteit", "Provincie Utrecht",
+                    first_seen="2026-09-05T09:00:00+02:00")
+    apply(state, older)
+    apply(state, newer)
+    assert stored(state, newer.id)["assignment_id"] == newer.id  # no evidence yet: two assignments
+    bridge = listing("inhuurdesk", "SRQ181111", "Senior Verkeerskundige Mobiliteit", "Provincie Utrecht",
+                     client_reference="SRQ181111", first_seen="2026-09-06T09:00:00+02:00")
+    apply(state, bridge)
+    assert {stored(state, tender.id)["assignment_id"] for tender in (older, newer, bridge)} == {older.id}
+    moved = [event for event in outbox(state) if event.subject == newer.id][-1]
+    assert moved.type == UPDATED and set(moved.data.changed_fields) == {"assignment_id", "also_on"}
+
+
+def test_a_listing_that_changes_so_the_evidence_is_gone_leaves(tmp_path):
+    state = CrawlState(tmp_path / "state.sqlite3")
+    apply(state, FLEX)
+    apply(state, FREEP)
+    assert stored(state, FREEP.id)["assignment_id"] == FLEX.id
+    renamed = FREEP.model_copy(update={"title": "Adviseur Wonen"})
+    left = apply(state, renamed)
+    assert (left.data.tender.assignment_id, left.data.tender.also_on) == (FREEP.id, [])
+    assert stored(state, FLEX.id)["also_on"] == []
+    assert outbox(state)[-1].subject == FLEX.id and outbox(state)[-1].data.changed_fields == ["also_on"]
+
+
+LISTINGS = sorted({tender.id: tender for first, second, _, _ in load_pairs() for tender in (first, second)}.values(),
+                  key=lambda tender: tender.id)
+
+
+def partition(state: CrawlState) -> set[frozenset[str]]:
+    groups: dict[str, set[str]] = {}
+    for tender in LISTINGS:
+        groups.setdefault(stored(state, tender.id)["assignment_id"], set()).add(tender.id)
+    return {frozenset(group) for group in groups.values()}
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.permutations(LISTINGS))
+def test_the_groups_do_not_depend_on_the_order_listings_arrive_in(order):
+    with tempfile.TemporaryDirectory() as directory:
+        reference = CrawlState(Path(directory) / "sorted.sqlite3")
+        shuffled = CrawlState(Path(directory) / "shuffled.sqlite3")
+        for tender in LISTINGS:
+            apply(reference, tender)
+        for tender in order:
+            apply(shuffled, tender)
+        assert partition(shuffled) == partition(reference)
+        assert {tender.id: stored(shuffled, tender.id)["assignment_id"] for tender in LISTINGS} == {
+            tender.id: stored(reference, tender.id)["assignment_id"] for tender in LISTINGS}
+        assert len(partition(reference)) < len(LISTINGS)  # some listings did group
+        reference.close()
+        shuffled.close()
