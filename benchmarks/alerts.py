@@ -141,6 +141,13 @@ def measure_end_to_end(samples: int, per_cycle: int = 4) -> dict:
     secret = "benchmark-webhook-secret-0123"
     # The seed closes in July 2026; the copies close a year later, so they are open now.
     template_number, template = "30922", bundled_pages()["30922"].replace("2026", "2027")
+
+    def page(number: int) -> str:
+        """A copy of the template as a listing of its own: another number and a title word of its own
+        (copies differing only in number would be recognised as one assignment and alert once)."""
+        word = "".join(chr(ord("a") + int(digit)) for digit in str(number))
+        return template.replace(template_number, str(number)).replace("IJsselland", f"IJsselland {word}")
+
     with tempfile.TemporaryDirectory(prefix="tenderwatch-bench-") as work_dir, FlextenderReplica() as site, \
             WebhookReceiver(secret) as receiver:
         data_dir = Path(os.environ.get("TENDERWATCH_BENCH_KEEP") or work_dir)
@@ -156,7 +163,7 @@ def measure_end_to_end(samples: int, per_cycle: int = 4) -> dict:
         try:
             number = 40000
             # Warm-up: the first alert waits for the consumer group's first join; time the steady state.
-            site.pages[str(number)] = template.replace(template_number, str(number))
+            site.pages[str(number)] = page(number)
             site.listed = [str(number)]
             receiver.wait_for(1, timeout_s=60)
             warmup_ms = [(call.at - datetime.fromisoformat(call.body["tender"]["fetched_at"]).timestamp()) * 1000
@@ -167,7 +174,7 @@ def measure_end_to_end(samples: int, per_cycle: int = 4) -> dict:
                 if len(site.listed) <= 1 + len(receiver.calls) + per_cycle // 2:
                     for _ in range(per_cycle):
                         number += 1
-                        site.pages[str(number)] = template.replace(template_number, str(number))
+                        site.pages[str(number)] = page(number)
                         site.listed = [*site.listed, str(number)]
                 time.sleep(0.2)
         finally:

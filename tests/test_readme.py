@@ -60,11 +60,15 @@ def test_the_replica_example_works_as_written_after_every_replica_deadline(tmp_p
         first, keyword, striive = result.stdout.split("deadline ")[1:]
         assert sorted(re.findall(r"flextender:\d+", first)) == ["flextender:28671", "flextender:30922",
                                                                "flextender:31050"], result.stdout
-        assert len(re.findall(r"striive:", first)) == 9 and len(re.findall(r"inhuurdesk:", first)) == 5
+        # 29 listings, one hit per assignment: Striive's second DICTU listing, the DJI listing on
+        # Freep, the SAP listings of Striive and Inhuurdesk (the copy closes first) and the copy of
+        # Flextender's 31050 are shown as "also on" of another hit.
+        assert len(re.findall(r"striive:", first)) == 8 and len(re.findall(r"inhuurdesk:", first)) == 5
         assert re.findall(r"\w+:[\w-]+$", keyword.strip(), flags=re.MULTILINE) == ["flextender:30922"]
-        assert len(re.findall(r"freep:", first)) == 5
-        assert len(re.findall(r"opdrachtoverheid:", first)) == 5
-        assert "27 of 27 tenders" in result.stderr and "1 of 1 tender" in result.stderr
+        assert len(re.findall(r"freep:", first)) == 4
+        assert len(re.findall(r"opdrachtoverheid:", first)) == 4
+        assert first.count("also on: ") == 4
+        assert "24 of 24 tenders" in result.stderr and "1 of 1 tender" in result.stderr
         assert striive.count("striive:") == 5 and "Zuid-Holland" in striive and "Overijssel" not in striive
 
         unfrozen = script.replace("export TENDERWATCH_NOW", "# export TENDERWATCH_NOW").replace(

@@ -57,7 +57,7 @@ def _event_label(alert: Alert) -> str:
 def _text_block(alert: Alert) -> str:
     tender = alert.tender
     lines = [f"{_event_label(alert)}: {tender.title}", ""]
-    lines += [f"{label + ':':<16}{value}" for label, value in _facts(tender)]
+    lines += [f"{label + ':':<15} {value}" for label, value in _facts(tender)]
     lines += ["", "Why it matched:"] + [f"  - {reason}" for reason in _why(alert)]
     return "\n".join(lines)
 

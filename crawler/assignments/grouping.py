@@ -2,8 +2,8 @@
 
 Per listing its `ListingFacts` and blocking keys; per pair of linked listings the reason. An
 assignment is a connected group of links. Its id is the tender id of its oldest listing (first
-seen, then id): a listing that joins later does not change it, and when two groups turn out
-to be one, the older group's id wins.
+seen, then first recorded: one crawl sees many listings at one moment): a listing that joins
+later does not change it, and when two groups turn out to be one, the older group's id wins.
 
 `regroup` runs inside the crawl state's transaction for every listing it records: it links the
 listing afresh with the listings that share a key, and returns the assignment (id and the other
@@ -22,7 +22,9 @@ from crawler.assignments.evidence import ListingFacts, link_reason
 from schemas.tender import Listing
 
 SCHEMA = """
-CREATE TABLE IF NOT EXISTS assignment_facts (tender_id TEXT PRIMARY KEY, facts TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS assignment_facts (
+    tender_id TEXT PRIMARY KEY, facts TEXT NOT NULL, arrival INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS assignment_keys (key TEXT NOT NULL, tender_id TEXT NOT NULL, PRIMARY KEY (key, tender_id));
 CREATE INDEX IF NOT EXISTS assignment_keys_by_tender ON assignment_keys (tender_id);
 CREATE TABLE IF NOT EXISTS assignment_links (
@@ -47,8 +49,10 @@ def regroup(connection: sqlite3.Connection, facts: ListingFacts) -> dict[str, Me
     its old and new group (the caller compares with what they had)."""
     tender_id = facts.tender_id
     before = component(connection, tender_id)
-    connection.execute("INSERT OR REPLACE INTO assignment_facts (tender_id, facts) VALUES (?, ?)",
-                       (tender_id, json.dumps(facts.to_json())))
+    connection.execute(
+        "INSERT INTO assignment_facts (tender_id, facts, arrival) "
+        "VALUES (?, ?, (SELECT COALESCE(MAX(arrival), 0) + 1 FROM assignment_facts)) "
+        "ON CONFLICT (tender_id) DO UPDATE SET facts = excluded.facts", (tender_id, json.dumps(facts.to_json())))
     connection.execute("DELETE FROM assignment_keys WHERE tender_id = ?", (tender_id,))
     connection.executemany("INSERT OR IGNORE INTO assignment_keys (key, tender_id) VALUES (?, ?)",
                            [(key, tender_id) for key in sorted(facts.keys())])
@@ -92,10 +96,12 @@ def component(connection: sqlite3.Connection, tender_id: str) -> set[str]:
 
 def memberships_of(connection: sqlite3.Connection, members: set[str]) -> dict[str, Membership]:
     placeholders = ", ".join("?" for _ in members)
-    rows = connection.execute(f"SELECT facts FROM assignment_facts WHERE tender_id IN ({placeholders})",
+    rows = connection.execute(f"SELECT facts, arrival FROM assignment_facts WHERE tender_id IN ({placeholders})",
                               sorted(members)).fetchall()
-    listings = sorted((ListingFacts.from_json(json.loads(document)) for (document,) in rows),
-                      key=lambda facts: (facts.opened, facts.tender_id))
+    # The oldest: first seen, then first recorded (one crawl sees many listings at one moment).
+    listings = [facts for facts, _ in sorted(((ListingFacts.from_json(json.loads(document)), arrival)
+                                              for document, arrival in rows),
+                                             key=lambda pair: (pair[0].opened, pair[1]))]
     assignment_id = listings[0].tender_id
     return {facts.tender_id: Membership(assignment_id, [
         Listing(source=other.source, id=other.tender_id, url=other.url)

@@ -145,6 +145,22 @@ def test_mail_has_both_parts_the_facts_the_reasons_and_list_unsubscribe(mail_set
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in html
 
 
+def test_the_mail_names_every_platform_the_assignment_is_on(mail_settings, smtp, repository, seed_tenders):
+    from schemas.tender import Listing
+
+    copy = Listing(source="opdrachtoverheid", id="opdrachtoverheid:flextender_30922",
+                   url="https://www.opdrachtoverheid.nl/inhuuropdracht/x/y/<b>&key")
+    listed_twice = seed_tenders["30922"].model_copy(update={"assignment_id": "flextender:30922", "also_on": [copy]})
+    alert_for(repository, listed_twice, saved_search("ss_twice", email="anna@example.nl", regions=("Overijssel",)))
+    deliver_until_settled(Deliverer(mail_settings, repository))
+    (message,) = smtp.wait_for(1)
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    assert f"Also on opdrachtoverheid: {copy.url}" in " ".join(text.split())
+    assert '<a href="https://www.opdrachtoverheid.nl/inhuuropdracht/x/y/&lt;b&gt;&amp;key">' in html
+    assert seed_tenders["30922"].url in text  # the listing itself too
+
+
 def test_daily_searches_get_one_digest_a_day(mail_settings, smtp, repository, seed_tenders):
     from datetime import datetime, time, timedelta
     from zoneinfo import ZoneInfo
