@@ -139,9 +139,24 @@ class ListingFacts:
         )
 
     def keys(self) -> set[str]:
-        """Blocking keys: two listings can only be linked if they share one."""
+        """Blocking keys, stored: two listings can only be linked if one's `lookup_keys` meets
+        the other's `keys`."""
         keys = {f"id:{identity}" for identity in self.identities | self.pointers}
-        keys |= {f"code:{code}" for code in self.codes | ({self.reference} if self.reference else set())}
+        keys |= {f"txt:{code}" for code in self.codes}
+        if self.reference:
+            keys.add(f"ref:{self.reference}")
+        if self.title:
+            keys.add(f"title:{self.title}")
+        return keys
+
+    def lookup_keys(self) -> set[str]:
+        """What to look up: identities and pointers, the same title, the same reference, this
+        reference in another's text, another's reference in this text. A code in two texts
+        alone (a date, a phone number) links nothing, so it is not looked up."""
+        keys = {f"id:{identity}" for identity in self.identities | self.pointers}
+        keys |= {f"ref:{code}" for code in self.codes}
+        if self.reference:
+            keys |= {f"ref:{self.reference}", f"txt:{self.reference}"}
         if self.title:
             keys.add(f"title:{self.title}")
         return keys

@@ -71,7 +71,7 @@ def regroup(connection: sqlite3.Connection, facts: ListingFacts) -> dict[str, Me
 
 
 def candidates(connection: sqlite3.Connection, facts: ListingFacts) -> list[ListingFacts]:
-    keys = sorted(facts.keys())
+    keys = sorted(facts.lookup_keys())
     if not keys:
         return []
     rows = connection.execute(
