@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -29,7 +30,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from common.settings import Settings  # noqa: E402
+from common.settings import (
+    STATE_FILE,  # noqa: E402
+    Settings,  # noqa: E402
+)
 from consumers.broker import EmbeddedBroker  # noqa: E402
 from consumers.kafka_clients import make_producer  # noqa: E402
 from consumers.loop import ConsumeLoop  # noqa: E402
@@ -38,6 +42,7 @@ from crawler.sources.flextender.normalize import normalise  # noqa: E402
 from crawler.sources.flextender.pages import FlextenderDetailPage  # noqa: E402
 from crawler.sources.flextender.replica import FlextenderReplica  # noqa: E402
 from crawler.sources.flextender.replica.server import bundled_pages  # noqa: E402
+from crawler.state import CrawlState  # noqa: E402
 from schemas.events import PUBLISHED, TenderEvent  # noqa: E402
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
@@ -120,7 +125,24 @@ def process_tree_rss_kb(root_pid: int) -> tuple[int, int]:
     return total, rss.get(root_pid, 0)
 
 
-def measure_run_memory() -> tuple[float, float, float]:
+def consumed_tenders(data_dir: str) -> int:
+    """Tenders the snapshot consumer has applied (0 while its file or table does not exist)."""
+    path = Path(data_dir) / "tenders.sqlite3"
+    if not path.exists():
+        return 0
+    try:
+        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=0.1)
+        try:
+            return connection.execute("SELECT COUNT(*) FROM tenders").fetchone()[0]
+        finally:
+            connection.close()
+    except sqlite3.OperationalError:
+        return 0
+
+
+def measure_run_memory() -> tuple[float, float, float, float | None]:
+    """Peak RSS of `run --once` (tree, run process), its duration, and the time from its start
+    to the first event a consumer applied (`run_start_s`)."""
     with FlextenderReplica() as site, tempfile.TemporaryDirectory() as data_dir:
         env = {**os.environ, "TENDERWATCH_NOW": "2026-03-01T12:00:00+01:00", "TENDERWATCH_AUTOTHROTTLE_START_DELAY": "0",
                "TENDERWATCH_LOG_LEVEL": "WARNING", "TENDERWATCH_SOURCES": "flextender"}  # the replica served here
@@ -130,13 +152,48 @@ def measure_run_memory() -> tuple[float, float, float]:
                                     "--api-url", site.url, "--data-dir", data_dir],
                                    env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         peak_tree = peak_run = 0
+        first_consumed = None
         while process.poll() is None:
             tree, run = process_tree_rss_kb(process.pid)
             peak_tree, peak_run = max(peak_tree, tree), max(peak_run, run)
+            if first_consumed is None and consumed_tenders(data_dir):
+                first_consumed = time.perf_counter() - started
             time.sleep(0.05)
         if process.returncode != 0:
             raise SystemExit(f"run --once failed with {process.returncode}")
-        return peak_tree / 1024, peak_run / 1024, time.perf_counter() - started
+        return peak_tree / 1024, peak_run / 1024, time.perf_counter() - started, first_consumed
+
+
+def measure_refill(retained: int = 1000) -> tuple[float | None, float | None]:
+    """`run --once` after a crash that left `retained` events in the outbox, unconsumed: the
+    time from its start to the first event applied, and to all of them applied."""
+    with FlextenderReplica() as site, tempfile.TemporaryDirectory() as data_dir:
+        state = CrawlState(Path(data_dir) / STATE_FILE)
+        with state.transaction() as connection:
+            for event in realistic_events(retained):
+                state._outbox(connection, event)
+        state.retain_published([(row.id, 0, offset) for offset, row in enumerate(state.pending(retained))])
+        state.close()
+        env = {**os.environ, "TENDERWATCH_NOW": "2026-03-01T12:00:00+01:00", "TENDERWATCH_AUTOTHROTTLE_START_DELAY": "0",
+               "TENDERWATCH_LOG_LEVEL": "WARNING", "TENDERWATCH_SOURCES": "flextender"}
+        env.pop("TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS", None)
+        started = time.perf_counter()
+        process = subprocess.Popen([sys.executable, "-m", "tenderwatch.cli", "run", "--once", "--base-url", site.url,
+                                    "--api-url", site.url, "--data-dir", data_dir],
+                                   env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        first = everything = None
+        while process.poll() is None:
+            consumed = consumed_tenders(data_dir)
+            if first is None and consumed:
+                first = time.perf_counter() - started
+            if everything is None and consumed >= retained:
+                everything = time.perf_counter() - started
+            time.sleep(0.05)
+        if process.returncode != 0:
+            raise SystemExit(f"run --once after a crash failed with {process.returncode}")
+        if everything is None and consumed_tenders(data_dir) >= retained:
+            everything = time.perf_counter() - started
+        return first, everything
 
 
 def run(count: int) -> dict:
@@ -148,7 +205,8 @@ def run(count: int) -> dict:
         create_topics(settings)
         produce_rates = measure_produce(settings, payloads)
         consumed, join_s = measure_consume(settings, 1000 + len(produce_rates) * ((count - 1000) // len(produce_rates)))
-    tree_mb, run_mb, run_s = measure_run_memory()
+    tree_mb, run_mb, run_s, start_s = measure_run_memory()
+    refill_first_s, refill_all_s = measure_refill()
     return {
         "events": count,
         "mean_event_kb": round(sum(len(value) for _, value in payloads) / count / 1024, 1),
@@ -159,6 +217,9 @@ def run(count: int) -> dict:
         "run_rss_mb": round(tree_mb, 1),
         "run_process_rss_mb": round(run_mb, 1),
         "run_once_s": round(run_s, 2),
+        "run_start_s": round(start_s, 2) if start_s is not None else None,
+        "run_refill_first_s": round(refill_first_s, 2) if refill_first_s is not None else None,
+        "run_refill_1000_s": round(refill_all_s, 2) if refill_all_s is not None else None,
     }
 
 

@@ -4,6 +4,10 @@ Rows go out in outbox order, keyed by tender id (acks=all, idempotent producer, 
 failure only the acknowledged prefix is deleted: later rows are sent again next time, so
 an event can arrive twice (same CloudEvent id and sequence; consumers are idempotent) but
 is never lost and never overtaken by a newer event of the same tender.
+
+With `retain` (a broker that keeps messages in memory: the embedded default) acknowledged rows
+are not deleted but kept with their partition and offset, until every consumer group has
+committed past them; a fresh broker is refilled from them (`CrawlState.requeue_retained`).
 """
 
 from __future__ import annotations
@@ -26,8 +30,8 @@ class OutboxPublisher:
     (its producer id unknown to the new broker) and would never publish again."""
 
     def __init__(self, state: CrawlState, producer: KafkaProducer | None, topic: str, batch_size: int = 1000,
-                 producer_factory: Callable[[], KafkaProducer] | None = None) -> None:
-        self.state, self.topic, self.batch_size = state, topic, batch_size
+                 producer_factory: Callable[[], KafkaProducer] | None = None, retain: bool = False) -> None:
+        self.state, self.topic, self.batch_size, self.retain = state, topic, batch_size, retain
         self.producer_factory = producer_factory
         self._producer = producer
 
@@ -72,15 +76,18 @@ class OutboxPublisher:
                     break
             if futures:
                 self.producer.flush()
-            acknowledged: list[int] = []
+            acknowledged: list[tuple[int, int, int]] = []
             for row, future in zip(rows, futures):
                 try:
-                    future.get(timeout=0)
+                    placed = future.get(timeout=0)
                 except KafkaError as exc:
                     log.warning("outbox_publish_failed", error=str(exc), pending=len(rows) - len(acknowledged))
                     break
-                acknowledged.append(row.id)
-            self.state.delete_published(acknowledged)
+                acknowledged.append((row.id, placed.partition, placed.offset))
+            if self.retain:
+                self.state.retain_published(acknowledged)
+            else:
+                self.state.delete_published([row_id for row_id, _, _ in acknowledged])
             published += len(acknowledged)
             if len(acknowledged) < len(rows) or not acknowledged:
                 return published, True

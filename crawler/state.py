@@ -58,6 +58,7 @@ CREATE TABLE IF NOT EXISTS outbox (
     value BLOB NOT NULL,
     created_at TEXT NOT NULL
 );
+-- published_partition/published_offset: where a retained row went (columns added by _migrate)
 """
 _COLUMNS = "tender_id, external_id, url, status, list_fingerprint, content_hash, deadline, sequence"
 
@@ -143,6 +144,12 @@ class CrawlState:
             self.connection.execute("ALTER TABLE listings ADD COLUMN sequence INTEGER NOT NULL DEFAULT 0")
         if "missing_count" not in columns:
             self.connection.execute("ALTER TABLE listings ADD COLUMN missing_count INTEGER NOT NULL DEFAULT 0")
+        outbox_columns = {row[1] for row in self.connection.execute("PRAGMA table_info(outbox)")}
+        if "published_offset" not in outbox_columns:
+            self.connection.execute("ALTER TABLE outbox ADD COLUMN published_partition INTEGER")
+            self.connection.execute("ALTER TABLE outbox ADD COLUMN published_offset INTEGER")
+        self.connection.execute(
+            "CREATE INDEX IF NOT EXISTS outbox_published ON outbox (published_partition, published_offset)")
 
     def close(self) -> None:
         self.connection.close()
@@ -294,14 +301,42 @@ class CrawlState:
     # the outbox ------------------------------------------------------------------------
 
     def pending(self, limit: int = 1000) -> list[OutboxRow]:
+        """Rows not handed to the broker yet, oldest first."""
         rows = self.connection.execute(
-            "SELECT id, event_key, event_type, value FROM outbox ORDER BY id LIMIT ?", (limit,)
-        ).fetchall()
+            "SELECT id, event_key, event_type, value FROM outbox WHERE published_offset IS NULL ORDER BY id LIMIT ?",
+            (limit,)).fetchall()
         return [OutboxRow(row[0], row[1].encode("utf-8"), row[2], bytes(row[3])) for row in rows]
 
     def pending_count(self) -> int:
-        return self.connection.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
+        return self.connection.execute("SELECT COUNT(*) FROM outbox WHERE published_offset IS NULL").fetchone()[0]
 
     def delete_published(self, ids: list[int]) -> None:
         with self.transaction() as connection:
             connection.executemany("DELETE FROM outbox WHERE id = ?", [(row_id,) for row_id in ids])
+
+    # retention: for a broker that keeps messages in memory (the embedded default) ---------
+
+    def retain_published(self, placed: list[tuple[int, int, int]]) -> None:
+        """(row id, partition, offset) of rows the broker acknowledged: kept until every
+        consumer group has committed past them (`prune_consumed`)."""
+        with self.transaction() as connection:
+            connection.executemany("UPDATE outbox SET published_partition = ?, published_offset = ? WHERE id = ?",
+                                   [(partition, offset, row_id) for row_id, partition, offset in placed])
+
+    def retained_count(self) -> int:
+        return self.connection.execute("SELECT COUNT(*) FROM outbox WHERE published_offset IS NOT NULL").fetchone()[0]
+
+    def prune_consumed(self, committed: dict[int, int]) -> int:
+        """Delete retained rows below `committed[partition]` (the lowest offset any consumer
+        group has committed on that partition: every group has applied what lies below)."""
+        with self.transaction() as connection:
+            return sum(connection.execute(
+                "DELETE FROM outbox WHERE published_partition = ? AND published_offset < ?", (partition, offset)
+            ).rowcount for partition, offset in committed.items())
+
+    def requeue_retained(self) -> int:
+        """Every retained row pending again, in its first order: for a fresh broker that lost
+        what the last one held (the consumers are idempotent, so a refill applies nothing twice)."""
+        with self.transaction() as connection:
+            return connection.execute("UPDATE outbox SET published_partition = NULL, published_offset = NULL "
+                                      "WHERE published_offset IS NOT NULL").rowcount

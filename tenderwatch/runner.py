@@ -50,6 +50,7 @@ EXIT_NOT_CONSUMED = 5
 EXIT_COMPONENT_DIED = 6
 THREAD_JOIN_BUDGET_S = 20.0
 CRAWL_STOP_GRACE_S = 10.0
+PRUNE_INTERVAL_S = 10.0  # how often retained outbox rows every group has consumed are deleted
 
 
 @contextmanager
@@ -65,25 +66,41 @@ def kafka_available(settings: Settings) -> Iterator[tuple[Settings, EmbeddedBrok
                                           "webhook_allow_loopback": settings.webhooks_may_use_loopback}), broker
 
 
-def unconsumed(settings: Settings, group_ids: list[str]) -> dict[str, int]:
-    """Group → events on the tender topic it has not committed yet."""
+def group_positions(settings: Settings, group_ids: list[str]) -> tuple[dict[int, int], dict[str, dict[int, int]]]:
+    """The tender topic's end offset per partition, and per group its committed offset per
+    partition (0 where it has committed nothing)."""
     probe = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, request_timeout_ms=10000,
                           enable_auto_commit=False)
     admin = make_admin(settings)
     try:
         partitions = [TopicPartition(settings.tender_events_topic, number)
                       for number in sorted(probe.partitions_for_topic(settings.tender_events_topic) or [])]
-        ends = probe.end_offsets(partitions)
-        behind: dict[str, int] = {}
+        ends = {tp.partition: offset for tp, offset in probe.end_offsets(partitions).items()}
+        committed: dict[str, dict[int, int]] = {}
         for group_id in group_ids:  # one group per request: older brokers fetch no more
-            committed = admin.list_group_offsets({group_id: partitions}).get(group_id, {})
-            # Tansu may report a commit past the end offset of a compressed batch: >= is caught up.
-            behind[group_id] = sum(
-                max(0, ends[tp] - max(0, committed[tp].offset if tp in committed else 0)) for tp in partitions)
-        return behind
+            offsets = admin.list_group_offsets({group_id: partitions}).get(group_id, {})
+            committed[group_id] = {tp.partition: max(0, offsets[tp].offset if tp in offsets else 0)
+                                   for tp in partitions}
+        return ends, committed
     finally:
         probe.close()
         admin.close()
+
+
+def unconsumed(settings: Settings, group_ids: list[str]) -> dict[str, int]:
+    """Group → events on the tender topic it has not committed yet."""
+    ends, committed = group_positions(settings, group_ids)
+    # Tansu may report a commit past the end offset of a compressed batch: >= is caught up.
+    return {group_id: sum(max(0, ends[partition] - offsets[partition]) for partition in ends)
+            for group_id, offsets in committed.items()}
+
+
+def consumed_by_every_group(settings: Settings, group_ids: list[str]) -> dict[int, int]:
+    """Partition → the offset below which every group has committed (with no group: all)."""
+    ends, committed = group_positions(settings, group_ids)
+    if not group_ids:
+        return {partition: 2**62 for partition in ends}
+    return {partition: min(offsets[partition] for offsets in committed.values()) for partition in ends}
 
 
 class Runner:
@@ -98,6 +115,9 @@ class Runner:
         self.broker: EmbeddedBroker | None = None
         self.died: str | None = None  # the component whose death stopped the run
         self.published_this_cycle = 0
+        self.settings_in_use = settings  # with the embedded broker's address once it runs
+        self.group_ids: list[str] = []
+        self.next_prune = 0.0
 
     def request_stop(self, signal_number: int | None = None, _frame: object = None) -> None:
         if not self.stop_requested.is_set():
@@ -135,6 +155,7 @@ class Runner:
         signal.signal(signal.SIGTERM, self.request_stop)
         with kafka_available(self.settings) as (settings, broker):
             self.broker = broker
+            self.settings_in_use = settings
             create_topics(settings)
             specs = [CONSUMERS[name] for name in self.consumer_names]
             loops = [spec.loop(settings) for spec in specs]
@@ -149,16 +170,27 @@ class Runner:
             for thread in consumer_threads + worker_threads:
                 thread.start()
             state = CrawlState(settings.state_path)
+            # The embedded broker keeps messages in memory: the outbox keeps each event until
+            # every group has committed past it, and refills a fresh broker from what it kept.
+            retain = broker is not None
             publisher = OutboxPublisher(state, None, settings.tender_events_topic,
-                                        producer_factory=lambda: make_producer(settings))
+                                        producer_factory=lambda: make_producer(settings), retain=retain)
+            self.group_ids = [loop.group_id for loop in loops]
+            if retain:
+                requeued = state.requeue_retained()
+                if requeued:
+                    log.warning("outbox_refill", events=requeued,
+                                reason="the last run ended before every consumer had every event")
             try:
-                code = self._cycles(settings, publisher, [loop.group_id for loop in loops])
+                code = self._cycles(settings, publisher, self.group_ids)
             finally:
                 for loop in loops:
                     loop.stop()
                 self._join(consumer_threads)
                 workers_stop.set()
                 self._join(worker_threads)
+                if publisher.retain and self.died is None:  # less to refill next time
+                    self._prune(publisher)
                 publisher.close()
                 state.close()
         if self.died is not None:
@@ -176,9 +208,23 @@ class Runner:
         if still:
             log.warning("threads_still_busy_at_stop", threads=still, waited_s=THREAD_JOIN_BUDGET_S)
 
-    def _drain(self, publisher: OutboxPublisher) -> None:
+    def _drain(self, publisher: OutboxPublisher, *, prune_now: bool = False) -> None:
         if publisher.state.pending_count():
             self.published_this_cycle += publisher.drain()
+        if publisher.retain and (prune_now or time.monotonic() >= self.next_prune):
+            self.next_prune = time.monotonic() + PRUNE_INTERVAL_S
+            self._prune(publisher)
+
+    def _prune(self, publisher: OutboxPublisher) -> None:
+        """Delete the retained events every consumer group has committed past."""
+        if not publisher.state.retained_count():
+            return
+        try:
+            deleted = publisher.state.prune_consumed(consumed_by_every_group(self.settings_in_use, self.group_ids))
+        except KafkaError as exc:
+            log.warning("outbox_prune_postponed", error=str(exc))
+            return
+        log.debug("outbox_pruned", deleted=deleted, retained=publisher.state.retained_count())
 
     def _cycles(self, settings: Settings, publisher: OutboxPublisher, group_ids: list[str]) -> int:
         cycle = 0
@@ -261,7 +307,10 @@ class Runner:
                 behind = {group: -1 for group in group_ids}
             if (not publisher.state.pending_count() and all(count == 0 for count in behind.values())
                     and all(worker.settled() for worker in self.workers)):
-                log.info("cycle_consumed", groups=group_ids, published=self.published_this_cycle)
+                if publisher.retain:
+                    self._prune(publisher)
+                log.info("cycle_consumed", groups=group_ids, published=self.published_this_cycle,
+                         outbox_retained=publisher.state.retained_count())
                 return 0
             time.sleep(0.25)
         if self.stop_requested.is_set():
