@@ -19,6 +19,7 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -113,6 +114,40 @@ def measure_indexing(events: list[TenderEvent], work: Path, single_sample: int =
     return bulk, single
 
 
+def page_query(search: SearchFilter) -> str:
+    """The search page's URL query for `search` (the form's field names)."""
+    pairs: list[tuple[str, str]] = []
+    if search.keyword:
+        pairs.append(("q", search.keyword))
+    pairs += [("region", region) for region in search.regions]
+    for name, value in (("pay_min", search.pay_scale_min), ("pay_max", search.pay_scale_max),
+                        ("hours_min", search.hours_min), ("hours_max", search.hours_max),
+                        ("deadline_after", search.deadline_after), ("deadline_before", search.deadline_before)):
+        if value is not None:
+            pairs.append((name, str(value)))
+    return urlencode(pairs)
+
+
+def measure_web_search(data_dir: Path) -> tuple[float, float]:
+    """p50 and p95 in ms of the search page (`GET /?...`, rendered HTML) over the same queries,
+    served by the app `tenderwatch serve` runs, on the embedded store in `data_dir`."""
+    from fastapi.testclient import TestClient
+
+    from common.settings import Settings
+    from web.api import create_app
+
+    client = TestClient(create_app(Settings(data_dir=data_dir, now=NOW)))
+    assert client.get("/").status_code == 200  # opens the store
+    latencies = []
+    for search in queries():
+        started = time.perf_counter()
+        response = client.get("/?" + page_query(search))
+        latencies.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, response.text[:500]
+    latencies.sort()
+    return statistics.median(latencies), latencies[int(len(latencies) * 0.95) - 1]
+
+
 def measure_search(store: EmbeddedStore, all_listings: bool = False) -> tuple[float, float]:
     """p50 and p95 in ms; by default one hit per assignment (the synthetic corpus lists one
     assignment in seven on two platforms), `all_listings` without that collapse."""
@@ -134,7 +169,8 @@ def run(sizes: list[int], index_events: int = 20000, single_sample: int = 2000) 
         figures.update({"index_events_per_s": round(bulk, 1), "index_single_events_per_s": round(single, 1),
                         "index_bulk_vs_single_ratio": round(bulk / single, 1)})
         for size in sorted(sizes):
-            store = EmbeddedStore(work / f"search-{size}.sqlite3")
+            (work / str(size)).mkdir()
+            store = EmbeddedStore.in_data_dir(work / str(size))
             store.setup()
             for start in range(0, size, 1000):
                 store.write(events[start:min(size, start + 1000)])
@@ -146,6 +182,9 @@ def run(sizes: list[int], index_events: int = 20000, single_sample: int = 2000) 
             figures[f"search_all_listings_p95_ms_{label}"] = round(every_p95, 2)
             figures[f"search_collapse_vs_all_listings_p95_ratio_{label}"] = round(p95 / every_p95, 2)
             store.close()
+            web_p50, web_p95 = measure_web_search(work / str(size))
+            figures[f"web_search_p50_ms_{label}"] = round(web_p50, 2)
+            figures[f"web_search_p95_ms_{label}"] = round(web_p95, 2)
     return figures
 
 

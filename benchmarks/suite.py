@@ -18,12 +18,12 @@ from dataclasses import dataclass
 KEYS = ("parse_pages_per_s", "parse_vs_lxml_ratio", "produce_events_per_s", "consume_events_per_s",
         "index_events_per_s", "index_bulk_vs_single_ratio", "search_p95_ms_100k", "match_p99_ms_100k",
         "match_vs_naive_ratio_100k", "e2e_alert_p95_ms", "run_rss_mb", "run_start_s", "dedupe_precision",
-        "dedupe_recall")
+        "dedupe_recall", "web_search_p95_ms_100k")
 GOALS = {
     "parse_pages_per_s": (">=", 300), "produce_events_per_s": (">=", 5000), "consume_events_per_s": (">=", 5000),
     "index_events_per_s": (">=", 5000), "index_bulk_vs_single_ratio": (">=", 10), "search_p95_ms_100k": ("<", 50),
     "match_p99_ms_100k": ("<", 5), "match_vs_naive_ratio_100k": (">=", 50), "e2e_alert_p95_ms": ("<", 2000),
-    "dedupe_precision": (">=", 1.0), "dedupe_recall": (">=", 0.95), "run_rss_mb": ("<", 300),
+    "dedupe_precision": (">=", 1.0), "dedupe_recall": (">=", 0.95), "run_rss_mb": ("<", 300), "web_search_p95_ms_100k": ("<", 100),
 }
 
 
@@ -71,6 +71,7 @@ def run_all(quick: bool, progress: Callable[[str], None] = lambda _: None) -> di
         figures["seconds"][name] = round(time.perf_counter() - started, 1)
     # The named keys; in quick mode measured at the smaller sizes recorded in `sizes`.
     figures["search_p95_ms_100k"] = figures[f"search_p95_ms_{_label(big_search)}"]
+    figures["web_search_p95_ms_100k"] = figures[f"web_search_p95_ms_{_label(big_search)}"]
     figures["match_p99_ms_100k"] = figures[f"match_p99_ms_{_label(big_match)}"]
     figures["match_vs_naive_ratio_100k"] = figures[f"match_vs_naive_ratio_{_label(big_match)}"]
     return figures

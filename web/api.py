@@ -25,6 +25,7 @@ from consumers.alerts.service import change_saved_search, create_saved_search
 from consumers.alerts.tokens import secret_key, verify_unsubscribe_token
 from consumers.alerts.webhook import UnsafeWebhook
 from schemas.saved_search import SavedSearchChange, SavedSearchRequest
+from web.pages import register_pages
 
 MAX_BODY_BYTES = 16 * 1024
 
@@ -155,4 +156,5 @@ def create_app(settings: Settings) -> FastAPI:
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
 
     app.state.repository = repository
+    register_pages(app, settings)  # the freelancers' web pages beside the API
     return app

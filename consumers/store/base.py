@@ -11,12 +11,15 @@ Contract every adapter keeps (checked by `tests/store/suite.py`):
 - `search(filter, page)` applies `schemas.search.SearchFilter` exactly as documented there
   and returns the total number of matches and one page of tenders.
 - `get(id)` returns the stored tender or None.
+- `history(id)` returns what happened to it, event by event (sequence, type, time, changed
+  fields), oldest first: what the web app's tender page shows.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from schemas.events import TenderEvent
 from schemas.search import SearchFilter, SearchPage
@@ -42,6 +45,18 @@ class WriteResult:
 
 
 @dataclass(frozen=True)
+class HistoryEntry:
+    sequence: int
+    type: str
+    time: datetime
+    changed_fields: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, event: TenderEvent) -> HistoryEntry:
+        return cls(event.data.sequence, event.type, event.time, tuple(event.data.changed_fields))
+
+
+@dataclass(frozen=True)
 class SearchResult:
     total: int
     tenders: list[Tender]
@@ -61,6 +76,9 @@ class TenderStore(ABC):
 
     @abstractmethod
     def get(self, tender_id: str) -> Tender | None: ...
+
+    @abstractmethod
+    def history(self, tender_id: str) -> list[HistoryEntry]: ...
 
     def close(self) -> None:
         return None

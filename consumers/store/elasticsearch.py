@@ -11,13 +11,16 @@ swap, without downtime. Writes are bulk `index` actions with `version_type=exter
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from importlib import resources
 from typing import Any
 
+import structlog
 from elasticsearch import ApiError, Elasticsearch, TransportError
 
 from common.settings import Settings
 from consumers.store.base import (
+    HistoryEntry,
     SearchResult,
     StoreUnavailable,
     TenderStore,
@@ -27,6 +30,8 @@ from consumers.store.base import (
 from schemas.events import TenderEvent
 from schemas.search import SearchFilter, SearchPage
 from schemas.tender import Tender
+
+log = structlog.get_logger(__name__)
 
 TEMPLATE_NAME = "tenders"
 DERIVED_FIELDS = ("pay_scale_range", "hours_range", "sequence", "event_type", "assignment_key")
@@ -59,6 +64,16 @@ def document(event: TenderEvent) -> dict[str, Any]:
     body["sequence"] = event.data.sequence
     body["event_type"] = event.type
     return body
+
+
+HISTORY_MAPPING = {"dynamic": False, "properties": {
+    "tender_id": {"type": "keyword"}, "sequence": {"type": "long"}, "type": {"type": "keyword"},
+    "time": {"type": "date"}, "changed_fields": {"type": "keyword"}}}
+
+
+def history_document(event: TenderEvent) -> dict[str, Any]:
+    return {"tender_id": event.subject, "sequence": event.data.sequence, "type": event.type,
+            "time": event.time.isoformat(), "changed_fields": event.data.changed_fields}
 
 
 def build_query(search: SearchFilter) -> dict[str, Any]:
@@ -106,6 +121,11 @@ class ElasticsearchStore(TenderStore):
     def index(self) -> str:
         return f"{self.alias}-v{self.version}"
 
+    @property
+    def history_index(self) -> str:
+        """What happened to each tender, one document per event (id: the event id)."""
+        return f"{self.alias}-history"
+
     def setup(self) -> None:
         template = index_template()
         template["index_patterns"] = [f"{self.alias}-v*"]
@@ -115,6 +135,8 @@ class ElasticsearchStore(TenderStore):
                 if not self.client.indices.exists(index=self.index):
                     self.client.indices.create(index=self.index)
                 self.client.indices.put_alias(index=self.index, name=self.alias, is_write_index=True)
+            if not self.client.indices.exists(index=self.history_index):
+                self.client.indices.create(index=self.history_index, mappings=HISTORY_MAPPING)
         except TransportError as exc:
             raise StoreUnavailable(str(exc)) from exc
 
@@ -136,18 +158,35 @@ class ElasticsearchStore(TenderStore):
                 raise StoreUnavailable(f"{exc.meta.status}: {exc.message}") from exc
             raise
         result = WriteResult()
+        history: list[dict[str, Any]] = []
         for event, item in zip(events, response["items"]):
             outcome = item.get("index", {})
             status = outcome.get("status", 500)
             if status < 300:
                 result.written += 1
+                history += [{"index": {"_index": self.history_index, "_id": event.id}}, history_document(event)]
             elif status == 409:
                 result.stale += 1
             else:
                 error = outcome.get("error") or {}
                 reason = f"{status} {error.get('type', '')}: {error.get('reason', '')}".strip()
                 result.failures.append(WriteFailure(event.id, reason, retriable=status in RETRIABLE_STATUS))
+        if history:
+            try:
+                self.client.bulk(operations=history, refresh="wait_for")
+            except TransportError as exc:  # the tenders are written: the history of this batch waits for a replay
+                log.warning("history_not_written", error=str(exc), events=len(history) // 2)
         return result
+
+    def history(self, tender_id: str) -> list[HistoryEntry]:
+        try:
+            response = self.client.search(index=self.history_index, query={"term": {"tender_id": tender_id}},
+                                          sort=[{"sequence": {"order": "asc"}}], size=1000)
+        except TransportError as exc:
+            raise StoreUnavailable(str(exc)) from exc
+        return [HistoryEntry(hit["_source"]["sequence"], hit["_source"]["type"],
+                             datetime.fromisoformat(hit["_source"]["time"]), tuple(hit["_source"]["changed_fields"]))
+                for hit in response["hits"]["hits"]]
 
     def get(self, tender_id: str) -> Tender | None:
         try:

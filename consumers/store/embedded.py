@@ -20,6 +20,7 @@ common word matches tens of thousands of tenders). Two things keep them fast:
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import sqlite3
 import threading
@@ -30,7 +31,13 @@ from pathlib import Path
 import structlog
 
 from common.sqlite import connect, immediate_transaction
-from consumers.store.base import SearchResult, StoreUnavailable, TenderStore, WriteResult
+from consumers.store.base import (
+    HistoryEntry,
+    SearchResult,
+    StoreUnavailable,
+    TenderStore,
+    WriteResult,
+)
 from schemas.analysis import analyze, fold
 from schemas.events import TenderEvent
 from schemas.search import SearchFilter, SearchPage
@@ -41,8 +48,9 @@ log = structlog.get_logger(__name__)
 STORE_FILE = "search.sqlite3"
 # PRAGMA user_version. 2: `tender_terms` has the `facets` column (a store of version 1 gets
 # its full-text table rebuilt from the stored tenders by `setup`). 3: `tenders` has the
-# assignment columns (older rows: their own assignment).
-STORE_VERSION = 3
+# assignment columns (older rows: their own assignment). 4: `tender_history` (filled from the
+# events written from then on).
+STORE_VERSION = 4
 TITLE_WEIGHT, DESCRIPTION_WEIGHT, FACETS_WEIGHT = 3.0, 1.0, 0.0
 RANK = f"bm25(tender_terms, {TITLE_WEIGHT}, {DESCRIPTION_WEIGHT}, {FACETS_WEIGHT})"
 
@@ -73,6 +81,10 @@ CREATE INDEX IF NOT EXISTS tenders_by_pay_scale ON tenders (status, pay_max, pay
 CREATE INDEX IF NOT EXISTS tenders_by_hours ON tenders (status, hours_max, hours_min);
 CREATE INDEX IF NOT EXISTS tenders_shared ON tenders (shared, assignment);
 CREATE TABLE IF NOT EXISTS tender_documents (doc INTEGER PRIMARY KEY, tender_json TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS tender_history (
+    tender_id TEXT NOT NULL, sequence INTEGER NOT NULL, type TEXT NOT NULL, time TEXT NOT NULL,
+    changed_fields TEXT NOT NULL, PRIMARY KEY (tender_id, sequence)
+);
 CREATE VIRTUAL TABLE IF NOT EXISTS tender_terms USING fts5(title, description, facets, tokenize = 'unicode61');
 """
 
@@ -149,7 +161,8 @@ class EmbeddedStore(TenderStore):
         transaction, so two processes starting at once do it once)."""
         if self.connection.execute("PRAGMA user_version").fetchone()[0] >= STORE_VERSION:
             return
-        old_terms = self.connection.execute(
+        version = self.connection.execute("PRAGMA user_version").fetchone()[0]
+        old_terms = version < 2 and self.connection.execute(
             "SELECT 1 FROM sqlite_master WHERE name = 'tender_terms'").fetchone() is not None
         if old_terms:
             self.connection.execute("DROP TABLE tender_terms")
@@ -239,6 +252,9 @@ class EmbeddedStore(TenderStore):
         self.connection.execute("INSERT OR REPLACE INTO tender_documents (doc, tender_json) VALUES (?, ?)",
                                 (doc, tender.model_dump_json()))
         self._insert_terms(doc, tender, values[2], values[3])
+        self.connection.execute(
+            "INSERT OR REPLACE INTO tender_history (tender_id, sequence, type, time, changed_fields) VALUES (?, ?, ?, ?, ?)",
+            (tender.id, event.data.sequence, event.type, event.time.isoformat(), json.dumps(event.data.changed_fields)))
         return True
 
     def _insert_terms(self, doc: int, tender: Tender, status: str, region_folded: str | None) -> None:
@@ -254,6 +270,13 @@ class EmbeddedStore(TenderStore):
         row = self.connection.execute(
             "SELECT tender_json FROM tenders JOIN tender_documents USING (doc) WHERE id = ?", (tender_id,)).fetchone()
         return Tender.model_validate_json(row[0]) if row else None
+
+    def history(self, tender_id: str) -> list[HistoryEntry]:
+        rows = self.connection.execute(
+            "SELECT sequence, type, time, changed_fields FROM tender_history WHERE tender_id = ? ORDER BY sequence",
+            (tender_id,)).fetchall()
+        return [HistoryEntry(sequence, kind, datetime.fromisoformat(moment), tuple(json.loads(changed)))
+                for sequence, kind, moment, changed in rows]
 
     def search(self, search: SearchFilter, page: SearchPage | None = None) -> SearchResult:
         page = page or SearchPage()

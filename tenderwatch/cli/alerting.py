@@ -189,7 +189,10 @@ def user_list(data_dir) -> None:
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @DATA_DIR_OPTION
 def serve(host, port, data_dir) -> None:
-    """The saved-search HTTP API (OpenAPI docs at /docs) and the unsubscribe links of alerts.
+    """The web pages for freelancers (search at /, a tender at /tenders/ID, in Dutch or
+    English), the saved-search HTTP API (OpenAPI docs at /docs) and the unsubscribe links of
+    alerts. The pages search what `tenderwatch run` indexed (the embedded store in the data
+    directory, or Elasticsearch when TENDERWATCH_ELASTICSEARCH_URL is set).
 
     Users authenticate with `Authorization: Bearer <token>` (`tenderwatch user add NAME`).
     Set TENDERWATCH_PUBLIC_URL to the address users reach it at: alert links point there.

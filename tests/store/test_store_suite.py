@@ -272,3 +272,17 @@ def test_keyword_hits_are_collapsed_too(store, seed_tenders):
     assert [tender.id for tender in result.tenders] == ["flextender:30922"] and result.total == 1
     every = store.search(SearchFilter(keyword="procesregisseur", status="all"), SearchPage(all_listings=True))
     assert {tender.id for tender in every.tenders} == {"flextender:30922", "flextender:30498"} and every.total == 2
+
+
+def test_history_lists_what_happened_to_a_tender_oldest_first(store, seed_tenders):
+    tender = seed_tenders["30922"]
+    moved = tender.model_copy(update={"deadline": tender.deadline.replace(day=tender.deadline.day + 1)})
+    store.write([TenderEvent.build("nl.tenderwatch.tender.updated", moved, 2, NOW, ["deadline"]),
+                 TenderEvent.build("nl.tenderwatch.tender.expired", moved.model_copy(update={"status": "expired"}), 3, NOW)])
+    store.write([TenderEvent.build("nl.tenderwatch.tender.updated", moved, 2, NOW, ["deadline"])])  # a replay
+    history = store.history("flextender:30922")
+    assert [(entry.sequence, entry.type, entry.changed_fields) for entry in history] == [
+        (1, "nl.tenderwatch.tender.published", ()), (2, "nl.tenderwatch.tender.updated", ("deadline",)),
+        (3, "nl.tenderwatch.tender.expired", ())]
+    assert history[0].time == NOW
+    assert store.history("flextender:404") == []
