@@ -136,17 +136,11 @@ def measure_end_to_end(samples: int, per_cycle: int = 4) -> dict:
     """`tenderwatch run` with a short interval; `per_cycle` new listings appear before each crawl."""
     from benchmarks.peers import WebhookReceiver
     from crawler.sources.flextender.replica import FlextenderReplica
-    from crawler.sources.flextender.replica.server import bundled_pages
+    from crawler.sources.flextender.replica.server import open_copy
 
     secret = "benchmark-webhook-secret-0123"
-    # The seed closes in July 2026; the copies close a year later, so they are open now.
-    template_number, template = "30922", bundled_pages()["30922"].replace("2026", "2027")
-
-    def page(number: int) -> str:
-        """A copy of the template as a listing of its own: another number and a title word of its own
-        (copies differing only in number would be recognised as one assignment and alert once)."""
-        word = "".join(chr(ord("a") + int(digit)) for digit in str(number))
-        return template.replace(template_number, str(number)).replace("IJsselland", f"IJsselland {word}")
+    # Copies of a seed that closes in July 2026, closing a year later: open now.
+    page = open_copy  # listings of their own: copies differing only in number are one assignment
 
     with tempfile.TemporaryDirectory(prefix="tenderwatch-bench-") as work_dir, FlextenderReplica() as site, \
             WebhookReceiver(secret) as receiver:

@@ -25,6 +25,7 @@ from consumers.alerts.service import change_saved_search, create_saved_search
 from consumers.alerts.tokens import secret_key, verify_unsubscribe_token
 from consumers.alerts.webhook import UnsafeWebhook
 from schemas.saved_search import SavedSearchChange, SavedSearchRequest
+from web.account_pages import register_account_pages
 from web.pages import register_pages
 
 MAX_BODY_BYTES = 16 * 1024
@@ -57,7 +58,9 @@ class BodyLimit:
         await self.app(scope, limited_receive, send)
 
 
-def create_app(settings: Settings) -> FastAPI:
+def create_app(settings: Settings, *, announce_signin_links: bool = False) -> FastAPI:
+    """The API and the web pages. `announce_signin_links`: also log sign-in links (serving on
+    loopback only, on the embedded default, its one user reads the console)."""
     repository = AlertRepository(settings.alerts_path)
     key = secret_key(settings)
     bearer = HTTPBearer(auto_error=False)
@@ -156,5 +159,6 @@ def create_app(settings: Settings) -> FastAPI:
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
 
     app.state.repository = repository
-    register_pages(app, settings)  # the freelancers' web pages beside the API
+    pages = register_pages(app, settings)  # the freelancers' web pages beside the API
+    register_account_pages(app, settings, pages, repository, announce_links=announce_signin_links)
     return app

@@ -24,6 +24,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import ValidationError
 
 from common.settings import Settings
+from consumers.alerts.tokens import secret_key
 from consumers.indexer import open_store, store_exists
 from consumers.store.base import StoreUnavailable, TenderStore
 from crawler.dutch import AMSTERDAM
@@ -32,12 +33,14 @@ from crawler.sources import SOURCES
 from schemas.analysis import analyze
 from schemas.search import SearchFilter, SearchPage
 from schemas.tender import Tender
+from web.accounts import Accounts
 from web.calendar import deadline_calendar
 from web.i18n import LANGUAGES, language_of, translations
 
 HERE = Path(__file__).parent
 PAGE_SIZE = 20
-PAGE_PATHS = ("/", "/tenders/", "/static/")
+SESSION_COOKIE = "tw_session"
+PAGE_PATHS = ("/", "/tenders/", "/static/", "/signin", "/signout", "/alerts", "/feeds/")
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
        "base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
 SECURITY_HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff",
@@ -170,7 +173,17 @@ def days_left(deadline: datetime | None, now: datetime) -> int | None:
     return (deadline.astimezone(AMSTERDAM).date() - now.astimezone(AMSTERDAM).date()).days
 
 
-def register_pages(app: FastAPI, settings: Settings) -> None:
+@dataclass
+class Pages:
+    """What the page modules share: rendering (language, session), the store, the clock."""
+
+    render: Any
+    tender: Any  # id → the stored Tender or None
+    now: Any
+    accounts: Accounts
+
+
+def register_pages(app: FastAPI, settings: Settings) -> Pages:
     environment = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]),
                               extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
     environment.filters["local"] = lambda moment: moment.astimezone(AMSTERDAM).strftime("%Y-%m-%d %H:%M")
@@ -190,14 +203,17 @@ def register_pages(app: FastAPI, settings: Settings) -> None:
     def now() -> datetime:
         return settings.now or datetime.now(UTC)
 
+    accounts = Accounts.in_data_dir(settings.data_dir, secret_key(settings))
+
     def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
         language = language_of(request.query_params.get("lang"), request.cookies.get("lang"),
                                request.headers.get("accept-language"))
         environment.install_gettext_translations(translations(language), newstyle=True)
         other = {key: value for key, value in request.query_params.multi_items() if key != "lang"}
         switch = {code: f"{request.url.path}?{urlencode([*other.items(), ('lang', code)])}" for code in LANGUAGES}
+        session = accounts.session(request.cookies.get(SESSION_COOKIE))
         body = environment.get_template(template).render(language=language, switch=switch, now=now(),
-                                                         days_left=days_left, **context)
+                                                         days_left=days_left, session=session, **context)
         response = HTMLResponse(body, status_code=status_code)
         if request.query_params.get("lang") in LANGUAGES:
             response.set_cookie("lang", request.query_params["lang"], max_age=365 * 86400, samesite="lax",
@@ -230,6 +246,7 @@ def register_pages(app: FastAPI, settings: Settings) -> None:
             return render(request, "search.html", status_code=400, **context)
         base = [(key, value) for key, value in query.multi_items() if key not in ("page", "lang")]
         context.update(search=search, result=result, page=page, all_listings=all_listings,
+                       query_string=urlencode([(key, value) for key, value in base if key != "all"]),
                        pages=max(1, -(-result.total // PAGE_SIZE)), highlighted=highlighted,
                        loosen=loosen_hint(search) if not result.total else None,
                        page_url=lambda number: "/?" + urlencode([*base, ("page", str(number))]),
@@ -267,3 +284,5 @@ def register_pages(app: FastAPI, settings: Settings) -> None:
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> RedirectResponse:
         return RedirectResponse("/static/favicon.svg")
+
+    return Pages(render=render, tender=tender_or_none, now=now, accounts=accounts)

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
+from urllib.parse import quote
 
 from common.settings import Settings
 from crawler.dutch import AMSTERDAM
@@ -30,7 +31,7 @@ def _deadline(tender: Tender) -> str:
     return tender.deadline.astimezone(AMSTERDAM).strftime("%Y-%m-%d %H:%M") if tender.deadline else "not stated"
 
 
-def _facts(tender: Tender) -> list[tuple[str, str]]:
+def _facts(tender: Tender, public_url: str) -> list[tuple[str, str]]:
     return [
         ("Client", tender.client or "not stated"),
         ("Region", tender.region or "not stated"),
@@ -40,6 +41,7 @@ def _facts(tender: Tender) -> list[tuple[str, str]]:
                             else f"{tender.hours_per_week.min}-{tender.hours_per_week.max}")
          if tender.hours_per_week else "not stated"),
         ("Listing", tender.url),
+        ("On tenderwatch", f"{public_url}/tenders/{quote(tender.id, safe=':')}"),
         # The same assignment on other platforms: where its terms may suit the freelancer better.
         *((f"Also on {listing.source}", listing.url) for listing in tender.also_on),
     ]
@@ -54,21 +56,22 @@ def _event_label(alert: Alert) -> str:
     return "New tender" if alert.kind == "new" else "Changed tender"
 
 
-def _text_block(alert: Alert) -> str:
+def _text_block(alert: Alert, public_url: str) -> str:
     tender = alert.tender
     lines = [f"{_event_label(alert)}: {tender.title}", ""]
-    lines += [f"{label + ':':<15} {value}" for label, value in _facts(tender)]
+    lines += [f"{label + ':':<15} {value}" for label, value in _facts(tender, public_url)]
     lines += ["", "Why it matched:"] + [f"  - {reason}" for reason in _why(alert)]
     return "\n".join(lines)
 
 
-def _html_block(alert: Alert) -> str:
+def _html_block(alert: Alert, public_url: str) -> str:
     tender = alert.tender
     rows = "".join(
         f"<tr><th align=\"left\">{html.escape(label)}</th><td>"
         + (f"<a href=\"{html.escape(value, quote=True)}\">{html.escape(value)}</a>"
-           if label == "Listing" or label.startswith("Also on") else html.escape(value)) + "</td></tr>"
-        for label, value in _facts(tender))
+           if label in ("Listing", "On tenderwatch") or label.startswith("Also on") else html.escape(value))
+        + "</td></tr>"
+        for label, value in _facts(tender, public_url))
     reasons = "".join(f"<li>{html.escape(reason)}</li>" for reason in _why(alert))
     return (f"<h2>{html.escape(_event_label(alert))}: <a href=\"{html.escape(tender.url, quote=True)}\">"
             f"{html.escape(tender.title)}</a></h2><table>{rows}</table><p>Why it matched:</p><ul>{reasons}</ul>")
@@ -87,13 +90,15 @@ def compose(settings: Settings, saved_search: SavedSearch, alerts: list[Alert], 
     message["Message-ID"] = make_msgid(domain="tenderwatch")
     message["List-Unsubscribe"] = f"<{unsubscribe}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    public_url = settings.public_url.rstrip("/")
     intro = f"Saved search \u201c{saved_search.name}\u201d"
-    footer = f"Stop these alerts: {unsubscribe}"
-    message.set_content("\n\n".join([intro, *(_text_block(alert) for alert in alerts), footer]) + "\n")
+    footer = f"My alerts: {public_url}/alerts\nStop these alerts: {unsubscribe}"
+    message.set_content("\n\n".join([intro, *(_text_block(alert, public_url) for alert in alerts), footer]) + "\n")
     message.add_alternative(
         "<!DOCTYPE html><html><body>"
-        f"<p>{html.escape(intro)}</p>{''.join(_html_block(alert) for alert in alerts)}"
-        f"<p><a href=\"{html.escape(unsubscribe, quote=True)}\">Stop these alerts</a></p></body></html>",
+        f"<p>{html.escape(intro)}</p>{''.join(_html_block(alert, public_url) for alert in alerts)}"
+        f"<p><a href=\"{html.escape(public_url, quote=True)}/alerts\">My alerts</a> · "
+        f"<a href=\"{html.escape(unsubscribe, quote=True)}\">Stop these alerts</a></p></body></html>",
         subtype="html")
     return message
 

@@ -194,8 +194,10 @@ def serve(host, port, data_dir) -> None:
     alerts. The pages search what `tenderwatch run` indexed (the embedded store in the data
     directory, or Elasticsearch when TENDERWATCH_ELASTICSEARCH_URL is set).
 
-    Users authenticate with `Authorization: Bearer <token>` (`tenderwatch user add NAME`).
-    Set TENDERWATCH_PUBLIC_URL to the address users reach it at: alert links point there.
+    Freelancers sign in on the pages with an e-mail link (no password); programs use the API
+    with `Authorization: Bearer <token>` (`tenderwatch user add NAME`). Set
+    TENDERWATCH_PUBLIC_URL to the address users reach it at: alert and sign-in links point
+    there. Listening on loopback without SMTP, sign-in links are also logged.
     """
     import uvicorn
 
@@ -203,4 +205,6 @@ def serve(host, port, data_dir) -> None:
 
     settings = load_settings(data_dir=data_dir)
     configure_logging(settings.log_format, settings.log_level)
-    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, access_log=False)
+    loopback = host in ("127.0.0.1", "localhost", "::1")
+    uvicorn.run(create_app(settings, announce_signin_links=loopback and not settings.smtp_host), host=host, port=port,
+                log_config=None, access_log=False)

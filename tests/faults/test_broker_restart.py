@@ -19,7 +19,7 @@ from consumers.broker import EmbeddedBroker, free_port
 from consumers.snapshot import TenderSnapshot
 from consumers.topics import create_topics
 from crawler.sources.flextender.replica import FlextenderReplica
-from crawler.sources.flextender.replica.server import bundled_pages
+from crawler.sources.flextender.replica.server import open_copy
 from crawler.state import CrawlState
 from tests.kafka.conftest import wait_for
 
@@ -27,9 +27,8 @@ LISTINGS = 40
 
 
 def replica_pages() -> dict[str, str]:
-    """40 open listings: copies of one seed under new request numbers, closing in 2027."""
-    template = bundled_pages()["30922"].replace("2026", "2027")
-    return {str(50000 + number): template.replace("30922", str(50000 + number)) for number in range(LISTINGS)}
+    """40 open listings: copies of one seed under new request numbers and titles, closing in 2027."""
+    return {str(50000 + number): open_copy(50000 + number) for number in range(LISTINGS)}
 
 
 def crawl_counts(data_dir) -> tuple[int, int]:

@@ -22,23 +22,13 @@ import pytest
 from consumers.alerts.repository import AlertRepository
 from consumers.store.embedded import EmbeddedStore
 from crawler.sources.flextender.replica import FlextenderReplica
-from crawler.sources.flextender.replica.server import bundled_pages
+from crawler.sources.flextender.replica.server import open_copy, title_word
 
 KILLS = 20
-TEMPLATE_NUMBER = "30922"
-TEMPLATE = bundled_pages()[TEMPLATE_NUMBER].replace("2026", "2027")  # open until 2027
-
-
-def title_word(number: int) -> str:
-    return "".join(chr(ord("a") + int(digit)) for digit in str(number))
 
 
 def page(number: int, scale: str = "11") -> str:
-    """A listing of its own (number and a title word): copies differing only in number would be
-    one assignment and alert once."""
-    return (TEMPLATE.replace(TEMPLATE_NUMBER, str(number))
-            .replace("IJsselland", f"IJsselland {title_word(number)}")
-            .replace("functieschaal 11", f"functieschaal {scale}"))
+    return open_copy(number, pay_scale=scale)
 
 
 def kill_tree(process: subprocess.Popen) -> int:

@@ -97,16 +97,6 @@ def site(tmp_path_factory):
         server.wait(timeout=20)
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield launched
-        launched.close()
-
-
 @pytest.fixture
 def page(browser, site):
     context = browser.new_context(locale="nl-NL", accept_downloads=True, viewport={"width": 1280, "height": 900})

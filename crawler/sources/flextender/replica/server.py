@@ -50,6 +50,23 @@ def bundled_pages() -> dict[str, str]:
     }
 
 
+def title_word(number: int) -> str:
+    """The word `open_copy` puts in the title of copy `number` (its digits as letters)."""
+    return "".join(chr(ord("a") + int(digit)) for digit in str(number))
+
+
+def open_copy(number: int, pay_scale: str | None = None) -> str:
+    """A listing of its own for load and fault tests: the real listing 30922 under request
+    number `number`, open until 2027, with a title word of its own ("Procesregisseur Zorg- &
+    Veiligheidshuis IJsselland bjcab": copies that differ only in their number would be one
+    assignment listed many times) and, if given, another pay scale."""
+    page = (bundled_pages()["30922"].replace("2026", "2027").replace("30922", str(number))
+            .replace("IJsselland", f"IJsselland {title_word(number)}"))
+    if pay_scale is not None:
+        page = page.replace("functieschaal 11", f"functieschaal {pay_scale}")
+    return page
+
+
 class _Listing:
     """The fields of one detail page that the list shows."""
 
