@@ -196,3 +196,33 @@ def test_the_session_is_rotated_at_sign_in_and_next_stays_on_this_site(app, data
     assert stale.get("/alerts", follow_redirects=False).status_code == 303  # the old session ended
     page = client_for(app, "10.5.5.6").get("/signin", params={"next": "https://evil.example/steal"})
     assert 'name="next" value="/alerts"' in page.text
+
+
+def test_serve_on_loopback_without_smtp_logs_the_link_and_files_the_mail(tmp_path):
+    """The embedded default's one user finds the link on the console as well as in the mail folder."""
+    import os
+    import subprocess
+    import sys
+
+    import httpx
+
+    from consumers.broker import free_port
+    from tests.web.test_browser import wait_until_up
+
+    port = free_port()
+    env = {**os.environ, "TENDERWATCH_DATA_DIR": str(tmp_path / "data"), "TENDERWATCH_LOG_FORMAT": "json",
+           "TENDERWATCH_PUBLIC_URL": f"http://127.0.0.1:{port}"}
+    env.pop("TENDERWATCH_SMTP_HOST", None)
+    server = subprocess.Popen([sys.executable, "-m", "tenderwatch.cli", "serve", "--port", str(port)], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_until_up(url)
+        with httpx.Client(base_url=url) as client:
+            form = client.get("/signin")
+            client.post("/signin", data={"email": "kees@example.nl", "csrf": csrf_of(form.text, "/signin")})
+    finally:
+        server.terminate()
+        _, logged = server.communicate(timeout=20)
+    (mail_text,) = mails(tmp_path / "data")
+    assert '"event": "signin_link"' in logged and link_token(mail_text.replace(url, PUBLIC)) in logged
