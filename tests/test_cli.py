@@ -79,6 +79,7 @@ def test_demo_crawls_every_source_offline_and_keeps_its_data_to_search(tmp_path)
     assert b"29 tenders received by the consumers" in result.stderr
     assert b"5 real listings, 3 open and 2 closed" in result.stderr  # why three of Flextender's five
     assert b"tenderwatch search --data-dir .tenderwatch-demo" in result.stderr
+    assert b"tenderwatch serve --data-dir .tenderwatch-demo" in result.stderr
     searched = tenderwatch("search", "--data-dir", ".tenderwatch-demo", "--limit", "100", cwd=tmp_path)
     assert searched.returncode == 0, searched.stderr
     assert b"24 of 24 tenders" in searched.stderr  # 29 listings of 24 assignments
