@@ -61,7 +61,7 @@ def synthetic_events(count: int, seed: int = 7) -> list[TenderEvent]:
         })
         if number % 7 == 6:  # one listing in seven is another platform's listing of the previous assignment
             previous = events.pop().data.tender
-            shared = previous.assignment_id or previous.id
+            shared = previous.assignment
             tender = tender.model_copy(update={
                 "title": previous.title, "region": previous.region, "assignment_id": shared,
                 "also_on": [Listing(source=previous.source, id=previous.id, url=previous.url)]})

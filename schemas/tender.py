@@ -173,6 +173,12 @@ class Tender(BaseModel):
         unique = set(days)
         return [day for day in WEEK_ORDER if day in unique]
 
+    @property
+    def assignment(self) -> str:
+        """The assignment it belongs to: `assignment_id`, or its own id for a tender of an
+        event written before assignments existed."""
+        return self.assignment_id or self.id
+
     def compute_content_hash(self) -> str:
         """SHA-256 over the normalised content, leaving out fetch and lifecycle metadata."""
         left_out = set(NON_CONTENT_FIELDS) | {name for name in HASHED_ONLY_WHEN_SET if not getattr(self, name)}

@@ -68,7 +68,7 @@ class AlertMatcher:
             if not matched:
                 continue
             tender = event.data.tender
-            assignment = tender.assignment_id or tender.id
+            assignment = tender.assignment
             if assignment not in alerted:
                 listings = {tender.id, *(listing.id for listing in tender.also_on)}
                 alerted[assignment] = self.repository.searches_alerted(assignment, listings)
@@ -93,7 +93,7 @@ class AlertMatcher:
         tender_id = event.data.tender.id
         if saved_search.id not in alerted:
             alerted.add(saved_search.id)
-            return f"{saved_search.id}/{event.data.tender.assignment_id or tender_id}", "new"
+            return f"{saved_search.id}/{event.data.tender.assignment}", "new"
         if (event.type == UPDATED and saved_search.alert_on_updates
                 and MATERIAL_FIELDS.intersection(event.data.changed_fields)):
             return f"{saved_search.id}/{tender_id}/{event.data.sequence}", "changed"

@@ -236,7 +236,7 @@ class AlertRepository:
                 inserted = connection.execute(
                     "INSERT OR IGNORE INTO alerts (id, saved_search_id, tender_id, assignment_id, created, document) "
                     "VALUES (?, ?, ?, ?, ?, ?)",
-                    (alert.id, alert.saved_search.id, alert.tender.id, alert.tender.assignment_id or alert.tender.id,
+                    (alert.id, alert.saved_search.id, alert.tender.id, alert.tender.assignment,
                      alert.created.isoformat(), alert.model_dump_json())).rowcount
                 if not inserted:
                     continue

@@ -56,7 +56,7 @@ def client_from_settings(settings: Settings, **options: Any) -> Elasticsearch:
 def document(event: TenderEvent) -> dict[str, Any]:
     tender = event.data.tender
     body = tender.model_dump(mode="json")
-    body["assignment_key"] = tender.assignment_id or tender.id  # events of before assignments: their own
+    body["assignment_key"] = tender.assignment
     if tender.pay_scale:
         body["pay_scale_range"] = {"gte": tender.pay_scale.min, "lte": tender.pay_scale.max}
     if tender.hours_per_week:

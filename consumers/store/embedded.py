@@ -235,7 +235,7 @@ class EmbeddedStore(TenderStore):
             tender.pay_scale.min if tender.pay_scale else None, tender.pay_scale.max if tender.pay_scale else None,
             tender.hours_per_week.min if tender.hours_per_week else None,
             tender.hours_per_week.max if tender.hours_per_week else None,
-            _deadline_key(tender.deadline), tender.assignment_id or tender.id, 1 if tender.also_on else 0,
+            _deadline_key(tender.deadline), tender.assignment, 1 if tender.also_on else 0,
         )
         if row is None:
             doc = self.connection.execute(
