@@ -208,10 +208,10 @@ class Runner:
         if still:
             log.warning("threads_still_busy_at_stop", threads=still, waited_s=THREAD_JOIN_BUDGET_S)
 
-    def _drain(self, publisher: OutboxPublisher, *, prune_now: bool = False) -> None:
+    def _drain(self, publisher: OutboxPublisher) -> None:
         if publisher.state.pending_count():
             self.published_this_cycle += publisher.drain()
-        if publisher.retain and (prune_now or time.monotonic() >= self.next_prune):
+        if publisher.retain and time.monotonic() >= self.next_prune:
             self.next_prune = time.monotonic() + PRUNE_INTERVAL_S
             self._prune(publisher)
 

@@ -72,8 +72,9 @@ HISTORY_MAPPING = {"dynamic": False, "properties": {
 
 
 def history_document(event: TenderEvent) -> dict[str, Any]:
-    return {"tender_id": event.subject, "sequence": event.data.sequence, "type": event.type,
-            "time": event.time.isoformat(), "changed_fields": event.data.changed_fields}
+    entry = HistoryEntry.of(event)
+    return {"tender_id": event.subject, "sequence": entry.sequence, "type": entry.type,
+            "time": entry.time.isoformat(), "changed_fields": list(entry.changed_fields)}
 
 
 def build_query(search: SearchFilter) -> dict[str, Any]:

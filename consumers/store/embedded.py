@@ -159,9 +159,9 @@ class EmbeddedStore(TenderStore):
     def _upgrade(self) -> None:
         """Create the tables, or bring an older store to STORE_VERSION (inside the write
         transaction, so two processes starting at once do it once)."""
-        if self.connection.execute("PRAGMA user_version").fetchone()[0] >= STORE_VERSION:
-            return
         version = self.connection.execute("PRAGMA user_version").fetchone()[0]
+        if version >= STORE_VERSION:
+            return
         old_terms = version < 2 and self.connection.execute(
             "SELECT 1 FROM sqlite_master WHERE name = 'tender_terms'").fetchone() is not None
         if old_terms:
@@ -252,9 +252,10 @@ class EmbeddedStore(TenderStore):
         self.connection.execute("INSERT OR REPLACE INTO tender_documents (doc, tender_json) VALUES (?, ?)",
                                 (doc, tender.model_dump_json()))
         self._insert_terms(doc, tender, values[2], values[3])
+        entry = HistoryEntry.of(event)
         self.connection.execute(
             "INSERT OR REPLACE INTO tender_history (tender_id, sequence, type, time, changed_fields) VALUES (?, ?, ?, ?, ?)",
-            (tender.id, event.data.sequence, event.type, event.time.isoformat(), json.dumps(event.data.changed_fields)))
+            (tender.id, entry.sequence, entry.type, entry.time.isoformat(), json.dumps(entry.changed_fields)))
         return True
 
     def _insert_terms(self, doc: int, tender: Tender, status: str, region_folded: str | None) -> None:

@@ -126,14 +126,15 @@ class ListingFacts:
     def of(cls, tender: Tender) -> ListingFacts:
         origin = tender.origin
         reference = code_key(tender.client_reference) if tender.client_reference else ""
+        title_codes = frozenset(codes_in(tender.title))
         return cls(
             tender_id=tender.id, source=tender.source, url=tender.url,
             identities=frozenset({tender.id, *tender.listing_refs, _url_key(tender.url)}),
             pointers=frozenset({*origin.listing_refs, *((_url_key(origin.url),) if origin.url else ())})
             if origin else frozenset(),
             reference=reference if is_code(reference) else None,
-            title_codes=frozenset(codes_in(tender.title)),
-            codes=frozenset(codes_in(tender.title) | codes_in(tender.description)),
+            title_codes=title_codes,
+            codes=title_codes | codes_in(tender.description),
             title=title_key(tender.title), client=tender.client, deadline=tender.deadline,
             opened=tender.first_seen or tender.fetched_at,
         )
