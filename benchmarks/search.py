@@ -19,7 +19,6 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -114,20 +113,6 @@ def measure_indexing(events: list[TenderEvent], work: Path, single_sample: int =
     return bulk, single
 
 
-def page_query(search: SearchFilter) -> str:
-    """The search page's URL query for `search` (the form's field names)."""
-    pairs: list[tuple[str, str]] = []
-    if search.keyword:
-        pairs.append(("q", search.keyword))
-    pairs += [("region", region) for region in search.regions]
-    for name, value in (("pay_min", search.pay_scale_min), ("pay_max", search.pay_scale_max),
-                        ("hours_min", search.hours_min), ("hours_max", search.hours_max),
-                        ("deadline_after", search.deadline_after), ("deadline_before", search.deadline_before)):
-        if value is not None:
-            pairs.append((name, str(value)))
-    return urlencode(pairs)
-
-
 def measure_web_search(data_dir: Path) -> tuple[float, float]:
     """p50 and p95 in ms of the search page (`GET /?...`, rendered HTML) over the same queries,
     served by the app `tenderwatch serve` runs, on the embedded store in `data_dir`."""
@@ -135,6 +120,7 @@ def measure_web_search(data_dir: Path) -> tuple[float, float]:
 
     from common.settings import Settings
     from web.api import create_app
+    from web.pages import page_query
 
     client = TestClient(create_app(Settings(data_dir=data_dir, now=NOW)))
     assert client.get("/").status_code == 200  # opens the store

@@ -30,7 +30,7 @@ from consumers.alerts.webhook import UnsafeWebhook
 from schemas.saved_search import SavedSearch, SavedSearchChange, SavedSearchRequest
 from web.accounts import SESSION_VALID_S, Session
 from web.calendar import deadlines_calendar
-from web.pages import SESSION_COOKIE, FilterProblem, Pages, filter_of
+from web.pages import SESSION_COOKIE, FilterProblem, Pages, filter_of, page_query
 
 log = structlog.get_logger(__name__)
 ANONYMOUS_CSRF_COOKIE = "tw_csrf"
@@ -145,7 +145,8 @@ def register_account_pages(app: FastAPI, settings: Settings, pages: Pages, repos
         feeds = {search.id: accounts.has_feed(search.id) for search in searches}
         return pages.render(request, "alerts.html", searches=searches, recent=recent, feeds=feeds,
                             new_feed=request.query_params.get("feed"), new_feed_for=request.query_params.get("for"),
-                            search_query=search_query_of, feed_base=settings.public_url.rstrip("/"))
+                            search_query=lambda saved: page_query(saved.filter),
+                            feed_base=settings.public_url.rstrip("/"))
 
     @app.get("/alerts/new", response_class=HTMLResponse, include_in_schema=False)
     def new_alert_form(request: Request) -> Response:
@@ -183,7 +184,7 @@ def register_account_pages(app: FastAPI, settings: Settings, pages: Pages, repos
         saved = own(saved_search_id, session)
         if saved is None:
             return pages.render(request, "missing_alert.html", status_code=404)
-        return pages.render(request, "alert_form.html", saved=saved, query=search_query_of(saved),
+        return pages.render(request, "alert_form.html", saved=saved, query=page_query(saved.filter),
                             email=session.email, problem=None)
 
     @app.post("/alerts/{saved_search_id}/edit", include_in_schema=False)
@@ -248,27 +249,6 @@ def register_account_pages(app: FastAPI, settings: Settings, pages: Pages, repos
 def safe_next(target: str) -> str:
     """Only a path of this site (never another host) to go to after signing in."""
     return target if target.startswith("/") and not target.startswith("//") and "\\" not in target else "/alerts"
-
-
-def search_query_of(saved: SavedSearch) -> str:
-    """The search page's query for a saved search's filter (the search form's field names)."""
-    search = saved.filter
-    pairs: list[tuple[str, str]] = []
-    if search.keyword:
-        pairs.append(("q", search.keyword))
-    pairs += [("region", region) for region in search.regions] + [("source", source) for source in search.sources]
-    for name, value in (("pay_min", search.pay_scale_min), ("pay_max", search.pay_scale_max),
-                        ("hours_min", search.hours_min), ("hours_max", search.hours_max),
-                        ("deadline_after", search.deadline_after), ("deadline_before", search.deadline_before),
-                        ("education", search.education_level)):
-        if value is not None:
-            pairs.append((name, str(value)))
-    for name, flag in (("das", search.das), ("zzp", search.zzp_allowed)):
-        if flag is not None:
-            pairs.append((name, "yes" if flag else "no"))
-    if search.status != "open":
-        pairs.append(("status", search.status))
-    return urlencode(pairs)
 
 
 def describe(problem: Exception) -> str:

@@ -156,6 +156,26 @@ def filter_of(query, today: date) -> SearchFilter:
         raise FilterProblem(field, message) from None
 
 
+def page_query(search: SearchFilter) -> str:
+    """The search page's URL query for `search` (the form's field names): what `filter_of` reads."""
+    pairs: list[tuple[str, str]] = []
+    if search.keyword:
+        pairs.append(("q", search.keyword))
+    pairs += [("region", region) for region in search.regions] + [("source", source) for source in search.sources]
+    for name, value in (("pay_min", search.pay_scale_min), ("pay_max", search.pay_scale_max),
+                        ("hours_min", search.hours_min), ("hours_max", search.hours_max),
+                        ("deadline_after", search.deadline_after), ("deadline_before", search.deadline_before),
+                        ("education", search.education_level)):
+        if value is not None:
+            pairs.append((name, str(value)))
+    for name, flag in (("das", search.das), ("zzp", search.zzp_allowed)):
+        if flag is not None:
+            pairs.append((name, "yes" if flag else "no"))
+    if search.status != "open":
+        pairs.append(("status", search.status))
+    return urlencode(pairs)
+
+
 def loosen_hint(search: SearchFilter) -> str | None:
     """The filter most likely to have emptied the result, to loosen first."""
     for name, given in (("q", search.keyword), ("closing", search.deadline_before), ("pay", search.pay_scale_min

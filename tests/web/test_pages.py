@@ -12,10 +12,11 @@ from icalendar import Calendar
 from starlette.datastructures import QueryParams
 
 from common.settings import Settings
+from schemas.search import SearchFilter
 from web.api import create_app
 from web.calendar import deadline_calendar
 from web.i18n import LOCALES, best_accepted, language_of
-from web.pages import FilterProblem, filter_of, highlighted
+from web.pages import FilterProblem, filter_of, highlighted, page_query
 
 
 @pytest.mark.parametrize("header, language", [
@@ -50,6 +51,14 @@ def test_the_query_becomes_the_one_search_filter():
         "projectleider", ("Utrecht", "Overijssel"), 9, ("striive",))
     assert (search.deadline_after, search.deadline_before) == (date(2026, 3, 1), date(2026, 3, 8))
     assert (search.das, search.zzp_allowed, search.education_level, search.status) == (True, False, "HBO", "all")
+
+
+def test_a_filter_and_its_page_query_go_back_and_forth():
+    search = SearchFilter(keyword="projectleider", regions=("Utrecht", "Overijssel"), pay_scale_min=9, hours_max=32,
+                          deadline_after=date(2026, 3, 1), sources=("striive",), education_level="HBO", das=True,
+                          zzp_allowed=False, status="all")
+    assert filter_of(QueryParams(page_query(search)), date(2026, 3, 1)) == search
+    assert page_query(SearchFilter()) == ""
 
 
 @pytest.mark.parametrize("query, field", [
