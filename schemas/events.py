@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
 from schemas.tender import Tender
 
@@ -53,6 +53,10 @@ def current_type(event_type: object) -> object:
     return LEGACY_TYPES.get(event_type, event_type) if isinstance(event_type, str) else event_type
 
 
+# On an event's `type`: version-1 events still in topics are read as version 2.
+ReadsLegacyType = BeforeValidator(current_type)
+
+
 class SerializationError(ValueError):
     """A Kafka record that is not a tender event this version understands."""
 
@@ -75,18 +79,13 @@ class TenderEvent(BaseModel):
     specversion: Literal["1.0"] = "1.0"
     id: str = Field(min_length=1, description="`<tender id>/<sequence>`: the same event redelivered keeps its id")
     source: str = Field(min_length=1, description="URI reference of the producer, e.g. /tenderwatch/crawler/flextender")
-    type: EventType
+    type: Annotated[EventType, ReadsLegacyType]
     time: datetime
     subject: str = Field(min_length=1, description="The tender id")
     datacontenttype: Literal["application/json"] = "application/json"
     dataschema: Literal["urn:tenderwatch:schema:tender-event-data:2"] = Field(
         DATASCHEMA, description="The `$id` of the JSON Schema of `data`")
     data: TenderEventData
-
-    @field_validator("type", mode="before")
-    @classmethod
-    def _read_legacy_type(cls, value: object) -> object:
-        return current_type(value)
 
     @field_validator("dataschema", mode="before")
     @classmethod

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
@@ -21,11 +21,10 @@ from pydantic import (
     EmailStr,
     Field,
     SecretStr,
-    field_validator,
     model_validator,
 )
 
-from schemas.events import EVENT_CONFIG, current_type
+from schemas.events import EVENT_CONFIG, ReadsLegacyType
 from schemas.search import SearchFilter
 from schemas.tender import Tender
 
@@ -136,18 +135,13 @@ class AlertEvent(BaseModel):
     specversion: Literal["1.0"] = "1.0"
     id: str = Field(min_length=1, description="The alert id: unique for ever, drop repeats")
     source: Literal["/tenderwatch/alerts"] = "/tenderwatch/alerts"
-    type: AlertEventType = ALERT_MATCHED
+    type: Annotated[AlertEventType, ReadsLegacyType] = ALERT_MATCHED
     time: datetime
     subject: str = Field(min_length=1, description="The tender id")
     datacontenttype: Literal["application/json"] = "application/json"
     dataschema: Literal["urn:tenderwatch:schema:alert:2"] = Field(
         ALERT_DATASCHEMA, description="The `$id` of the JSON Schema of `data`")
     data: Alert
-
-    @field_validator("type", mode="before")
-    @classmethod
-    def _read_legacy_type(cls, value: object) -> object:
-        return current_type(value)
 
     @classmethod
     def of(cls, alert: Alert) -> AlertEvent:
