@@ -165,7 +165,7 @@ def register_account_pages(app: FastAPI, settings: Settings, pages: Pages, repos
         if not isinstance(session, Session):
             return session
         try:
-            search = filter_of(query_of(query), pages.now().date())
+            search = filter_of(query_of(query), pages.today())
             saved, _ = create_saved_search(settings, repository, session.email, SavedSearchRequest(
                 name=name.strip() or "Zoekopdracht", filter=search, frequency=frequency,
                 email=session.email if by_email else None, webhook_url=webhook_url.strip() or None,
@@ -199,7 +199,7 @@ def register_account_pages(app: FastAPI, settings: Settings, pages: Pages, repos
             return pages.render(request, "missing_alert.html", status_code=404)
         try:
             change: dict[str, Any] = {"name": name.strip() or saved.name, "frequency": frequency,
-                                      "filter": filter_of(query_of(query), pages.now().date()),
+                                      "filter": filter_of(query_of(query), pages.today()),
                                       "email": session.email if by_email else None, "alert_on_updates": bool(updates)}
             url = webhook_url.strip() or None
             if url != (saved.webhook.url if saved.webhook else None):

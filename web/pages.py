@@ -200,6 +200,7 @@ class Pages:
     render: Any
     tender: Any  # id → the stored Tender or None
     now: Any
+    today: Any  # the calendar date in Amsterdam: what "closing within 7 days" counts from
     accounts: Accounts
 
 
@@ -222,6 +223,9 @@ def register_pages(app: FastAPI, settings: Settings) -> Pages:
 
     def now() -> datetime:
         return settings.now or datetime.now(UTC)
+
+    def today() -> date:
+        return now().astimezone(AMSTERDAM).date()
 
     accounts = Accounts.in_data_dir(settings.data_dir, secret_key(settings))
 
@@ -246,7 +250,7 @@ def register_pages(app: FastAPI, settings: Settings) -> Pages:
         context: dict[str, Any] = {"query": query, "provinces": PROVINCES, "sources": list(SOURCES),
                                    "problem": None, "result": None, "search": None, "page": 1, "pages": 0}
         try:
-            search = filter_of(query, now().astimezone(AMSTERDAM).date())
+            search = filter_of(query, today())
             page = _int(query, "page", 1, 5000) or 1
         except FilterProblem as problem:
             context["problem"] = problem
@@ -305,4 +309,4 @@ def register_pages(app: FastAPI, settings: Settings) -> Pages:
     def favicon() -> RedirectResponse:
         return RedirectResponse("/static/favicon.svg")
 
-    return Pages(render=render, tender=tender_or_none, now=now, accounts=accounts)
+    return Pages(render=render, tender=tender_or_none, now=now, today=today, accounts=accounts)
