@@ -17,11 +17,13 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from lxml import etree
 from lxml import html as lxml_html
 
 from crawler.pages.html_text import split_sections, text_lines
+from schemas.tender import SelectionCriterion
 
 # Section headers (folded, without a trailing colon) → the criteria they hold.
 REQUIREMENT_HEADERS = re.compile(r"^(?:functie\s*)?eisen|^hard requirements|^vereisten|^wat breng je mee|"
@@ -131,11 +133,22 @@ def content_sections(markup: str | None) -> tuple[list[str], dict[str, tuple[str
     return [line for line, _bold in lines], {section.header: section.lines for section in sections}
 
 
+def text_fields(lines: list[str], sections: dict[str, tuple[str, ...]]) -> dict[str, Any]:
+    """A listing's text as `Tender` keeps it: its lines as the description, each section joined."""
+    return {"description": "\n".join(lines),
+            "sections": {header: "\n".join(body) for header, body in sections.items()}}
+
+
 @dataclass(frozen=True)
 class Criteria:
     knockout: list[str]
     wishes: list[str]
     competencies: list[str]
+
+    def tender_fields(self) -> dict[str, Any]:
+        """As `Tender` keeps them: wishes are selection criteria without points."""
+        return {"knockout_criteria": self.knockout, "competencies": self.competencies,
+                "selection_criteria": [SelectionCriterion(text=text) for text in self.wishes]}
 
 
 def criteria_from_sections(sections: dict[str, tuple[str, ...]]) -> Criteria:

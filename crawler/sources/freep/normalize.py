@@ -25,7 +25,7 @@ from crawler.json_values import (
     positive_number,
 )
 from crawler.sources.freep.pages import public_url
-from schemas.tender import HoursRange, SelectionCriterion, Start, Tender
+from schemas.tender import HoursRange, Start, Tender
 
 SOURCE = "freep"
 END_OF_DAY = time(23, 59, 59)
@@ -81,12 +81,9 @@ def normalise(item: dict[str, Any], detail: dict[str, Any] | None, *, fetched_at
         start=Start(date=start, precision="day") if start else None,
         end_date=attempt(warnings, "end_date", detail.get("end_date"), calendar_date),
         max_hourly_rate=rate,
-        knockout_criteria=criteria.knockout,
-        selection_criteria=[SelectionCriterion(text=text) for text in criteria.wishes],
-        competencies=criteria.competencies,
+        **criteria.tender_fields(),
         zzp_allowed=zzp.allowed,
-        description="\n".join(lines),
-        sections={header: "\n".join(body) for header, body in sections.items()},
+        **listing_text.text_fields(lines, sections),
         fields_of_work=[segment] if segment else [],
         fetched_at=fetched_at,
         warnings=warnings,

@@ -18,7 +18,7 @@ from typing import Any
 
 from crawler import dutch, listing_text, regions
 from crawler.json_values import EARLIEST_REAL_YEAR, attempt
-from schemas.tender import HoursRange, ProfessionalsRange, SelectionCriterion, Start, Tender
+from schemas.tender import HoursRange, ProfessionalsRange, Start, Tender
 
 Item = dict[str, Any]
 
@@ -137,12 +137,9 @@ def normalise(item: Item, platform: Platform, *, fetched_at: datetime, now: date
         das=True if re.search(r"\bDAS\b", marker) else None,
         max_hourly_rate=max_rate,
         professionals=ProfessionalsRange(min=positions, max=positions) if positions else None,
-        knockout_criteria=criteria.knockout,
-        selection_criteria=[SelectionCriterion(text=text) for text in criteria.wishes],
-        competencies=criteria.competencies,
+        **criteria.tender_fields(),
         zzp_allowed=zzp.allowed,
-        description="\n".join(lines),
-        sections={header: "\n".join(body) for header, body in sections.items()},
+        **listing_text.text_fields(lines, sections),
         fields_of_work=[segment] if segment and not re.fullmatch(r"DAS", segment) else [],
         client_reference=platform.client_reference(item),
         listing_refs=platform.listing_refs(item),

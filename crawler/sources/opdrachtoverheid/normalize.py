@@ -138,8 +138,7 @@ def normalise(record: dict[str, Any], *, fetched_at: datetime, now: datetime) ->
         selection_criteria=wishes,
         competencies=competencies,
         zzp_allowed=zzp.allowed,
-        description="\n".join(lines),
-        sections={header: "\n".join(body) for header, body in sections.items()},
+        **listing_text.text_fields(lines, sections),
         fields_of_work=[category for category in categories if isinstance(category, str) and category],
         origin=Origin(platform=origin_platform, url=_text(record.get("tender_url")),
                       listing_refs=copied_listing_refs(origin_platform, external_id, _text(record.get("tender_url"))))
@@ -168,8 +167,7 @@ def from_job_posting(posting: dict[str, Any], *, external_id: str, url: str, fet
         title=listing_text.clean(str(posting["title"])) or external_id,
         client=_text(organisation.get("name")),
         region=regions.province_named(_text(address.get("addressRegion"))),
-        description="\n".join(lines),
-        sections={header: "\n".join(body) for header, body in sections.items()},
+        **listing_text.text_fields(lines, sections),
         fetched_at=fetched_at,
         warnings=["deadline: read from the page's JobPosting (search endpoint unavailable), which has no closing "
                   "moment"],
