@@ -18,7 +18,8 @@ from dataclasses import dataclass
 KEYS = ("parse_pages_per_s", "parse_vs_lxml_ratio", "produce_events_per_s", "consume_events_per_s",
         "index_events_per_s", "index_bulk_vs_single_ratio", "search_p95_ms_100k", "match_p99_ms_100k",
         "match_vs_naive_ratio_100k", "e2e_alert_p95_ms", "run_rss_mb", "run_start_s", "dedupe_precision",
-        "dedupe_recall", "web_search_p95_ms_100k")
+        "dedupe_recall", "web_search_p95_ms_100k", "crawl_grouped_listings_per_s", "crawl_ungrouped_listings_per_s",
+        "crawl_grouped_vs_ungrouped_ratio")
 GOALS = {
     "parse_pages_per_s": (">=", 300), "produce_events_per_s": (">=", 5000), "consume_events_per_s": (">=", 5000),
     "index_events_per_s": (">=", 5000), "index_bulk_vs_single_ratio": (">=", 10), "search_p95_ms_100k": ("<", 50),
@@ -50,7 +51,7 @@ def _label(size: int) -> str:
 
 
 def run_all(quick: bool, progress: Callable[[str], None] = lambda _: None) -> dict:
-    from benchmarks import alerts, dedupe, events, parse, search
+    from benchmarks import alerts, crawl_state, dedupe, events, parse, search
 
     sizes = QUICK if quick else FULL
     figures: dict = {"quick": quick, "machine": machine(), "seconds": {}}
@@ -63,6 +64,7 @@ def run_all(quick: bool, progress: Callable[[str], None] = lambda _: None) -> di
         ("search", lambda: search.run(list(sizes.search_sizes), sizes.index_events, sizes.single_writes)),
         ("alerts", lambda: alerts.run(list(sizes.match_sizes), sizes.e2e_samples, tender_count=sizes.match_tenders)),
         ("dedupe", dedupe.run),
+        ("crawl_state", crawl_state.run),
     ]
     for name, step in steps:
         progress(f"{name} ...")

@@ -25,8 +25,10 @@ class ValidateTenderPipeline:
 
 
 class OutboxPipeline:
-    """Records the tender and, when it is news, its event in the outbox (one SQLite
-    transaction, see `crawler.state`). Tenders that are not news are dropped here."""
+    """Records each tender and the news it is (`CrawlState.record`); when the crawl ends, its
+    events go to the outbox at once (`CrawlState.settle`), one per listing, with assignments
+    as the whole crawl left them. A crawl that was killed before it settled is settled when
+    the next one opens. Tenders that are not news are counted and dropped quietly."""
 
     def __init__(self, crawler) -> None:
         self.crawler = crawler
@@ -35,16 +37,25 @@ class OutboxPipeline:
     def from_crawler(cls, crawler):
         return cls(crawler)
 
+    def open_spider(self, spider=None) -> None:
+        self._settle()
+
+    def close_spider(self, spider=None) -> None:
+        self._settle()
+
     def process_item(self, item: TenderItem, spider=None) -> TenderItem:
         spider = self.crawler.spider
-        event = spider.state.apply(item.tender, list_fingerprint=item.list_fingerprint, seen_at=spider.now)
-        if event is None:
+        if spider.state.record(item.tender, list_fingerprint=item.list_fingerprint, seen_at=spider.now) is None:
             self.crawler.stats.inc_value("tenderwatch/unchanged")
-            raise DropItem(f"unchanged: {item.tender.id}")
-        self.crawler.stats.inc_value(f"tenderwatch/events/{event.type}")
-        log.info("tender_event_recorded", tender_id=item.tender.id, event_type=event.type,
-                 sequence=event.data.sequence, changed_fields=event.data.changed_fields)
+            raise DropItem(f"unchanged: {item.tender.id}", log_level="DEBUG")
         return item
+
+    def _settle(self) -> None:
+        spider = self.crawler.spider
+        for event in spider.state.settle(spider.now):
+            self.crawler.stats.inc_value(f"tenderwatch/events/{event.type}")
+            log.info("tender_event_recorded", tender_id=event.subject, event_type=event.type,
+                     sequence=event.data.sequence, changed_fields=event.data.changed_fields)
 
 
 class JsonLinesPipeline:

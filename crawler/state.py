@@ -3,9 +3,13 @@
 One SQLite file in the data directory. Per listing: status, the hash of its entry in the
 complete list (`list_fingerprint`: decides whether the detail page is fetched again), the
 hash of its normalised content, the last tender as JSON and the last event `sequence`.
-`apply()` decides the event for a freshly crawled tender and writes the new state and the
-event's outbox row in ONE transaction, so a state change is never recorded without its
-event (or the reverse), whatever happens to the process or the broker afterwards.
+`record()` decides what news a freshly crawled tender is and writes the new state together
+with that news (an `unsettled` row) in ONE transaction; `settle()`, once per crawl, turns every
+unsettled row into its event in the outbox, with the listing's assignment as the whole crawl
+left it, again in one transaction. So a state change is never recorded without its event (a
+crawl killed before it settles is settled by the next one), each listing gets at most one
+event per crawl, and a crawl costs the same however its listings group into assignments.
+`apply()` is `record()` and `settle()` at once: a crawl of one listing.
 """
 
 from __future__ import annotations
@@ -59,6 +63,12 @@ CREATE TABLE IF NOT EXISTS outbox (
     created_at TEXT NOT NULL
 );
 -- published_partition/published_offset: where a retained row went (columns added by _migrate)
+CREATE TABLE IF NOT EXISTS unsettled (
+    arrival INTEGER PRIMARY KEY AUTOINCREMENT,
+    tender_id TEXT NOT NULL UNIQUE,
+    event_type TEXT,  -- the listing's own news; null: only its assignment may have moved
+    changed_fields TEXT NOT NULL DEFAULT '[]'
+);
 """
 _COLUMNS = "tender_id, external_id, url, status, list_fingerprint, content_hash, deadline, sequence"
 
@@ -111,6 +121,22 @@ def decide_event(known: KnownListing | None, previous_json: str | None, tender: 
     return UPDATED, changed_fields(previous_json, tender)
 
 
+def merge_news(earlier: tuple[str | None, list[str]], later: tuple[str | None, list[str]]) -> tuple[str | None, list[str]]:
+    """Two pieces of news about one listing in one crawl, as the one event it gets: published
+    then changed is published; published then closed is closed (as if first seen closed);
+    changed twice is one update of both changes; a later close or reopening wins."""
+    (earlier_type, earlier_changes), (later_type, later_changes) = earlier, later
+    if later_type is None:
+        return earlier
+    if earlier_type is None:
+        return later
+    if earlier_type == PUBLISHED:
+        return (PUBLISHED, []) if later_type == UPDATED else (later_type, [])
+    if later_type == UPDATED:
+        return UPDATED, sorted(set(earlier_changes) | set(later_changes))
+    return later_type, []
+
+
 def changed_fields(previous_json: str | None, tender: Tender, only: frozenset[str] | None = None) -> list[str]:
     """The fields (of `only`, if given) whose value differs from the recorded tender's; a field
     the recorded tender predates counts as its default, so adding a field is no change."""
@@ -125,6 +151,13 @@ def changed_fields(previous_json: str | None, tender: Tender, only: frozenset[st
 def _default(name: str) -> object:
     default = Tender.model_fields[name].get_default(call_default_factory=True)
     return default.model_dump(mode="json") if hasattr(default, "model_dump") else default
+
+
+def _assignment_moved(recorded: dict, membership: grouping.Membership) -> bool:
+    """Whether a recorded tender (as JSON) has another assignment than `membership`; read
+    without validating the whole tender, as most members of a touched group have not moved."""
+    return recorded.get("assignment_id") != membership.assignment_id or recorded.get("also_on", []) != [
+        listing.model_dump(mode="json") for listing in membership.also_on]
 
 
 class CrawlState:
@@ -183,44 +216,83 @@ class CrawlState:
         ).fetchall()
         return [KnownListing(*row) for row in rows]
 
-    def apply(self, tender: Tender, *, list_fingerprint: str | None, seen_at: datetime) -> TenderEvent | None:
-        """Record `tender` and, if it is news, its event in the outbox; one transaction. The
-        listing is grouped with the other listings of its assignment on the way; each other
-        listing whose assignment changed gets an update event in the same transaction."""
+    def record(self, tender: Tender, *, list_fingerprint: str | None, seen_at: datetime) -> str | None:
+        """Record `tender` and the news it is (one transaction); its event is written when the
+        crawl settles (`settle`). The listing is linked with the other listings of its
+        assignment on the way. Returns the type of its own event (None: no news of its own)."""
         with self.transaction() as connection:
             known = self.get(tender.id)
             previous_json = self.previous_tender(tender.id)
-            tender = tender.model_copy(update={"first_seen": self._first_seen(tender.id) or seen_at})
-            memberships = grouping.regroup(connection, ListingFacts.of(tender))
-            own = memberships.pop(tender.id)
-            tender = tender.model_copy(update={"assignment_id": own.assignment_id, "also_on": own.also_on})
-            event_type, changes = decide_event(known, previous_json, tender)
-            if event_type is None and previous_json is not None:  # the listing as it was; its assignment?
-                changes = changed_fields(previous_json, tender, only=ASSIGNMENT_FIELDS)
-                event_type = UPDATED if changes else None
-            sequence = (known.sequence if known else 0) + (1 if event_type else 0)
-            self._record(connection, tender, list_fingerprint=list_fingerprint, seen_at=seen_at, sequence=sequence)
-            event = None if event_type is None else self._outbox(
-                connection, TenderEvent.build(event_type, tender, sequence, seen_at, changes))
-            for other_id, membership in sorted(memberships.items()):
-                self._move_to_assignment(connection, other_id, membership, seen_at)
-            return event
+            previous = Tender.model_validate_json(previous_json) if previous_json else None
+            tender = tender.model_copy(update={
+                "first_seen": self._first_seen(tender.id) or seen_at,
+                # the assignment as recorded until the crawl settles it
+                "assignment_id": previous.assignment_id if previous else tender.id,
+                "also_on": previous.also_on if previous else []})
+            news = decide_event(known, previous_json, tender)
+            row = connection.execute("SELECT event_type, changed_fields FROM unsettled WHERE tender_id = ?",
+                                     (tender.id,)).fetchone()
+            event_type, changes = merge_news((row[0], json.loads(row[1])), news) if row else news
+            self._record(connection, tender, list_fingerprint=list_fingerprint, seen_at=seen_at,
+                         sequence=known.sequence if known else 0)
+            connection.execute(
+                "INSERT INTO unsettled (tender_id, event_type, changed_fields) VALUES (?, ?, ?) ON CONFLICT "
+                "(tender_id) DO UPDATE SET event_type = excluded.event_type, changed_fields = excluded.changed_fields",
+                (tender.id, event_type, json.dumps(changes)))
+            touched = grouping.relink(connection, ListingFacts.of(tender)) - {tender.id}
+            connection.executemany("INSERT OR IGNORE INTO unsettled (tender_id) VALUES (?)",
+                                   [(other,) for other in sorted(touched)])
+            return event_type
 
-    def _move_to_assignment(self, connection: sqlite3.Connection, tender_id: str, membership: grouping.Membership,
-                            seen_at: datetime) -> None:
-        """Another listing's assignment changed: store it and send it as an update."""
+    def settle(self, seen_at: datetime) -> list[TenderEvent]:
+        """Write the events of everything recorded since the last settle, in one transaction:
+        each recorded listing's own news, and an update for each listing whose assignment moved,
+        with the assignment as it stands now. At most one event per listing; the recorded
+        listings' events first, in the order they were recorded."""
+        with self.transaction() as connection:
+            rows = connection.execute(
+                "SELECT tender_id, event_type, changed_fields FROM unsettled ORDER BY arrival").fetchall()
+            if not rows:
+                return []
+            news = {tender_id: (event_type, json.loads(changes)) for tender_id, event_type, changes in rows}
+            settled = grouping.memberships(connection, news)
+            events = []
+            for tender_id in [*news, *sorted(set(settled) - set(news))]:
+                event = self._settle_one(connection, tender_id, news.get(tender_id, (None, [])),
+                                         settled.get(tender_id), seen_at)
+                if event is not None:
+                    events.append(event)
+            connection.execute("DELETE FROM unsettled")
+            return events
+
+    def unsettled_count(self) -> int:
+        return self.connection.execute("SELECT COUNT(*) FROM unsettled").fetchone()[0]
+
+    def apply(self, tender: Tender, *, list_fingerprint: str | None, seen_at: datetime) -> TenderEvent | None:
+        """A crawl of one listing: `record` it and `settle`; returns its own event, if any (the
+        updates of the listings whose assignment it changed are in the outbox too)."""
+        self.record(tender, list_fingerprint=list_fingerprint, seen_at=seen_at)
+        return next((event for event in self.settle(seen_at) if event.subject == tender.id), None)
+
+    def _settle_one(self, connection: sqlite3.Connection, tender_id: str, news: tuple[str | None, list[str]],
+                    membership: grouping.Membership | None, seen_at: datetime) -> TenderEvent | None:
         row = connection.execute("SELECT tender_json, sequence FROM listings WHERE tender_id = ?", (tender_id,)).fetchone()
         if row is None or row[0] is None:
-            return
+            return None
         previous_json, sequence = row
-        tender = Tender.model_validate_json(previous_json).model_copy(
-            update={"assignment_id": membership.assignment_id, "also_on": membership.also_on})
-        changes = changed_fields(previous_json, tender, only=ASSIGNMENT_FIELDS)
-        if not changes:
-            return
+        own_type, own_changes = news
+        moved = membership is not None and _assignment_moved(json.loads(previous_json), membership)
+        if own_type is None and not moved:
+            return None
+        tender = Tender.model_validate_json(previous_json)
+        if membership is not None:
+            tender = tender.model_copy(update={"assignment_id": membership.assignment_id, "also_on": membership.also_on})
+        event_type = own_type or UPDATED
+        changes = sorted(set(own_changes) | set(changed_fields(previous_json, tender, only=ASSIGNMENT_FIELDS))) \
+            if event_type == UPDATED else []
         connection.execute("UPDATE listings SET tender_json = ?, sequence = ? WHERE tender_id = ?",
                            (tender.model_dump_json(), sequence + 1, tender_id))
-        self._outbox(connection, TenderEvent.build(UPDATED, tender, sequence + 1, seen_at, changes))
+        return self._outbox(connection, TenderEvent.build(event_type, tender, sequence + 1, seen_at, changes))
 
     @staticmethod
     def _outbox(connection: sqlite3.Connection, event: TenderEvent) -> TenderEvent:

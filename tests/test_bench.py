@@ -22,7 +22,7 @@ def test_quick_bench_prints_every_figure_as_a_measurement():
     assert set(KEYS) <= set(figures)
     for key in KEYS:
         assert isinstance(figures[key], int | float) and figures[key] > 0, (key, figures[key])
-    assert figures["quick"] is True and set(figures["seconds"]) == {"parse", "events", "search", "alerts", "dedupe"}
+    assert figures["quick"] is True and set(figures["seconds"]) == {"parse", "events", "search", "alerts", "dedupe", "crawl_state"}
     # Ratios are computed from their two measurements, not given.
     assert figures["parse_vs_lxml_ratio"] == pytest.approx(figures["parse_pages_per_s"] / figures["lxml_pages_per_s"],
                                                            rel=0.01, abs=0.001)

@@ -48,16 +48,34 @@ def test_reopened_tender_is_an_update_naming_status(state, seed_tenders):
     assert event.type == "nl.tenderwatch.tender.updated" and event.data.changed_fields == ["status"]
 
 
-def test_state_and_outbox_change_together_or_not_at_all(state, seed_tenders, monkeypatch):
-    """A failure between the state write and the outbox insert leaves neither (mock: the
-    fault — a crash inside the transaction — cannot be produced on demand otherwise)."""
+def test_a_listing_and_its_news_are_recorded_together_or_not_at_all(state, seed_tenders, monkeypatch):
+    """A failure between the state write and the news leaves neither (mock: the fault — a
+    crash inside the transaction — cannot be produced on demand otherwise)."""
     def explode(*_args, **_kwargs):
         raise RuntimeError("crash between the two writes")
 
-    monkeypatch.setattr(TenderEvent, "encode", explode)
+    monkeypatch.setattr("crawler.assignments.grouping.relink", explode)
     with pytest.raises(RuntimeError):
-        state.apply(seed_tenders["30922"], list_fingerprint="a", seen_at=NOW)
-    assert state.get("flextender:30922") is None and state.pending_count() == 0
+        state.record(seed_tenders["30922"], list_fingerprint="a", seen_at=NOW)
+    assert state.get("flextender:30922") is None and state.unsettled_count() == 0
+
+
+def test_news_that_could_not_be_settled_is_kept_for_the_next_settle(state, seed_tenders, monkeypatch):
+    """A crash while the events are written (mock, as above) loses no news: the listing stays
+    recorded with its news unsettled, and the next settle writes its one event."""
+    def explode(*_args, **_kwargs):
+        raise RuntimeError("crash while writing the outbox")
+
+    state.record(seed_tenders["30922"], list_fingerprint="a", seen_at=NOW)
+    with monkeypatch.context() as patched:
+        patched.setattr(TenderEvent, "encode", explode)
+        with pytest.raises(RuntimeError):
+            state.settle(NOW)
+    assert state.pending_count() == 0 and state.unsettled_count() == 1 and state.get("flextender:30922").sequence == 0
+    [event] = state.settle(NOW)
+    assert (event.type, event.subject, event.data.sequence) == (
+        "nl.tenderwatch.tender.published", "flextender:30922", 1)
+    assert state.pending_count() == 1 and state.unsettled_count() == 0 and state.get("flextender:30922").sequence == 1
 
 
 def test_wire_format_is_a_structured_cloudevent(seed_tenders):

@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from schemas.analysis import fold
 from schemas.tender import Tender
@@ -73,6 +74,7 @@ class ClientName:
     words: tuple[str, ...]
 
 
+@lru_cache(maxsize=4096)
 def client_name(client: str | None) -> ClientName | None:
     """"HAERT inzake Gemeente Hoeksche Waard" → kind gemeente, words (hoeksche, waard)."""
     if not client:

@@ -7,12 +7,13 @@ import json
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from benchmarks.dedupe import load_pairs
-from crawler.state import CrawlState
-from schemas.events import PUBLISHED, UPDATED, TenderEvent
+from crawler.state import CrawlState, merge_news
+from schemas.events import EXPIRED, PUBLISHED, UPDATED, WITHDRAWN, TenderEvent
 from tests.assignments.test_evidence import listing
 
 
@@ -130,3 +131,45 @@ def test_the_groups_do_not_depend_on_the_order_listings_arrive_in(order):
         assert len(partition(reference)) < len(LISTINGS)  # some listings did group
         reference.close()
         shuffled.close()
+
+
+def test_one_crawl_of_a_whole_group_gives_each_listing_one_event_with_the_settled_assignment(tmp_path):
+    """A crawl records every listing, then settles once: each listing's one event carries the
+    assignment as the whole crawl left it (no update storm as each member joins)."""
+    state = CrawlState(tmp_path / "state.sqlite3")
+    members = [listing(source, f"{source}-{number}", "Coördinator Sectorale Aanpak", "Regio Zwolle",
+                       first_seen="2026-09-01T09:00:00+02:00")
+               for number in range(8) for source in ("flextender", "freep", "striive")]
+    for tender in members:
+        assert state.record(tender.with_content_hash(), list_fingerprint=None, seen_at=FLEX.first_seen) == PUBLISHED
+    assert state.pending_count() == 0  # nothing is written before the crawl settles
+    events = state.settle(FLEX.first_seen)
+    assert sorted(event.subject for event in events) == sorted(tender.id for tender in members)
+    assert {event.type for event in events} == {PUBLISHED}
+    assert {event.data.tender.assignment_id for event in events} == {members[0].id}
+    assert all(len(event.data.tender.also_on) == len(members) - 1 for event in events)
+    assert state.settle(FLEX.first_seen) == []  # settled once
+
+
+def test_a_listing_changed_twice_in_one_crawl_gets_one_update_naming_both_changes(tmp_path):
+    state = CrawlState(tmp_path / "state.sqlite3")
+    apply(state, FLEX)
+    retitled = FLEX.model_copy(update={"title": "Coördinator Sectorale Aanpak Jeugd"}).with_content_hash()
+    moved = retitled.model_copy(update={"client": "Gemeente Zwolle"}).with_content_hash()
+    state.record(retitled, list_fingerprint=None, seen_at=FLEX.first_seen)
+    state.record(moved, list_fingerprint=None, seen_at=FLEX.first_seen)
+    [event] = state.settle(FLEX.first_seen)
+    assert (event.type, event.data.sequence, event.data.changed_fields) == (UPDATED, 2, ["client", "title"])
+
+
+@pytest.mark.parametrize("earlier, later, merged", [
+    ((PUBLISHED, []), (UPDATED, ["title"]), (PUBLISHED, [])),
+    ((PUBLISHED, []), (EXPIRED, []), (EXPIRED, [])),
+    ((UPDATED, ["title"]), (UPDATED, ["client"]), (UPDATED, ["client", "title"])),
+    ((UPDATED, ["title"]), (WITHDRAWN, []), (WITHDRAWN, [])),
+    ((EXPIRED, []), (UPDATED, ["status"]), (UPDATED, ["status"])),
+    ((None, []), (UPDATED, ["title"]), (UPDATED, ["title"])),
+    ((UPDATED, ["title"]), (None, []), (UPDATED, ["title"])),
+])
+def test_two_pieces_of_news_in_one_crawl_make_one_event(earlier, later, merged):
+    assert merge_news(earlier, later) == merged
