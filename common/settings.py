@@ -24,6 +24,7 @@ OPDRACHTOVERHEID_API_URL = "https://kbenp-match-api.azurewebsites.net"
 OPDRACHTOVERHEID_URL = "https://www.opdrachtoverheid.nl"
 STATE_FILE = "crawler-state.sqlite3"
 ALERTS_FILE = "alerts.sqlite3"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 def version() -> str:
@@ -99,7 +100,7 @@ class Settings(BaseSettings):
     alert_max_attempts: int = Field(12, ge=1, description="Tries per alert and channel before it is dead-lettered")
     digest_hour: int = Field(8, ge=0, le=23, description="Hour (Europe/Amsterdam) of the daily digest mail")
     log_format: Literal["auto", "json", "console"] = "auto"
-    log_level: str = "INFO"
+    log_level: str = Field("INFO", description="DEBUG, INFO, WARNING, ERROR or CRITICAL (any case)")
     now: datetime | None = Field(
         None,
         description="Freeze the clock (ISO 8601) to replay archived pages; leave unset in production",
@@ -111,6 +112,25 @@ class Settings(BaseSettings):
         if path.exists() and not path.is_dir():
             raise ValueError(f"{path} exists and is not a directory")
         return path
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level_is_known(cls, level: str) -> str:
+        if level.strip().upper() not in LOG_LEVELS:
+            raise ValueError(f"{level.strip()[:40]!r} is not a log level; one of {', '.join(LOG_LEVELS)}")
+        return level.strip().upper()
+
+    @field_validator("kafka_bootstrap_servers")
+    @classmethod
+    def _bootstrap_servers_are_host_port(cls, servers: str | None) -> str | None:
+        if servers is None or not servers.strip():
+            return None
+        for server in (part.strip() for part in servers.split(",")):
+            host, _, port = server.rpartition(":")
+            if not host or not port.isdigit() or not 0 < int(port) < 65536:
+                raise ValueError(f"{server[:80]!r} is not host:port (e.g. 127.0.0.1:9092); "
+                                 "several are separated by commas")
+        return servers.strip()
 
     @property
     def topics(self) -> tuple[str, ...]:

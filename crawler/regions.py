@@ -23,30 +23,16 @@ import math
 import os
 import re
 import threading
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-PROVINCES = ("Groningen", "Friesland", "Drenthe", "Overijssel", "Flevoland", "Gelderland", "Utrecht",
-             "Noord-Holland", "Zuid-Holland", "Zeeland", "Noord-Brabant", "Limburg")
-# Spellings of the province names beyond the Dutch official one.
-_ALSO_WRITTEN = {"fryslan": "Friesland", "fryslân": "Friesland", "north holland": "Noord-Holland",
-                 "south holland": "Zuid-Holland", "north brabant": "Noord-Brabant"}
+from schemas.provinces import name_key, province_named
+
 # GeoNames' first-level division codes of the Netherlands (its admin1CodesASCII.txt).
 GEONAMES_PROVINCE_CODES = {"01": "Drenthe", "02": "Friesland", "03": "Gelderland", "04": "Groningen",
                            "05": "Limburg", "06": "Noord-Brabant", "07": "Noord-Holland", "09": "Utrecht",
                            "10": "Zeeland", "11": "Zuid-Holland", "15": "Overijssel", "16": "Flevoland"}
 _SEPARATOR = re.compile(r"\s*(?:,|\s-\s|/)\s*|\s+")
-
-
-def _key(text: str) -> str:
-    folded = unicodedata.normalize("NFKD", text.casefold())
-    folded = "".join(character for character in folded if not unicodedata.combining(character))
-    return " ".join(folded.replace("’", "'").replace("-", " ").split())
-
-
-_PROVINCE_BY_KEY = {_key(name): name for name in PROVINCES} | {_key(name): province
-                                                              for name, province in _ALSO_WRITTEN.items()}
 
 
 @dataclass(frozen=True)
@@ -72,12 +58,12 @@ class _Gazetteer:
                 for name, names, latitude, longitude, province in dutch_places():
                     places.append(Place(latitude, longitude, province))
                     for spelling in {name, *names}:
-                        by_name.setdefault(_key(spelling), set()).add(province)
+                        by_name.setdefault(name_key(spelling), set()).add(province)
                 self._places, self._by_name = places, by_name
             return self._by_name
 
     def provinces_named(self, name: str) -> set[str]:
-        return self._load().get(_key(name), set())
+        return self._load().get(name_key(name), set())
 
     def nearest(self, longitude: float, latitude: float) -> Place | None:
         self._load()
@@ -121,11 +107,6 @@ def dutch_places() -> list[tuple[str, list[str], float, float, str]]:
 
 GAZETTEER = _Gazetteer()
 MAX_NEAREST_DEGREES = 0.3  # ~25 km: coordinates farther from every Dutch place are not in the Netherlands
-
-
-def province_named(text: str | None) -> str | None:
-    """The province when `text` is a province name (any case, Fryslân for Friesland), else None."""
-    return _PROVINCE_BY_KEY.get(_key(text)) if text else None
 
 
 def province_at_end(text: str) -> str | None:

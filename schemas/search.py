@@ -5,7 +5,10 @@ Semantics (each given criterion must hold):
 - `keyword`: after Dutch analysis every word must occur in the title or the description;
   with a keyword results are sorted by relevance (title weighs more), otherwise by
   deadline, soonest first (tenders without a deadline last), then by id.
-- `regions`: the tender's region is one of them (case- and accent-insensitive).
+- `regions`: the tender's region is one of them (case- and accent-insensitive). Only the twelve
+  provinces (`schemas.provinces`, in Dutch or English) are accepted as input: any other name
+  could never match. Saved searches read back from storage are not checked again
+  (`STORED` context), so one stored before this check still loads.
 - `pay_scale_min`/`pay_scale_max`, `hours_min`/`hours_max`: the tender's range overlaps the
   asked range; a tender without that value does not match.
 - `deadline_after`/`deadline_before`: calendar dates in Europe/Amsterdam, inclusive.
@@ -21,11 +24,14 @@ import unicodedata
 from datetime import date, datetime, time, timedelta
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+from schemas.provinces import province_named, unknown_province_message
 
 from schemas.tender import EducationLevel
 
 AMSTERDAM_ZONE = "Europe/Amsterdam"
+STORED = "stored"  # validation context of a document read back from storage: checked when it was saved
 StatusFilter = Literal["open", "expired", "withdrawn", "all"]
 MAX_OFFSET = 100_000
 SOURCE_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")  # deeper paging is refused: narrow the filter instead
@@ -48,6 +54,16 @@ class SearchFilter(BaseModel):
     client: str | None = Field(None, max_length=200)
     sources: tuple[str, ...] = Field((), max_length=20, description="Source names, e.g. striive")
     status: StatusFilter = "open"
+
+    @field_validator("regions")
+    @classmethod
+    def _regions_are_provinces(cls, regions: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        if (info.context or {}).get(STORED):
+            return regions
+        problems = [unknown_province_message(region) for region in regions if province_named(region) is None]
+        if problems:
+            raise ValueError("; ".join(problems))
+        return regions
 
     @field_validator("sources")
     @classmethod

@@ -28,9 +28,9 @@ from consumers.alerts.tokens import secret_key
 from consumers.indexer import open_store, store_exists
 from consumers.store.base import StoreUnavailable, TenderStore
 from crawler.dutch import AMSTERDAM
-from crawler.regions import PROVINCES
 from crawler.sources import SOURCES
 from schemas.analysis import analyze
+from schemas.provinces import PROVINCES
 from schemas.search import SearchFilter, SearchPage
 from schemas.tender import Tender
 from web.accounts import Accounts

@@ -27,8 +27,10 @@ from pathlib import Path
 from common.settings import ALERTS_FILE
 from common.sqlite import connect, immediate_transaction
 from schemas.saved_search import Alert, SavedSearch
+from schemas.search import STORED
 
 CHANNELS = ("webhook", "email", "topic")
+FROM_STORAGE = {STORED: True}  # checked when saved; a later, stricter check must not make it unreadable
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
@@ -175,7 +177,7 @@ class AlertRepository:
             "SELECT owner, document FROM saved_searches WHERE id = ? AND deleted = 0", (saved_search_id,)).fetchone()
         if row is None or (owner is not None and row[0] != owner):
             return None
-        return SavedSearch.model_validate_json(row[1])
+        return SavedSearch.model_validate_json(row[1], context=FROM_STORAGE)
 
     def list(self, owner: str | None = None) -> list[SavedSearch]:
         if owner is None:
@@ -183,7 +185,7 @@ class AlertRepository:
         else:
             rows = self.connection.execute(
                 "SELECT document FROM saved_searches WHERE owner = ? AND deleted = 0 ORDER BY revision", (owner,))
-        return [SavedSearch.model_validate_json(document) for (document,) in rows]
+        return [SavedSearch.model_validate_json(document, context=FROM_STORAGE) for (document,) in rows]
 
     def set_active(self, saved_search_id: str, active: bool, owner: str | None = None) -> SavedSearch | None:
         saved_search = self.get(saved_search_id, owner)
@@ -212,7 +214,7 @@ class AlertRepository:
         rows = self.connection.execute(
             "SELECT id, revision, active, deleted, document FROM saved_searches WHERE revision > ? ORDER BY revision",
             (revision,)).fetchall()
-        changes = [(row[0], None if row[3] or not row[2] else SavedSearch.model_validate_json(row[4])) for row in rows]
+        changes = [(row[0], None if row[3] or not row[2] else SavedSearch.model_validate_json(row[4], context=FROM_STORAGE)) for row in rows]
         return (rows[-1][1] if rows else revision), changes
 
     # alerts -----------------------------------------------------------------------------

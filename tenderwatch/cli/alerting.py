@@ -8,7 +8,7 @@ import click
 
 from common.logs import configure_logging
 from common.settings import Settings
-from tenderwatch.cli.app import DATA_DIR_OPTION, cli, load_settings
+from tenderwatch.cli.app import DATA_DIR_OPTION, BadValues, cli, load_settings, validation_problems
 from tenderwatch.cli.searching import filter_options, search_filter_of
 
 
@@ -70,9 +70,8 @@ def saved_search_add(name, email, webhook_url, webhook_secret, daily, alert_on_u
                                      webhook_secret=webhook_secret, frequency="daily" if daily else "instant",
                                      alert_on_updates=alert_on_updates)
     except ValidationError as exc:
-        error = exc.errors()[0]
-        where = ".".join(str(part) for part in error["loc"])
-        raise click.UsageError(f"{where + ': ' if where else ''}{error['msg'].removeprefix('Value error, ')}") from None
+        raise BadValues(validation_problems(
+            exc, lambda field: "--" + {"webhook_url": "webhook"}.get(field, field).replace("_", "-"))) from None
     repository = AlertRepository(settings.alerts_path)
     try:
         saved, secret = create_saved_search(settings, repository, owner, request)

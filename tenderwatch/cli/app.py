@@ -4,6 +4,7 @@ The commands live beside it, one module per group of commands."""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -12,36 +13,108 @@ import click
 from common.settings import Settings
 
 
+class BadValues(click.UsageError):
+    """Every bad option and variable of one command, each a line of its own (exit 2)."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def validation_problems(exc, name_of) -> list[str]:
+    """One line per error of a pydantic `ValidationError`: `name_of(field)` names the option or
+    variable, then pydantic's reason without its "Value error, " prefix."""
+    problems = []
+    for error in exc.errors():
+        reason = error["msg"].removeprefix("Value error, ")
+        problems.append(f"{name_of(str(error['loc'][0]))}: {reason}" if error["loc"] else reason)
+    return problems
+
+
 def load_settings(**overrides) -> Settings:
-    """The settings: TENDERWATCH_* variables, overridden by the options given. A bad value in the
-    environment is a usage error naming the variable, like a bad option."""
+    """The settings: TENDERWATCH_* variables, overridden by the options given. Every bad value,
+    in the environment or an option, is named at once, each on a line (a usage error)."""
     from pydantic import ValidationError
 
     updates = {key: value for key, value in overrides.items() if value is not None}
+    problems = _source_problems(os.environ.get("TENDERWATCH_SOURCES", "all"))
     try:
         settings = Settings(**updates)
     except ValidationError as exc:
-        error = exc.errors()[0]
-        field = str(error["loc"][0]) if error["loc"] else ""
-        source = "--" + field.replace("_", "-") if field in updates else f"TENDERWATCH_{field.upper()}"
-        raise click.UsageError(f"{source}: {error['msg'].removeprefix('Value error, ')}") from None
-    _check_sources(settings.sources)
+        problems = validation_problems(
+            exc, lambda field: "--" + field.replace("_", "-") if field in updates else f"TENDERWATCH_{field.upper()}"
+        ) + problems
+        raise BadValues(problems) from None
+    if problems:
+        raise BadValues(problems)
     return settings
 
 
-def _check_sources(sources: str) -> None:
+def environment_problems() -> list[str]:
+    """What is wrong with the TENDERWATCH_* variables alone (named with the options' errors)."""
+    try:
+        load_settings()
+    except BadValues as exc:
+        return exc.problems
+    return []
+
+
+def _source_problems(sources: str) -> list[str]:
     from crawler.sources import enabled
 
     try:
         enabled(sources)
     except ValueError as exc:
-        raise click.UsageError(f"TENDERWATCH_SOURCES: {exc}") from None
+        return [f"TENDERWATCH_SOURCES: {exc}"]
+    return []
+
+
+class CheckedCommand(click.Command):
+    """A command that names every bad option at once (click stops at the first), and the bad
+    TENDERWATCH_* variables with them, before it runs."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        problems: list[str] = ctx.meta.setdefault(_PROBLEMS, [])
+        for param in self.get_params(ctx):
+            if "process_value" not in vars(param):
+                param.process_value = _collecting(param, param.process_value)
+        remaining = super().parse_args(ctx, args)
+        if problems:
+            raise BadValues(problems + environment_problems())
+        return remaining
+
+
+_PROBLEMS = "tenderwatch.bad_values"
+
+
+def _collecting(param: click.Parameter, process_value):
+    """`process_value` of `param` that records a bad value in the context instead of stopping."""
+    def process(ctx: click.Context, value):
+        try:
+            return process_value(ctx, value)
+        except click.BadParameter as exc:
+            if exc.param is None:
+                exc.param = param
+            ctx.meta.setdefault(_PROBLEMS, []).append(exc.format_message())
+            return None
+    return process
+
+
+class CheckedGroup(click.Group):
+    command_class = CheckedCommand
+
+
+CheckedGroup.group_class = CheckedGroup
 
 
 def main() -> None:
     """Entry point: usage errors (unknown option, bad date, bad value) become one line and exit 2."""
     try:
         cli.main(standalone_mode=False)
+    except BadValues as exc:
+        for problem in exc.problems:
+            click.echo(f"error: {problem}", err=True)
+        sys.exit(2)
     except click.UsageError as exc:
         click.echo(f"error: {exc.format_message()}", err=True)
         sys.exit(2)
@@ -52,7 +125,7 @@ def main() -> None:
         sys.exit(130)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=CheckedGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(package_name="tenderwatch")
 def cli() -> None:
     """tenderwatch: crawls Dutch public-sector freelance assignments (inhuuropdrachten) and

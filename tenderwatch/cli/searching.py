@@ -9,7 +9,8 @@ import click
 from common.logs import configure_logging
 from common.settings import Settings
 from crawler.sources import SOURCES
-from tenderwatch.cli.app import cli, load_settings
+from tenderwatch.cli.app import BadValues, cli, load_settings, validation_problems
+from tenderwatch.tables import table
 
 
 def _date_option(_ctx, param, value: str | None):
@@ -23,9 +24,20 @@ def _date_option(_ctx, param, value: str | None):
         raise click.BadParameter(f"{value!r} is not a date like 2026-07-31", param=param) from None
 
 
+def _region_option(_ctx, param, values: tuple[str, ...]):
+    """Each --region a province (Dutch or English, any case): anything else could never match."""
+    from schemas.provinces import province_named, unknown_province_message
+
+    unknown = [unknown_province_message(value) for value in values if province_named(value) is None]
+    if unknown:
+        raise click.BadParameter("; ".join(unknown), param=param)
+    return values
+
+
 FILTER_OPTIONS = [
     click.option("--keyword", help="Words that must all occur (Dutch stemming: 'projectleiders' finds 'projectleider')."),
-    click.option("--region", "regions", multiple=True, help="Province as printed, e.g. Overijssel; repeat for several."),
+    click.option("--region", "regions", multiple=True, callback=_region_option,
+                 help="Province, in Dutch or English, any case (Overijssel, north holland); repeat for several."),
     click.option("--pay-scale-min", type=click.IntRange(1, 18), help="Lowest pay scale (functieschaal) wanted."),
     click.option("--pay-scale-max", type=click.IntRange(1, 18), help="Highest pay scale wanted."),
     click.option("--hours-min", type=click.IntRange(0, 168), help="Fewest hours per week wanted."),
@@ -63,9 +75,12 @@ def search_filter_of(options: dict, **extra):
     try:
         return SearchFilter(**values, **extra)
     except ValidationError as exc:
-        error = exc.errors()[0]
-        option = "--" + str(error["loc"][0]).replace("_", "-") + ": " if error["loc"] else ""
-        raise click.UsageError(option + error["msg"].removeprefix("Value error, ")) from None
+        raise BadValues(validation_problems(exc, _option_name)) from None
+
+
+def _option_name(field: str) -> str:
+    """The option that sets a `SearchFilter` field."""
+    return "--" + {"regions": "region", "sources": "source", "zzp_allowed": "zzp"}.get(field, field).replace("_", "-")
 
 
 @cli.command()
@@ -109,6 +124,10 @@ def search(status, limit, offset, all_listings, as_json, data_dir, **filters) ->
     _print_table(result)
 
 
+def _shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
 def _require_embedded_store(settings: Settings) -> None:
     """On the embedded default, refuse to search (and create) a store that was never filled."""
     from consumers.indexer import store_exists
@@ -123,16 +142,17 @@ def _require_embedded_store(settings: Settings) -> None:
 def _print_table(result) -> None:
     from crawler.dutch import AMSTERDAM
 
-    click.echo(f"{'deadline':<17} {'status':<9} {'region':<13} {'scale':<6} {'hours':<6} {'source':<11} {'title':<60} id")
+    rows = []
     for tender in result.tenders:
-        deadline = tender.deadline.astimezone(AMSTERDAM).strftime("%Y-%m-%d %H:%M") if tender.deadline else "-"
-        scale = tender.pay_scale.label if tender.pay_scale else "-"
-        hours = (f"{tender.hours_per_week.min}-{tender.hours_per_week.max}" if tender.hours_per_week
-                 and tender.hours_per_week.min != tender.hours_per_week.max
-                 else str(tender.hours_per_week.min) if tender.hours_per_week else "-")
-        click.echo(f"{deadline:<17} {tender.status:<9} {(tender.region or '-')[:13]:<13} {scale:<6} {hours:<6} "
-                   f"{tender.source[:11]:<11} {tender.title[:60]:<60} {tender.id}")
+        hours = tender.hours_per_week
+        rows.append([
+            tender.deadline.astimezone(AMSTERDAM).strftime("%Y-%m-%d %H:%M") if tender.deadline else "-",
+            tender.status, tender.region or "-", tender.pay_scale.label if tender.pay_scale else "-",
+            "-" if hours is None else str(hours.min) if hours.min == hours.max else f"{hours.min}-{hours.max}",
+            tender.source, _shorten(tender.title, 60), tender.id])
         if tender.also_on:
-            click.echo(f"{'':<17} also on: " + ", ".join(f"{listing.source} {listing.url}" for listing in tender.also_on))
+            rows.append(["", "", "", "", "", "", "also on: " + ", ".join(listing.source for listing in tender.also_on),
+                         ", ".join(listing.url for listing in tender.also_on)])
+    click.echo(table(["deadline", "status", "region", "scale", "hours", "source", "title", "id"], rows))
     shown = len(result.tenders)
     click.echo(f"{shown} of {result.total} tender{'s' if result.total != 1 else ''}", err=True)
