@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,8 +38,37 @@ class CrawlOutcome:
         return {"found": self.stats.get("tenderwatch/listed", 0), "new": events(PUBLISHED), "changed": events(UPDATED),
                 "closed": events(EXPIRED) + events(WITHDRAWN)}
 
+    def failure(self, recorded_error: str | None = None) -> str | None:
+        """Why the crawl failed, in words (None when it did not); `recorded_error`: the error
+        the spider recorded for the source in the crawl state, for a list it could not fetch."""
+        if self.stats.get("tenderwatch/unrecognised_pages"):
+            return "a page was not recognised: has the site's layout changed?"
+        if self.exit_code == EXIT_OK:
+            return None
+        return in_words(self.stats.get("tenderwatch/list_incomplete") or recorded_error
+                        or "no list of open listings came back")
+
     def summary(self) -> dict:
         return {key.removeprefix("tenderwatch/"): value for key, value in sorted(self.stats.items()) if key.startswith("tenderwatch/")}
+
+
+_FAILURES_IN_WORDS = (
+    (re.compile(r"DNS lookup failed.*?lookup: ([\w.-]*\w)|[Cc]annot resolve host.*?([\w.-]+\.\w+)", re.DOTALL),
+     "cannot find host {host}: no network, or a wrong host name"),
+    (re.compile(r"[Cc]onnection (?:was )?refused"), "the host refused the connection: is it down, or the port wrong?"),
+    (re.compile(r"timed? ?out|took longer than", re.IGNORECASE), "the host did not answer in time"),
+    (re.compile(r"No route to host", re.IGNORECASE), "no route to the host: no network?"),
+)
+
+
+def in_words(error: str) -> str:
+    """A crawl error as a person reads it: what failed and what to check, then the detail."""
+    for pattern, words in _FAILURES_IN_WORDS:
+        found = pattern.search(error)
+        if found:
+            host = next((group for group in found.groups() if group), "") if found.groups() else ""
+            return f"{words.format(host=host).replace('host  ', 'host ')} ({error.strip()[:200]})"
+    return error.strip()[:300]
 
 
 def spider_settings(settings: Settings) -> dict:

@@ -22,6 +22,7 @@ AUTOTHROTTLE_START_DELAY = _settings.autothrottle_start_delay
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 DOWNLOAD_TIMEOUT = 30
+DNS_TIMEOUT = 10  # Scrapy's default is 60 s: offline, each name would hang a minute
 # A listing page is ~15 KB; anything near these sizes is not one (the page parser accepts
 # huge text nodes, so the cap lives here).
 DOWNLOAD_WARNSIZE = 8 * 1024 * 1024

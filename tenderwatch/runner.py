@@ -23,9 +23,10 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -43,6 +44,7 @@ from consumers.topics import create_topics
 from crawler.publisher import OutboxPublisher
 from crawler.sources import SOURCES, enabled
 from crawler.state import CrawlState
+from tenderwatch.crawl_summary import SourceSummary, summary_table
 
 log = structlog.get_logger(__name__)
 
@@ -105,8 +107,10 @@ def consumed_by_every_group(settings: Settings, group_ids: list[str]) -> dict[in
 
 class Runner:
     def __init__(self, settings: Settings, *, once: bool, interval_s: float, consumed_timeout_s: float = 120.0,
-                 consumers: list[str] | None = None) -> None:
+                 consumers: list[str] | None = None, show_summary: Callable[[str], None] | None = None) -> None:
         self.settings, self.once, self.interval_s = settings, once, interval_s
+        # where the table of every source's crawl goes after each cycle: stdout unless told
+        self.show_summary = show_summary or (lambda text: print(text, flush=True))
         self.consumer_names = list(CONSUMERS) if consumers is None else consumers
         self.heartbeat = Heartbeat(settings, "crawler")
         self.consumed_timeout_s = consumed_timeout_s
@@ -251,27 +255,35 @@ class Runner:
 
     def crawl_every_source(self, settings: Settings, publisher: OutboxPublisher) -> int:
         """Each enabled source in turn, each in its own child; the cycle's code is the first
-        failing one (a source that fails does not keep the others from being crawled). After
-        each, one log line with the source's health, also kept in the crawler's heartbeat."""
-        codes = []
-        for source in enabled(settings.sources):
-            if self.stop_requested.is_set():
-                break
-            code = self.crawl(settings, publisher, source)
-            codes.append(code)
-            status = publisher.state.source_status(source)
-            figures = {"exit_code": code, "open_listings": status.open_listings,
-                       "last_complete_crawl": status.last_complete_at, "last_error": status.last_error,
-                       "failing_since": status.failing_since}
-            (log.warning if code else log.info)("source_crawled", source=source, **figures)
-            self.heartbeat.details.setdefault("sources", {})[source] = figures
-            self.heartbeat.beat(force=True)
-        return next((code for code in codes if code), 0)
+        failing one (a source that fails does not keep the others from being crawled). Each
+        child says on stderr when its source starts and ends; after each, one log line with the
+        source's health, also kept in the crawler's heartbeat; at the end, a table of every
+        source on stdout (ok, or failed with the reason in words; how long; what it found)."""
+        summaries = []
+        with tempfile.TemporaryDirectory(prefix="tenderwatch-crawl-") as directory:
+            for source in enabled(settings.sources):
+                if self.stop_requested.is_set():
+                    break
+                summary_path = Path(directory) / f"{source}.json"
+                started = time.monotonic()
+                code = self.crawl(settings, publisher, source, summary_path=summary_path)
+                summaries.append(SourceSummary.read(summary_path, source, code, round(time.monotonic() - started, 1)))
+                status = publisher.state.source_status(source)
+                figures = {"exit_code": code, "open_listings": status.open_listings,
+                           "last_complete_crawl": status.last_complete_at, "last_error": status.last_error,
+                           "failing_since": status.failing_since}
+                (log.warning if code else log.info)("source_crawled", source=source, **figures)
+                self.heartbeat.details.setdefault("sources", {})[source] = figures
+                self.heartbeat.beat(force=True)
+        if summaries:
+            self.show_summary(summary_table(summaries))
+        return next((summary.exit_code for summary in summaries if summary.exit_code), 0)
 
     def crawl_argv(self, source: str) -> list[str]:
         return [sys.executable, "-m", "tenderwatch.cli", "crawl", source]
 
-    def crawl(self, settings: Settings, publisher: OutboxPublisher | None = None, source: str = "flextender") -> int:
+    def crawl(self, settings: Settings, publisher: OutboxPublisher | None = None, source: str = "flextender",
+              summary_path: Path | None = None) -> int:
         """One crawl in a child process; it writes the outbox, this process publishes it while
         the crawl goes on, so a new listing's event is on its way seconds after its fetch.
         A stop request ends the child in bounded time (SIGTERM, wait, SIGKILL)."""
@@ -284,7 +296,8 @@ class Runner:
             "TENDERWATCH_LOG_LEVEL": settings.log_level,
             **({"TENDERWATCH_NOW": settings.now.isoformat()} if settings.now else {}),
         })
-        child = children.spawn_python(self.crawl_argv(source), env=env)
+        summary = ["--summary-file", str(summary_path)] if summary_path is not None else []
+        child = children.spawn_python([*self.crawl_argv(source), *summary], env=env)
         while child.poll() is None:
             if self.stop_requested.is_set() or not self.healthy():
                 code = children.stop(child, "crawl", grace_s=CRAWL_STOP_GRACE_S)

@@ -81,28 +81,42 @@ def _publish_outbox(settings: Settings) -> int | None:
 @click.option("--api-url", help="Flextender's JSON API host. Env: TENDERWATCH_FLEXTENDER_API_URL.")
 @click.option("--output", "-o", default=None, help="Also append each new, changed or closed tender as a JSON line to this file; - is stdout.")
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), help="Crawl state and outbox directory. Env: TENDERWATCH_DATA_DIR. [default: ./.tenderwatch]")
-def crawl(source: str, base_url: str | None, api_url: str | None, output: str | None, data_dir: Path | None) -> None:
+@click.option("--summary-file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the crawl's outcome (ok or the failure in words, time, counts) to this file as JSON.")
+def crawl(source: str, base_url: str | None, api_url: str | None, output: str | None, data_dir: Path | None,
+          summary_file: Path | None) -> None:
     """Run one crawl of SOURCE (a source of `crawler/sources/`, or all of them, one after the
     other). Each new, changed or closed tender becomes an event in the outbox (crawl state
     directory); with TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS set the outbox is then published to
     Kafka (if the broker is down the events wait for the next publish). Each source's host is
     a setting (TENDERWATCH_STRIIVE_URL, TENDERWATCH_INHUURDESK_URL, ...; see README).
 
+    The log says when each source starts (`source_crawl_started`) and how it ended
+    (`source_crawl_ended`: what it found, or why it failed, in words); `all` ends with a table
+    of every source on stdout. A host that cannot
+    be reached is given up after one retry.
+
     Exit codes: 0 done; 3 a page was not recognised (layout changed?); 4 the list of open
     listings could not be fetched whole (a failed or unrecognised page, an empty list, or one
-    that shrank by more than half): nothing was closed. With `all`, the first failing code.
+    that shrank by more than half, or a host that cannot be reached): nothing was closed. With
+    `all`, the first failing code.
     """
     if source == "all":
         _crawl_each_source(base_url=base_url, api_url=api_url, output=output, data_dir=data_dir)
     import signal
+    import time
 
     from common.children import die_with_parent
     from crawler.crawl import run_crawl
     from crawler.state import CrawlState
+    from tenderwatch.crawl_summary import SourceSummary
 
     die_with_parent()  # only when `run` started this crawl
     settings = load_settings(flextender_base_url=base_url, flextender_api_url=api_url, data_dir=data_dir)
     configure_logging(settings.log_format, settings.log_level)
+    log = structlog.get_logger("tenderwatch.crawl")
+    log.info("source_crawl_started", source=source, hosts=list(dict.fromkeys(SOURCES[source].host_values(settings).values())))
+    started = time.monotonic()
     outcome = run_crawl(source, settings, output=output)
     # Scrapy's own SIGTERM/SIGINT handlers do nothing once its reactor stopped: a signal from
     # here on must end the process, not be swallowed while it exits.
@@ -112,22 +126,41 @@ def crawl(source: str, base_url: str | None, api_url: str | None, output: str | 
     figures = {"published": published} if published is not None else {}
     state = CrawlState(settings.state_path)
     figures["outbox_pending"] = state.pending_count()
+    recorded_error = state.source_status(source).last_error
     state.close()
-    structlog.get_logger("tenderwatch.crawl").info("crawl_finished", source=source, exit_code=outcome.exit_code,
-                                                   **outcome.counts(), **figures, **outcome.summary())
+    log.info("crawl_finished", source=source, exit_code=outcome.exit_code, **outcome.counts(), **figures,
+             **outcome.summary())
+    summary = SourceSummary(source, outcome.exit_code, round(time.monotonic() - started, 1), **outcome.counts(),
+                            unchanged=outcome.stats.get("tenderwatch/unchanged", 0),
+                            failure=outcome.failure(recorded_error))
+    (log.warning if summary.failure else log.info)("source_crawl_ended", source=source, outcome=summary.line())
+    if summary_file is not None:
+        summary.write(summary_file)
     sys.exit(outcome.exit_code)
 
 
 def _crawl_each_source(**options: str | Path | None) -> None:
     """`crawl all`: each source in a process of its own (Scrapy's reactor runs once per
-    process), one after the other; one source failing does not keep the others from running."""
+    process), one after the other; one source failing does not keep the others from running.
+    Ends with a table of every source on stdout."""
     import subprocess
+    import tempfile
+    import time
+
+    from tenderwatch.crawl_summary import SourceSummary, summary_table
 
     arguments = [part for name, value in options.items() if value is not None
                  for part in (f"--{name.replace('_', '-')}", str(value))]
-    codes = [subprocess.run([sys.executable, "-m", "tenderwatch.cli", "crawl", name, *arguments],
-                            check=False).returncode for name in SOURCES]
-    sys.exit(next((code for code in codes if code), 0))
+    summaries = []
+    with tempfile.TemporaryDirectory(prefix="tenderwatch-crawl-") as directory:
+        for name in SOURCES:
+            summary_path = Path(directory) / f"{name}.json"
+            started = time.monotonic()
+            code = subprocess.run([sys.executable, "-m", "tenderwatch.cli", "crawl", name, *arguments,
+                                   "--summary-file", str(summary_path)], check=False).returncode
+            summaries.append(SourceSummary.read(summary_path, name, code, round(time.monotonic() - started, 1)))
+    click.echo(summary_table(summaries))
+    sys.exit(next((summary.exit_code for summary in summaries if summary.exit_code), 0))
 
 
 @cli.command()
@@ -203,7 +236,7 @@ def demo(data_dir: Path) -> None:
         configure_logging(settings.log_format, settings.log_level)
         click.echo(f"Crawling the replicas ({'; '.join(described)}), clock frozen at {DEMO_CLOCK}; events "
                    "through the embedded broker ...", err=True)
-        code = Runner(settings, once=True, interval_s=60).run()
+        code = Runner(settings, once=True, interval_s=60, show_summary=lambda text: click.echo(text, err=True)).run()
         snapshot = TenderSnapshot.for_settings(settings)
         tenders = snapshot.tenders()
         snapshot.close()

@@ -10,6 +10,7 @@ import click
 from common.health import PROCESSES
 from common.logs import configure_logging
 from tenderwatch.cli.app import cli, load_settings
+from tenderwatch.tables import table
 
 
 @cli.command()
@@ -207,13 +208,17 @@ def sources_command(as_json: bool, data_dir: Path | None) -> None:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
     else:
         now = datetime.now(UTC)
-        click.echo(f"{'source':<12} {'open':>5}  {'last complete crawl':<26} failing")
+        lines = []
         for row in rows:
             failing = "-"
             if row["failing_since"]:
                 hours = (now - datetime.fromisoformat(row["failing_since"])).total_seconds() / 3600
                 failing = f"for {hours:.1f} h: {row['last_error']}"
-            click.echo(f"{row['source']:<12} {row['open_listings']:>5}  {row['last_complete_crawl'] or 'never':<26} "
-                       f"{failing}")
+            lines.append([row["source"], str(row["open_listings"]), row["last_complete_crawl"] or "never", failing])
+        click.echo(table(["source", "open", "last complete crawl", "failing"], lines, right=frozenset({1})))
+    if state is None:
+        raise click.ClickException(f"nothing has been crawled in {settings.data_dir} yet (no {settings.state_path.name}): "
+                                   "run `tenderwatch run` or `tenderwatch crawl all` first, or point --data-dir "
+                                   "(TENDERWATCH_DATA_DIR) at the data directory they used")
     if any(row["failing_since"] for row in rows):
         sys.exit(1)
