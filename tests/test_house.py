@@ -84,3 +84,14 @@ def test_a_non_editable_install_gives_a_working_tenderwatch(tmp_path):
                                capture_output=True, text=True, check=True).stdout
     for command in ("crawl", "run", "search", "saved-search", "serve", "bench", "replica", "demo", "health"):
         assert f"  {command} " in help_text
+
+
+def test_what_commands_write_by_default_into_the_work_tree_is_ignored_by_git(tmp_path):
+    """The data directories of `run`, `demo`, the README's replica walk-through and the engines
+    are ignored, so using tenderwatch (or testing it) leaves `git status` clean; .ci/run checks
+    the tree after the tests too."""
+    defaults = [".tenderwatch/x", ".tenderwatch-demo/x", "replica-data/x", "unfrozen-data/x", ".engines/x",
+                "tools/axe/node_modules/x", ".venv/x"]
+    ignored = subprocess.run(["git", "check-ignore", "--no-index", *defaults], cwd=ROOT, capture_output=True,
+                             text=True, check=False).stdout.split()
+    assert ignored == defaults

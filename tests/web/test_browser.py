@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -32,7 +33,10 @@ from crawler.sources.striive.replica import StriiveReplica
 from schemas.search import SearchFilter, SearchPage
 
 ROOT = Path(__file__).resolve().parents[2]
-DOCS = ROOT / "docs"
+# Screenshots go to a temporary folder, so a test run leaves the work tree as it was;
+# TENDERWATCH_SCREENSHOTS=docs refreshes the ones the README shows.
+DOCS = Path(os.environ.get("TENDERWATCH_SCREENSHOTS") or Path(tempfile.gettempdir()) / "tenderwatch-screenshots")
+DOCS.mkdir(parents=True, exist_ok=True)
 AXE = ROOT / "tools" / "axe"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SEED_TIME = "2026-03-01T12:00:00+01:00"
