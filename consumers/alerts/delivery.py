@@ -38,6 +38,17 @@ log = structlog.get_logger(__name__)
 MAX_BACKOFF_S = 3600.0
 
 
+def unexpected(exc: Exception) -> str:
+    """The reason kept with an alert that failed in a way delivery does not expect."""
+    return f"could not be composed or sent: {type(exc).__name__}: {str(exc)[:300]}"
+
+
+def is_permanent(exc: Exception) -> bool:
+    """A failure that will repeat on every try (a value the mail or HTTP library refuses): the
+    alert is dead at once instead of retried `alert_max_attempts` times."""
+    return isinstance(exc, ValueError | TypeError | UnicodeError | httpx.InvalidURL | httpx.UnsupportedProtocol)
+
+
 class Deliverer:
     def __init__(self, settings: Settings, repository: AlertRepository | None = None, *,
                  producer: KafkaProducer | None = None, clock: Callable[[], float] = time.time,
@@ -109,6 +120,8 @@ class Deliverer:
             self._failed(delivery, alert, f"unsafe webhook: {exc}", final=True, bound=bound)
         except (webhook.DeliveryFailed, mail.MailFailed) as exc:
             self._failed(delivery, alert, str(exc), final=False, bound=bound)
+        except Exception as exc:  # noqa: BLE001 - one alert must never stop the deliverer for everyone
+            self._failed(delivery, alert, unexpected(exc), final=is_permanent(exc), bound=bound)
         else:
             self.repository.mark_delivered([alert.id], delivery.channel)
             bound.info("alert_delivered", latency_ms=round((datetime.now(UTC) - alert.created).total_seconds() * 1000))
@@ -186,6 +199,16 @@ class Deliverer:
             except mail.MailFailed as exc:
                 self._digest_not_before[saved_search_id] = self.clock() + 60 * self.settings.alert_retry_base
                 log.warning("digest_failed", saved_search_id=saved_search_id, reason=str(exc))
+                continue
+            except Exception as exc:  # noqa: BLE001 - one digest must never stop the deliverer for everyone
+                reason = unexpected(exc)
+                if is_permanent(exc):  # it would fail the same way every time: its alerts are dead
+                    for alert_id in alert_ids:
+                        self.repository.mark_failed(alert_id, "email", reason, None)
+                    log.error("digest_dead", saved_search_id=saved_search_id, reason=reason, alerts=len(alert_ids))
+                else:
+                    self._digest_not_before[saved_search_id] = self.clock() + 60 * self.settings.alert_retry_base
+                    log.warning("digest_failed", saved_search_id=saved_search_id, reason=reason)
                 continue
             self.repository.digest_sent(saved_search_id, today, alert_ids)
             log.info("digest_sent", saved_search_id=saved_search_id, alerts=len(alert_ids))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import smtplib
 import ssl
+import unicodedata
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -25,6 +26,16 @@ from schemas.tender import Tender
 
 class MailFailed(Exception):
     """The mail server did not accept the message."""
+
+
+def header_text(text: str, limit: int = 200) -> str:
+    """Text for a mail header: every line break (CR, LF, U+2028, U+0085, the FS/GS/RS/US
+    separators, ...) and other control character becomes a space, runs of spaces one, cut to
+    `limit`. A saved search's name or a listing's title can hold any of them; the email package
+    refuses a header with a line break (header injection), which would fail the whole mail."""
+    cleaned = "".join(" " if unicodedata.category(character)[0] in "CZ" else character for character in text)
+    cleaned = " ".join(cleaned.split())
+    return cleaned if len(cleaned) <= limit else cleaned[:limit - 1] + "\u2026"
 
 
 def _deadline(tender: Tender) -> str:
@@ -81,9 +92,9 @@ def compose(settings: Settings, saved_search: SavedSearch, alerts: list[Alert], 
     """One alert (instant) or several (the daily digest) for one saved search."""
     message = EmailMessage()
     if len(alerts) == 1:
-        message["Subject"] = f"{_event_label(alerts[0])}: {alerts[0].tender.title}"
+        message["Subject"] = header_text(f"{_event_label(alerts[0])}: {alerts[0].tender.title}")
     else:
-        message["Subject"] = f"{len(alerts)} tenders for \u201c{saved_search.name}\u201d"
+        message["Subject"] = header_text(f"{len(alerts)} tenders for \u201c{saved_search.name}\u201d")
     message["From"] = settings.mail_from
     message["To"] = str(saved_search.email)
     message["Date"] = format_datetime(datetime.now(UTC))

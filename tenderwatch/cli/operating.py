@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import click
+import structlog
 
 from common.health import PROCESSES
 from common.logs import configure_logging
@@ -151,6 +152,7 @@ def consume(name: str) -> None:
     """
     import threading
 
+    from common.health import report_fault
     from consumers.registry import CONSUMERS
 
     settings = load_settings()
@@ -163,8 +165,24 @@ def consume(name: str) -> None:
     loop.install_signal_handlers()
     worker_stop = threading.Event()
     worker_thread = None
+    died: list[str] = []
+
+    def supervised(worker) -> None:
+        """The worker's thread: if it dies, the process says so, marks its heartbeat and stops
+        (exit 6), as `run` does, instead of consuming on without delivering."""
+        try:
+            worker.run(worker_stop)
+        except BaseException as exc:  # noqa: BLE001 - a dead worker stops the process, loudly
+            error = f"{type(exc).__name__}: {exc}"
+            structlog.get_logger("tenderwatch.consume").critical(
+                "component_died", component=f"worker-{type(worker).__name__}", error=error,
+                action=f"stopping tenderwatch consume {name} (exit 6); restart it")
+            report_fault(f"worker-{type(worker).__name__} died: {error}")
+            died.append(error)
+            loop.stop()
+
     if spec.worker is not None:
-        worker_thread = threading.Thread(target=spec.worker(settings).run, args=(worker_stop,), name="worker")
+        worker_thread = threading.Thread(target=supervised, args=(spec.worker(settings),), name="worker")
         worker_thread.start()
     try:
         loop.run()
@@ -172,6 +190,8 @@ def consume(name: str) -> None:
         worker_stop.set()
         if worker_thread is not None:
             worker_thread.join(timeout=30)
+    if died:
+        sys.exit(6)
 
 
 @cli.command("sources")

@@ -197,3 +197,42 @@ def test_without_an_smtp_server_mail_is_written_to_the_data_directory(kafka_aler
     (mail_file,) = (kafka_alert_settings.data_dir / "mail").iterdir()
     assert b"Subject: New tender:" in mail_file.read_bytes()
     assert json.loads(json.dumps(repository.stats())) == {"email_delivered": 1, "topic_delivered": 1}
+
+
+def test_a_name_with_line_breaks_gives_a_one_line_digest_subject(mail_settings, smtp, repository, seed_tenders):
+    """A name holding CR/LF, U+2028 or the FS separator once made the mail package refuse the
+    Subject, and the exception stopped the deliverer for every user."""
+    from datetime import datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    repository.save(saved_search("ss_breaks", name="Zwolle\r\nBcc: all@example.nl\u2028x\x1cy", regions=("Overijssel",),
+                                 frequency="daily"))
+    matcher = AlertMatcher(repository)
+    for number in ("30922", "31050"):
+        handle(matcher, TenderEvent.build("nl.tenderwatch.tender.published", seed_tenders[number], 1, EVENT_TIME))
+    tomorrow = datetime.now(ZoneInfo("Europe/Amsterdam")).date() + timedelta(days=1)
+    moment = datetime.combine(tomorrow, time(9), tzinfo=ZoneInfo("Europe/Amsterdam")).timestamp()
+    deliverer = Deliverer(mail_settings, repository, clock=lambda: moment)
+    deliver_until_settled(deliverer)
+    assert deliverer.send_digests() == 1
+    (digest,) = smtp.wait_for(1)
+    assert digest["Subject"] == "2 tenders for \u201cZwolle Bcc: all@example.nl x y\u201d"
+    assert digest["Bcc"] is None
+
+
+def test_an_alert_that_cannot_be_sent_is_dead_with_its_reason_and_the_others_still_go(
+        kafka_alert_settings, repository, seed_tenders):
+    """A webhook URL httpx refuses at delivery (a control character) once raised out of the
+    deliverer; now that alert is dead with the reason, and the next user's alert goes out."""
+    with WebhookReceiver(SECRET) as receiver:
+        alert_for(repository, seed_tenders["30922"],
+                  saved_search("ss_bad_url", email=None, webhook=(receiver.url + "/a\x01b", SECRET),
+                               regions=("Overijssel",)),
+                  saved_search("ss_good", email=None, webhook=(receiver.url, SECRET), regions=("Overijssel",)))
+        deliverer = Deliverer(kafka_alert_settings, repository)
+        deliver_until_settled(deliverer)
+        (call,) = receiver.calls
+    assert call.headers["x-tenderwatch-alert-id"] == "ss_good/flextender:30922"
+    by_alert = {(delivery.alert_id, delivery.channel): delivery for delivery in repository.deliveries()}
+    bad = by_alert[("ss_bad_url/flextender:30922", "webhook")]
+    assert bad.status == "dead" and "could not be composed or sent" in bad.last_error
