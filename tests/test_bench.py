@@ -12,6 +12,7 @@ import pytest
 from benchmarks.suite import KEYS
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_quick_bench_prints_every_figure_as_a_measurement():
     env = {key: value for key, value in os.environ.items() if not key.startswith("TENDERWATCH_")}

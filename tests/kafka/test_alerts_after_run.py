@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from crawler.sources.flextender.replica import FlextenderReplica
 from tests.alerts.peers import SmtpServer, WebhookReceiver
 from tests.kafka.test_search_after_run import SEED_TIME, tenderwatch
+
+pytestmark = pytest.mark.slow  # whole run --once cycles against replicas: tens of seconds each
 
 SECRET = "e2e-webhook-secret-0123456789"
 

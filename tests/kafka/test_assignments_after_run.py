@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 
+import pytest
+
 from consumers.alerts.consumer import AlertMatcher
 from consumers.alerts.repository import AlertRepository
 from consumers.loop import Message
@@ -22,6 +24,8 @@ from schemas.events import decode_event
 from schemas.search import SearchFilter, SearchPage
 from tests.kafka.conftest import read_topic, settings_for
 from tests.kafka.test_search_after_run import SEED_TIME, tenderwatch
+
+pytestmark = pytest.mark.slow  # whole run --once cycles against replicas: tens of seconds each
 
 SAP_LISTING = "striive:08443f5d-66d3-4a94-893a-fa26a02bedc6"
 # What the replicas list more than once (ids as in their answers).

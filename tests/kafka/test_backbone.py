@@ -79,6 +79,7 @@ def test_crawl_publishes_once_then_only_what_changed(kafka_settings, replica):
     assert update.data.tender.pay_scale.label == "10A"
 
 
+@pytest.mark.slow
 def test_broker_down_during_a_crawl_loses_nothing(broker, kafka_settings, replica, tmp_path):
     """The crawl runs while no broker listens: its events wait in the outbox; once a broker
     is back they arrive, the same events as a crawl with the broker up would have sent."""

@@ -7,12 +7,16 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
+
 from crawler.sources.flextender.replica import FlextenderReplica
 from crawler.sources.freep.replica import FreepReplica
 from crawler.sources.inhuurdesk.replica import InhuurdeskReplica
 from crawler.sources.opdrachtoverheid.replica import OpdrachtoverheidReplica
 from crawler.sources.striive.replica import StriiveReplica
 from tests.kafka.test_search_after_run import SEED_TIME, tenderwatch
+
+pytestmark = pytest.mark.slow  # whole run --once cycles against replicas: tens of seconds each
 
 
 def search_ids(data_dir: str, *options: str) -> list[str]:

@@ -112,7 +112,9 @@ def test_ctrl_c_after_a_cycle_is_quiet_and_the_log_figures_are_right(tmp_path):
         run = start_run(site, data_dir, log_path, "--interval", "1h")
         try:
             assert wait_for(lambda: snapshot_count(data_dir) == 3, timeout_s=90), log_path.read_text()[-3000:]
-            time.sleep(1.5)  # let the consumers commit and idle
+            assert wait_for(lambda: any(line.get("event") == "cycle_crawled" for line in log_lines(log_path)),
+                            timeout_s=30), "the cycle did not end"
+            time.sleep(0.5)  # let the consumers commit and idle
             os.killpg(run.pid, signal.SIGINT)
             assert run.wait(timeout=STOP_BOUND_S) == 0, log_path.read_text()[-3000:]
         finally:
