@@ -12,11 +12,15 @@ events), to the alerts topic, keyed by saved search id.
 from __future__ import annotations
 
 import json
+import unicodedata
 from datetime import datetime
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     EmailStr,
     Field,
@@ -40,6 +44,41 @@ MATERIAL_FIELDS = frozenset({
     "questions_deadline", "start", "end_date", "duration_months", "pay_scale", "max_hourly_rate",
     "zzp_allowed", "knockout_criteria", "selection_criteria", "also_on",
 })
+
+
+def _strip(value: object) -> object:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _unprintable(text: str) -> bool:
+    """A control or format character, or a line or paragraph separator (U+2028, U+2029)."""
+    return any(unicodedata.category(character)[0] == "C" or unicodedata.category(character) in ("Zl", "Zp")
+               for character in text)
+
+
+def _one_line(name: str) -> str:
+    if _unprintable(name):
+        raise ValueError("a name is one line of text, without control characters or line breaks")
+    return name
+
+
+def _webhook_url(url: str) -> str:
+    """The syntax every webhook URL must have wherever it is given (CLI, API, web form); whether
+    its host may be reached is checked when it is saved (`consumers.alerts.webhook`)."""
+    if _unprintable(url) or any(character.isspace() for character in url):
+        raise ValueError("a webhook URL has no spaces, control characters or line breaks")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError("a webhook URL starts with http:// or https:// and names a host")
+    if "@" in parts.netloc:
+        raise ValueError("a webhook URL must not carry credentials; use the secret for authenticity")
+    return url
+
+
+# One set of save-time rules for the CLI, the API and the web form (stored searches are read
+# back with the looser stored shape, so an older one still loads).
+SearchName = Annotated[str, BeforeValidator(_strip), Field(min_length=1, max_length=200), AfterValidator(_one_line)]
+WebhookUrl = Annotated[str, BeforeValidator(_strip), Field(min_length=1, max_length=2000), AfterValidator(_webhook_url)]
 
 
 class _Strict(BaseModel):
@@ -158,7 +197,7 @@ class AlertEvent(BaseModel):
 class WebhookInput(_Strict):
     """A webhook as responses show it, accepted back: the masked secret means "keep it"."""
 
-    url: str = Field(max_length=2000)
+    url: WebhookUrl
     secret: str | None = Field(None, max_length=200, description="Omitted or masked: generated (new) or kept (change)")
 
 
@@ -183,10 +222,10 @@ class SavedSearchRequest(_Strict):
     """What a user sends to create a saved search (API body; the CLI builds the same). The
     webhook may also be given as `webhook: {url, secret}`, the shape responses show."""
 
-    name: str = Field(min_length=1, max_length=200)
+    name: SearchName
     filter: SearchFilter = Field(default_factory=SearchFilter)
     email: EmailStr | None = None
-    webhook_url: str | None = Field(None, max_length=2000)
+    webhook_url: WebhookUrl | None = None
     webhook_secret: str | None = Field(None, min_length=16, max_length=200,
                                        description="Generated (and returned once) when not given")
     webhook: WebhookInput | None = Field(None, description="Alternative to webhook_url/webhook_secret")
@@ -212,10 +251,10 @@ class SavedSearchChange(_Strict):
     API may be sent back whole: `id`, `owner` and `created` are accepted when unchanged, the
     masked webhook secret keeps the secret, `email: null` / `webhook: null` remove a channel."""
 
-    name: str | None = Field(None, min_length=1, max_length=200)
+    name: SearchName | None = None
     filter: SearchFilter | None = None
     email: EmailStr | None = None
-    webhook_url: str | None = Field(None, max_length=2000)
+    webhook_url: WebhookUrl | None = None
     webhook_secret: str | None = Field(None, min_length=16, max_length=200)
     webhook: WebhookInput | None = None
     frequency: Frequency | None = None

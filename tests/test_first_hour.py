@@ -105,3 +105,10 @@ def test_the_crawl_summary_lists_every_source_with_its_result():
     assert rendered[1].split()[:5] == ["striive", "ok", "1.2", "s", "25"]
     assert rendered[2].split()[:2] == ["opdrachtoverheid", "FAILED"] and rendered[2].endswith("cannot find host x")
     assert rendered[0].index("result") == rendered[1].index(" ok ") + 1 == rendered[2].index("FAILED")
+
+
+def test_saved_search_add_refuses_a_multi_line_name_and_a_url_with_control_characters(tmp_path):
+    lines = error_lines(tenderwatch("saved-search", "add", "--name", "Zwolle\nBcc: x@example.nl", "--webhook",
+                                    "https://example.com/a\x01b", "--data-dir", str(tmp_path)))
+    assert len(lines) == 2 and lines[0].startswith("error: --name: a name is one line of text")
+    assert lines[1].startswith("error: --webhook: a webhook URL has no spaces, control characters")

@@ -192,3 +192,24 @@ def test_the_unsubscribe_page_says_when_alerts_are_already_off(api, settings):
     after = api.get("/unsubscribe", params={"token": token})
     assert after.status_code == 200 and "are off" in after.text and "Stop alerts for" not in after.text
     assert "<form" not in after.text
+
+
+@pytest.mark.parametrize("field, value", [
+    ("name", "Zwolle\nBcc: all@example.nl"), ("name", "a\u2028b"), ("name", "x\x1cy"), ("name", "n" * 201),
+    ("name", "   "), ("webhook_url", "https://example.com/a\x01"), ("webhook_url", "https://u:p@example.com/hook"),
+    ("webhook_url", "ftp://example.com/hook"), ("webhook_url", "https://exa mple.com/"),
+])
+def test_hostile_names_and_webhook_urls_are_refused_at_save_time_with_a_422(api, field, value):
+    body = {**NEW, field: value}
+    created = api.post("/saved-searches", json=body, headers=auth(api, "anna"))
+    assert created.status_code == 422
+    assert [error["loc"][-1] for error in created.json()["detail"]] == [field]
+    mine = api.post("/saved-searches", json=NEW, headers=auth(api, "anna")).json()
+    changed = api.patch(f"/saved-searches/{mine['id']}", json={field: value}, headers=auth(api, "anna"))
+    assert changed.status_code == 422
+    assert api.get(f"/saved-searches/{mine['id']}", headers=auth(api, "anna")).json()["name"] == NEW["name"]
+
+
+def test_a_name_is_trimmed_when_saved(api):
+    created = api.post("/saved-searches", json={**NEW, "name": "  Zwolle, schaal 11  "}, headers=auth(api, "anna"))
+    assert created.status_code == 201 and created.json()["name"] == "Zwolle, schaal 11"
