@@ -8,7 +8,6 @@ e-mail address; another account's saved search answers 404, like one that does n
 
 from __future__ import annotations
 
-import hmac
 import secrets
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -26,9 +25,10 @@ from common.settings import Settings
 from consumers.alerts import mail
 from consumers.alerts.repository import AlertRepository
 from consumers.alerts.service import change_saved_search, create_saved_search
+from consumers.alerts.tokens import same_secret
 from consumers.alerts.webhook import UnsafeWebhook
 from schemas.saved_search import SavedSearch, SavedSearchChange, SavedSearchRequest
-from web.accounts import SESSION_VALID_S, Session
+from web.accounts import SESSION_VALID_S, Session, signin_address
 from web.calendar import deadlines_calendar
 from web.pages import SESSION_COOKIE, FilterProblem, Pages, filter_of, page_query
 
@@ -64,7 +64,7 @@ def register_account_pages(app: FastAPI, settings: Settings, pages: Pages, repos
 
     def anonymous_csrf_ok(request: Request, given: str) -> bool:
         expected = request.cookies.get(ANONYMOUS_CSRF_COOKIE) or ""
-        return bool(expected) and hmac.compare_digest(expected, given)
+        return bool(expected) and same_secret(expected, given)
 
     def signed_in(request: Request, given_csrf: str | None = None) -> Session | Response:
         """The session, or the response to give instead (to sign in, or refused for a bad token)."""
@@ -72,7 +72,7 @@ def register_account_pages(app: FastAPI, settings: Settings, pages: Pages, repos
         if session is None:
             return RedirectResponse("/signin?" + urlencode({"next": str(request.url.path) + (
                 "?" + request.url.query if request.url.query else "")}), status_code=303)
-        if given_csrf is not None and not hmac.compare_digest(session.csrf, given_csrf):
+        if given_csrf is not None and not same_secret(session.csrf, given_csrf):
             return refused(request)
         return session
 
@@ -90,11 +90,11 @@ def register_account_pages(app: FastAPI, settings: Settings, pages: Pages, repos
                        next: str = Form("/alerts")) -> HTMLResponse:
         if not anonymous_csrf_ok(request, csrf):
             return refused(request)
-        address = email.strip().lower()
+        address = signin_address(email)
         client = request.client.host if request.client else "unknown"
-        if not accounts.allow_request(address, client):
+        if not accounts.allow_request(address or email.strip().lower()[:254], client):
             return anonymous_form(request, "signin.html", status_code=429, next=safe_next(next), too_many=True)
-        if "@" in address and len(address) <= 254 and " " not in address:
+        if address is not None:
             token = accounts.new_link_token(address)
             link = f"{settings.public_url.rstrip('/')}/signin/confirm?" + urlencode({"token": token,
                                                                                    "next": safe_next(next)})

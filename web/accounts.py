@@ -25,6 +25,7 @@ from pathlib import Path
 
 from common.sqlite import connect, immediate_transaction
 from consumers.alerts.repository import hash_token as digest
+from consumers.alerts.tokens import same_secret
 
 ACCOUNTS_FILE = "accounts.sqlite3"
 LINK_VALID_S = 15 * 60
@@ -43,6 +44,17 @@ CREATE TABLE IF NOT EXISTS feed_tokens (saved_search_id TEXT PRIMARY KEY, owner 
                                         token_hash TEXT NOT NULL UNIQUE);
 """
 
+
+
+def signin_address(text: str) -> str | None:
+    """One mail address, as email-validator reads it (lower case), or None: a list of
+    addresses, a line break or anything else that is not one address gets no mail."""
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        return validate_email(text.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        return None
 
 @dataclass(frozen=True)
 class Session:
@@ -140,7 +152,7 @@ class Accounts:
         if not cookie or "." not in cookie:
             return None
         session_id, _, signature = cookie.rpartition(".")
-        return session_id if hmac.compare_digest(signature, self._signature(session_id)) else None
+        return session_id if same_secret(signature, self._signature(session_id)) else None
 
     # calendar feeds -----------------------------------------------------------------------
 

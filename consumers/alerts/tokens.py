@@ -36,6 +36,12 @@ def secret_key(settings: Settings) -> bytes:
     return path.read_bytes().strip()
 
 
+def same_secret(one: str, other: str) -> bool:
+    """Constant-time comparison of two texts as bytes: `hmac.compare_digest` raises TypeError on
+    `str` with non-ASCII characters, and any value can arrive from a request."""
+    return hmac.compare_digest(one.encode("utf-8", "surrogatepass"), other.encode("utf-8", "surrogatepass"))
+
+
 def _mac(key: bytes, saved_search_id: str) -> str:
     digest = hmac.new(key, f"unsubscribe:{saved_search_id}".encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")
@@ -48,7 +54,7 @@ def unsubscribe_token(key: bytes, saved_search_id: str) -> str:
 def verify_unsubscribe_token(key: bytes, token: str) -> str | None:
     """The saved search id the token was issued for, or None when it is not genuine."""
     saved_search_id, _, mac = token.rpartition(".")
-    if not saved_search_id or not hmac.compare_digest(_mac(key, saved_search_id), mac):
+    if not saved_search_id or not same_secret(_mac(key, saved_search_id), mac):
         return None
     return saved_search_id
 

@@ -226,3 +226,24 @@ def test_serve_on_loopback_without_smtp_logs_the_link_and_files_the_mail(tmp_pat
         _, logged = server.communicate(timeout=20)
     (mail_text,) = mails(tmp_path / "data")
     assert '"event": "signin_link"' in logged and link_token(mail_text.replace(url, PUBLIC)) in logged
+
+
+@pytest.mark.parametrize("address", ["anna@example.nl, bram@example.nl", "anna@example.nl\nbram@example.nl",
+                                     "anna@example.nl\r\nBcc: bram@example.nl", "anna", "a" * 300 + "@example.nl"])
+def test_a_sign_in_for_anything_but_one_address_gets_the_same_answer_and_no_mail(app, data_dir, address):
+    client = client_for(app)
+    answer = request_link(client, address)
+    honest = request_link(client_for(app, "10.1.1.2"), "x@example.nl")
+
+    def without_tokens(page: str) -> str:
+        return re.sub(r'name="csrf" value="[^"]+"', "", page)
+
+    assert answer.status_code == 200 and without_tokens(answer.text) == without_tokens(honest.text)
+    assert [text for text in mails(data_dir) if "anna" in text or "bram" in text] == []
+
+
+def test_a_csrf_token_with_non_ascii_characters_is_refused_not_a_server_error(app):
+    client = client_for(app)
+    client.get("/signin")
+    answer = client.post("/signin", data={"email": "anna@example.nl", "csrf": "tökén\u2028", "next": "/alerts"})
+    assert 400 <= answer.status_code < 500
