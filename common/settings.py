@@ -24,6 +24,7 @@ OPDRACHTOVERHEID_API_URL = "https://kbenp-match-api.azurewebsites.net"
 OPDRACHTOVERHEID_URL = "https://www.opdrachtoverheid.nl"
 STATE_FILE = "crawler-state.sqlite3"
 ALERTS_FILE = "alerts.sqlite3"
+MIN_SECRET_KEY_BYTES = 32
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
@@ -112,6 +113,18 @@ class Settings(BaseSettings):
         if path.exists() and not path.is_dir():
             raise ValueError(f"{path} exists and is not a directory")
         return path
+
+    @field_validator("secret_key")
+    @classmethod
+    def _secret_key_is_a_secret(cls, key: str | None) -> str | None:
+        if key is None or not key.strip():
+            return None
+        if key.strip().startswith("change-me"):
+            raise ValueError("the placeholder of deploy/.env.example is not a key: set a random value, e.g. the output of "
+                             "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`")
+        if len(key.encode("utf-8")) < MIN_SECRET_KEY_BYTES:
+            raise ValueError(f"{len(key.encode('utf-8'))} bytes is too short to sign links: at least {MIN_SECRET_KEY_BYTES}")
+        return key
 
     @field_validator("log_level")
     @classmethod

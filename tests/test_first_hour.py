@@ -112,3 +112,35 @@ def test_saved_search_add_refuses_a_multi_line_name_and_a_url_with_control_chara
                                     "https://example.com/a\x01b", "--data-dir", str(tmp_path)))
     assert len(lines) == 2 and lines[0].startswith("error: --name: a name is one line of text")
     assert lines[1].startswith("error: --webhook: a webhook URL has no spaces, control characters")
+
+
+@pytest.mark.parametrize("key, fragment", [("change-me-long-random-secret", "the placeholder of deploy/.env.example"),
+                                           ("short", "5 bytes is too short to sign links: at least 32")])
+def test_a_placeholder_or_short_secret_key_is_refused(tmp_path, key, fragment):
+    (line,) = error_lines(tenderwatch("saved-search", "list", "--data-dir", str(tmp_path),
+                                      env={"TENDERWATCH_SECRET_KEY": key}))
+    assert line.startswith("error: TENDERWATCH_SECRET_KEY: ") and fragment in line
+
+
+def test_what_tenderwatch_writes_is_private_to_its_user(tmp_path):
+    data_dir = tmp_path / "data"
+    result = tenderwatch("saved-search", "add", "--name", "x", "--email", "a@example.nl", "--data-dir", str(data_dir))
+    assert result.returncode == 0, result.stderr.decode()
+    written = [data_dir, *data_dir.rglob("*")]
+    assert written[1:] and all(path.stat().st_mode & 0o077 == 0 for path in written), \
+        [(str(path), oct(path.stat().st_mode)) for path in written]
+
+
+def test_the_generated_key_file_is_whole_and_private_when_many_processes_start_at_once(tmp_path):
+    """Eight processes ask for the key at the same moment: one key, 64 characters, mode 0600."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from common.settings import Settings; from consumers.alerts.tokens import secret_key; "
+            "print(secret_key(Settings(data_dir=sys.argv[1])).decode())")
+    children = [subprocess.Popen([sys.executable, "-c", code, str(tmp_path)], stdout=subprocess.PIPE)
+                for _ in range(8)]
+    keys = {child.communicate(timeout=60)[0].decode().strip() for child in children}
+    assert len(keys) == 1 and len(keys.pop()) == 64
+    assert (tmp_path / "secret.key").stat().st_mode & 0o777 == 0o600
+    assert [path.name for path in tmp_path.iterdir()] == ["secret.key"]  # no partial file left

@@ -22,17 +22,26 @@ KEY_FILE = "secret.key"
 
 
 def secret_key(settings: Settings) -> bytes:
+    """`TENDERWATCH_SECRET_KEY`, or the key generated once into `<data dir>/secret.key`. The file
+    appears whole or not at all (written beside it, then linked into place: a process starting
+    at the same moment reads the one key, never an empty file)."""
     if settings.secret_key:
         return settings.secret_key.encode("utf-8")
     path = Path(settings.data_dir) / KEY_FILE
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            return path.read_bytes().strip()
+        partial = path.with_name(f".{KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}")
+        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "w") as key_file:
             key_file.write(secrets.token_urlsafe(48))
+            key_file.flush()
+            os.fsync(key_file.fileno())
+        try:
+            os.link(partial, path)  # fails if another process put its key there first: that one wins
+        except FileExistsError:
+            pass
+        finally:
+            partial.unlink()
     return path.read_bytes().strip()
 
 

@@ -108,7 +108,10 @@ CheckedGroup.group_class = CheckedGroup
 
 
 def main() -> None:
-    """Entry point: usage errors (unknown option, bad date, bad value) become one line and exit 2."""
+    """Entry point: usage errors (unknown option, bad date, bad value) become one line and exit 2.
+    Every file and folder tenderwatch makes is private to its user (umask 077): the data
+    directory holds accounts, saved searches and mail."""
+    os.umask(0o077)
     try:
         cli.main(standalone_mode=False)
     except BadValues as exc:
