@@ -97,6 +97,7 @@ class Settings(BaseSettings):
     webhook_allow_loopback: bool | None = Field(
         None, description="Allow webhooks to 127.0.0.0/8 and ::1; unset → only on the embedded default (no Kafka or "
                           "Elasticsearch configured)")
+    max_saved_searches: int = Field(50, ge=1, le=10_000, description="Saved searches one account may have")
     alert_retry_base: float = Field(2.0, gt=0, description="First delivery retry after this many seconds, doubling")
     alert_max_attempts: int = Field(12, ge=1, description="Tries per alert and channel before it is dead-lettered")
     digest_hour: int = Field(8, ge=0, le=23, description="Hour (Europe/Amsterdam) of the daily digest mail")

@@ -69,7 +69,7 @@ def _webhook_url(url: str) -> str:
         raise ValueError("a webhook URL has no spaces, control characters or line breaks")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError("a webhook URL starts with http:// or https:// and names a host")
+        raise ValueError("a webhook URL must be http or https (http:// or https:// and a host)")
     if "@" in parts.netloc:
         raise ValueError("a webhook URL must not carry credentials; use the secret for authenticity")
     return url

@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from common.settings import Settings
 from consumers.alerts.repository import AlertRepository
-from consumers.alerts.service import change_saved_search, create_saved_search
+from consumers.alerts.service import TooManySavedSearches, change_saved_search, create_saved_search
 from consumers.alerts.tokens import secret_key, verify_unsubscribe_token
 from consumers.alerts.webhook import UnsafeWebhook
 from schemas.saved_search import SavedSearchChange, SavedSearchRequest
@@ -93,7 +93,7 @@ def create_app(settings: Settings, *, announce_signin_links: bool = False) -> Fa
     def add_saved_search(request: SavedSearchRequest, user: Owner) -> dict:
         try:
             saved, secret = create_saved_search(settings, repository, user, request)
-        except UnsafeWebhook as exc:
+        except (UnsafeWebhook, TooManySavedSearches) as exc:
             raise HTTPException(422, str(exc)) from None
         document = saved.public()
         if secret is not None:

@@ -179,6 +179,11 @@ class AlertRepository:
             return None
         return SavedSearch.model_validate_json(row[1], context=FROM_STORAGE)
 
+    def count(self, owner: str) -> int:
+        """How many saved searches `owner` has (paused ones count)."""
+        return self.connection.execute("SELECT COUNT(*) FROM saved_searches WHERE owner = ? AND deleted = 0",
+                                       (owner,)).fetchone()[0]
+
     def list(self, owner: str | None = None) -> list[SavedSearch]:
         if owner is None:
             rows = self.connection.execute("SELECT document FROM saved_searches WHERE deleted = 0 ORDER BY revision")

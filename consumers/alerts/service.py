@@ -26,11 +26,20 @@ EXISTING_MATCH_EVENT = "existing"
 PAGE_SIZE = 500
 
 
+class TooManySavedSearches(ValueError):
+    """The owner has as many saved searches as one account may have."""
+
+
 def create_saved_search(settings: Settings, repository: AlertRepository, owner: str,
                         request: SavedSearchRequest) -> tuple[SavedSearch, str | None]:
     """Validate, store and return the new saved search and its webhook secret (None without a webhook).
 
-    Raises `UnsafeWebhook` for a webhook URL that may not be used."""
+    Raises `UnsafeWebhook` for a webhook URL that may not be used, `TooManySavedSearches` when
+    the owner has `max_saved_searches` already (one account cannot fill the store or the
+    matcher for everyone)."""
+    if repository.count(owner) >= settings.max_saved_searches:
+        raise TooManySavedSearches(f"an account has at most {settings.max_saved_searches} saved searches; "
+                                   "remove one you no longer need first")
     webhook = None
     secret = None
     if request.webhook_url is not None:

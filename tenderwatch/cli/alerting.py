@@ -58,7 +58,7 @@ def saved_search_add(name, email, webhook_url, webhook_secret, daily, alert_on_u
     from pydantic import ValidationError
 
     from consumers.alerts.repository import AlertRepository
-    from consumers.alerts.service import create_saved_search
+    from consumers.alerts.service import TooManySavedSearches, create_saved_search
     from consumers.alerts.webhook import UnsafeWebhook
     from schemas.saved_search import SavedSearchRequest
 
@@ -79,7 +79,7 @@ def saved_search_add(name, email, webhook_url, webhook_secret, daily, alert_on_u
         if secret is not None and webhook_secret is None:
             click.echo(f"webhook secret (shown once; verify X-Tenderwatch-Signature with it): {secret}", err=True)
         _existing_matches(settings, repository, saved, notify_existing)
-    except UnsafeWebhook as exc:
+    except (UnsafeWebhook, TooManySavedSearches) as exc:
         raise click.UsageError(str(exc)) from None
     finally:
         repository.close()

@@ -213,3 +213,14 @@ def test_hostile_names_and_webhook_urls_are_refused_at_save_time_with_a_422(api,
 def test_a_name_is_trimmed_when_saved(api):
     created = api.post("/saved-searches", json={**NEW, "name": "  Zwolle, schaal 11  "}, headers=auth(api, "anna"))
     assert created.status_code == 201 and created.json()["name"] == "Zwolle, schaal 11"
+
+
+def test_an_account_has_at_most_the_configured_number_of_saved_searches(settings):
+    app = create_app(settings.model_copy(update={"max_saved_searches": 3}))
+    with TestClient(app) as client:
+        token = app.state.repository.add_user("anna")
+        headers = {"Authorization": f"Bearer {token}"}
+        assert [client.post("/saved-searches", json=NEW, headers=headers).status_code for _ in range(4)] == [
+            201, 201, 201, 422]
+        assert "at most 3 saved searches" in client.post("/saved-searches", json=NEW, headers=headers).text
+        assert len(client.get("/saved-searches", headers=headers).json()["saved_searches"]) == 3
