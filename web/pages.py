@@ -40,30 +40,43 @@ from web.i18n import LANGUAGES, language_of, translations
 HERE = Path(__file__).parent
 PAGE_SIZE = 20
 SESSION_COOKIE = "tw_session"
-PAGE_PATHS = ("/", "/tenders/", "/static/", "/signin", "/signout", "/alerts", "/feeds/")
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
        "base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
 SECURITY_HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff",
                     "Referrer-Policy": "same-origin", "X-Frame-Options": "DENY"}
 
 
+# Swagger UI and ReDoc run inline scripts: those pages keep FastAPI's own headers.
+API_DOCS_PATHS = ("/docs", "/redoc", "/static-offline-docs")
+# Answers that are one person's (sessions, alerts, sign-in, unsubscribe, calendar feeds) are
+# never kept by a browser or a proxy cache.
+PRIVATE_PATHS = ("/alerts", "/signin", "/signout", "/unsubscribe", "/feeds/", "/saved-searches")
+
+
 class PageSecurityHeaders:
-    """ASGI middleware: the security headers on every page, stylesheet and calendar file (the
-    API's /docs keeps its own, as Swagger UI runs inline scripts)."""
+    """ASGI middleware: the security headers on every response (pages, the unsubscribe page,
+    the API's JSON, stylesheets, calendar files) but the API docs; `Cache-Control: no-store`
+    on every answer that is one person's: a private path, or a request with a session cookie."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         path = scope.get("path", "") if scope["type"] == "http" else ""
-        if not (path == "/" or path.startswith(PAGE_PATHS[1:])):
+        if scope["type"] != "http" or path.startswith(API_DOCS_PATHS):
             await self.app(scope, receive, send)
             return
+        private = path.startswith(PRIVATE_PATHS) or any(
+            name == b"cookie" and SESSION_COOKIE.encode() + b"=" in value for name, value in scope.get("headers", []))
 
         async def with_headers(message: dict) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []),
-                                      *((name.lower().encode(), value.encode()) for name, value in SECURITY_HEADERS.items())]
+                headers = [(name, value) for name, value in message.get("headers", [])
+                           if not (private and name.lower() == b"cache-control")]
+                headers += [(name.lower().encode(), value.encode()) for name, value in SECURITY_HEADERS.items()]
+                if private:
+                    headers.append((b"cache-control", b"no-store"))
+                message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, with_headers)

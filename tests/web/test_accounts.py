@@ -247,3 +247,17 @@ def test_a_csrf_token_with_non_ascii_characters_is_refused_not_a_server_error(ap
     client.get("/signin")
     answer = client.post("/signin", data={"email": "anna@example.nl", "csrf": "tökén\u2028", "next": "/alerts"})
     assert 400 <= answer.status_code < 500
+
+
+def test_every_answer_but_the_api_docs_carries_the_security_headers_and_private_ones_are_not_stored(app, data_dir):
+    client = client_for(app)
+    for path in ("/", "/signin", "/unsubscribe?token=forged.x", "/healthz", "/openapi.json"):
+        answer = client.get(path)
+        assert answer.headers["x-frame-options"] == "DENY", path
+        assert "frame-ancestors 'none'" in answer.headers["content-security-policy"], path
+    for path in ("/signin", "/unsubscribe?token=forged.x", "/alerts", "/saved-searches"):
+        assert client.get(path, follow_redirects=False).headers["cache-control"] == "no-store", path
+    assert "no-store" not in client.get("/").headers.get("cache-control", "")  # a public page may be cached
+    sign_in(client, data_dir, "anna@example.nl")
+    assert client.get("/").headers["cache-control"] == "no-store"  # signed in: it names the user
+    assert "content-security-policy" not in client.get("/docs").headers  # Swagger UI's inline scripts
