@@ -217,10 +217,19 @@ class Pages:
     accounts: Accounts
 
 
-def register_pages(app: FastAPI, settings: Settings) -> Pages:
+def page_environment(language: str) -> Environment:
+    """The templates in one language. One environment per language, its translations installed
+    once: requests run on many threads, and installing them per request on one shared
+    environment let a page come out in another request's language."""
     environment = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]),
                               extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
     environment.filters["local"] = lambda moment: moment.astimezone(AMSTERDAM).strftime("%Y-%m-%d %H:%M")
+    environment.install_gettext_translations(translations(language), newstyle=True)
+    return environment
+
+
+def register_pages(app: FastAPI, settings: Settings) -> Pages:
+    environments = {language: page_environment(language) for language in LANGUAGES}
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_middleware(PageSecurityHeaders)
     opened: list[TenderStore] = []
@@ -245,11 +254,10 @@ def register_pages(app: FastAPI, settings: Settings) -> Pages:
     def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
         language = language_of(request.query_params.get("lang"), request.cookies.get("lang"),
                                request.headers.get("accept-language"))
-        environment.install_gettext_translations(translations(language), newstyle=True)
         other = {key: value for key, value in request.query_params.multi_items() if key != "lang"}
         switch = {code: f"{request.url.path}?{urlencode([*other.items(), ('lang', code)])}" for code in LANGUAGES}
         session = accounts.session(request.cookies.get(SESSION_COOKIE))
-        body = environment.get_template(template).render(language=language, switch=switch, now=now(),
+        body = environments[language].get_template(template).render(language=language, switch=switch, now=now(),
                                                          days_left=days_left, session=session, **context)
         response = HTMLResponse(body, status_code=status_code)
         if request.query_params.get("lang") in LANGUAGES:

@@ -99,3 +99,24 @@ def test_an_empty_data_directory_says_so_and_bad_input_is_a_page(tmp_path):
     assert client.get("/tenders/flextender:1").status_code == 404
     assert "content-security-policy" not in client.get("/docs").headers  # Swagger UI keeps its inline script
     assert not (tmp_path / "nothing" / "search.sqlite3").exists()  # looking creates nothing
+
+
+def test_pages_rendered_at_once_on_many_threads_each_come_out_in_their_own_language(tmp_path):
+    """Requests run on a thread pool: each page is in the language it asked for, also when Dutch
+    and English pages are rendered at the same moment (one template environment per language)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from fastapi.testclient import TestClient
+
+    from common.settings import Settings
+    from web.api import create_app
+
+    with TestClient(create_app(Settings(data_dir=tmp_path))) as client:
+        def heading(language: str) -> tuple[str, bool]:
+            page = client.get(f"/signin?lang={language}").text
+            return language, ("<h1>Inloggen</h1>" in page) == (language == "nl") and (
+                "<h1>Sign in</h1>" in page) == (language == "en")
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            results = list(pool.map(heading, ["nl", "en"] * 100))
+    assert [language for language, right in results if not right] == []
