@@ -104,15 +104,30 @@ DELIVERY_COLUMNS = ", ".join(field.name for field in fields(Delivery))  # in the
 
 
 class AlertRepository:
-    """One connection per instance; use one instance per thread."""
+    """Saved searches, users, alerts and their deliveries in one SQLite file. Safe to share
+    between threads (the web app's request threads): each thread reads and writes through a
+    connection of its own, so a read never sees another thread's transaction half-way."""
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self.connection = connect(path, check_same_thread=False)
-        self._lock = threading.Lock()
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._connections_lock = threading.Lock()
+        self._lock = threading.Lock()  # writers of this process take turns
         self.connection.executescript(SCHEMA)
         self._migrate()
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """This thread's connection, opened on its first use."""
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = connect(self.path, check_same_thread=False)
+            self._local.connection = connection
+            with self._connections_lock:
+                self._connections.append(connection)
+        return connection
 
     def _migrate(self) -> None:
         """Alerts stored before assignments existed: their assignment is their tender."""
@@ -128,7 +143,11 @@ class AlertRepository:
         return cls(Path(data_dir) / ALERTS_FILE)
 
     def close(self) -> None:
-        self.connection.close()
+        with self._connections_lock:
+            connections, self._connections = self._connections, []
+        for connection in connections:
+            connection.close()
+        self._local = threading.local()
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

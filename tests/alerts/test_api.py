@@ -224,3 +224,26 @@ def test_an_account_has_at_most_the_configured_number_of_saved_searches(settings
             201, 201, 201, 422]
         assert "at most 3 saved searches" in client.post("/saved-searches", json=NEW, headers=headers).text
         assert len(client.get("/saved-searches", headers=headers).json()["saved_searches"]) == 3
+
+
+def test_the_api_stays_consistent_under_concurrent_requests(api):
+    """Request threads share one repository: 8 threads create, read, change and list at once;
+    every answer is right and nothing is lost (one SQLite connection per thread)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def work(number: int) -> list[int]:
+        owner = ("anna", "bram")[number % 2]
+        headers = auth(api, owner)
+        created = api.post("/saved-searches", json={**NEW, "name": f"search {number}"}, headers=headers)
+        path = f"/saved-searches/{created.json()['id']}"
+        read = api.get(path, headers=headers)
+        changed = api.patch(path, json={"active": False}, headers=headers)
+        listed = api.get("/saved-searches", headers=headers)
+        right = (read.json()["name"] == f"search {number}" and changed.json()["active"] is False
+                 and f"search {number}" in {saved["name"] for saved in listed.json()["saved_searches"]})
+        return [created.status_code, read.status_code, changed.status_code, listed.status_code, int(right)]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(work, range(40)))
+    assert all(answer == [201, 200, 200, 200, 1] for answer in answers), answers
+    assert len(api.get("/saved-searches", headers=auth(api, "anna")).json()["saved_searches"]) == 20
