@@ -91,13 +91,18 @@ def test_truncated_replica_pages_never_crash(replica_pages, data):
     assert isinstance(normalise(raw, fetched_at=NOW, now=NOW), Tender)
 
 
-def _seconds(function, text: str) -> float:
-    started = time.perf_counter()
-    try:
-        function(text)
-    except (dutch.UnparsableValue, UnrecognisedPage):
-        pass
-    return time.perf_counter() - started
+def _seconds(function, text: str, repeats: int = 3) -> float:
+    """The fastest of `repeats` calls: a busy machine (the suite runs on 4 workers) only ever
+    makes a call slower, and a backtracking regex is slow every time."""
+    fastest = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        try:
+            function(text)
+        except (dutch.UnparsableValue, UnrecognisedPage):
+            pass
+        fastest = min(fastest, time.perf_counter() - started)
+    return fastest
 
 
 def test_long_hostile_values_stay_linear():

@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
-import httpx
 import structlog
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
@@ -38,6 +40,10 @@ log = structlog.get_logger(__name__)
 MAX_BACKOFF_S = 3600.0
 
 
+PARALLEL_DELIVERIES = 8  # mails and webhook calls under way at once
+PER_RECEIVER = 2  # webhook calls to one host at once: one receiver cannot take every slot
+
+
 def unexpected(exc: Exception) -> str:
     """The reason kept with an alert that failed in a way delivery does not expect."""
     return f"could not be composed or sent: {type(exc).__name__}: {str(exc)[:300]}"
@@ -46,7 +52,7 @@ def unexpected(exc: Exception) -> str:
 def is_permanent(exc: Exception) -> bool:
     """A failure that will repeat on every try (a value the mail or HTTP library refuses): the
     alert is dead at once instead of retried `alert_max_attempts` times."""
-    return isinstance(exc, ValueError | TypeError | UnicodeError | httpx.InvalidURL | httpx.UnsupportedProtocol)
+    return isinstance(exc, ValueError | TypeError | UnicodeError)
 
 
 class Deliverer:
@@ -60,7 +66,8 @@ class Deliverer:
         self.poll_interval_s = poll_interval_s
         self.key = secret_key(settings)
         self._digest_not_before: dict[str, float] = {}
-        self.http = httpx.Client(timeout=settings.webhook_timeout, follow_redirects=False)  # keeps connections
+        # Deliveries of one round run side by side, so a slow receiver holds only its own.
+        self.pool = ThreadPoolExecutor(max_workers=PARALLEL_DELIVERIES, thread_name_prefix="delivery")
 
     # the worker ------------------------------------------------------------------------
 
@@ -75,7 +82,7 @@ class Deliverer:
         finally:
             if self._producer is not None:
                 self._producer.close(timeout=5)
-            self.http.close()
+            self.pool.shutdown(wait=True)
             log.info("deliverer_stopped")
 
     @property
@@ -97,10 +104,29 @@ class Deliverer:
         topic = [delivery for delivery in due if delivery.channel == "topic"]
         if topic:
             self._publish(topic)
+        this_round: list[Delivery] = []
+        per_receiver: Counter[str] = Counter()
         for delivery in due:
-            if delivery.channel != "topic":
-                self._deliver(delivery)
-        return len(due)
+            if delivery.channel == "topic":
+                continue
+            receiver = self._receiver(delivery)
+            if receiver is None or per_receiver[receiver] < PER_RECEIVER:
+                per_receiver[receiver or ""] += 1
+                this_round.append(delivery)
+        # Every attempt ends by its deadline (webhook_timeout), so a round does too; the
+        # deliveries past a receiver's share wait for the next round.
+        list(self.pool.map(self._deliver, this_round))
+        return len(topic) + len(this_round)
+
+    def _receiver(self, delivery: Delivery) -> str | None:
+        """The host a webhook delivery goes to (at most PER_RECEIVER at once); None for mail."""
+        if delivery.channel != "webhook":
+            return None
+        alert = self.repository.alert(delivery.alert_id)
+        saved_search = self.repository.get(alert.saved_search.id)
+        if saved_search is None or saved_search.webhook is None:
+            return None
+        return urlsplit(saved_search.webhook.url).hostname or ""
 
     def _deliver(self, delivery: Delivery) -> None:
         alert = self.repository.alert(delivery.alert_id)
@@ -131,7 +157,7 @@ class Deliverer:
         document = alert.webhook_body()
         document["unsubscribe"] = unsubscribe_url(self.settings, self.key, saved_search.id)
         webhook.post(saved_search.webhook.url, saved_search.webhook.secret.get_secret_value(), document,
-                     alert_id=alert.id, client=self.http,
+                     alert_id=alert.id, timeout_s=self.settings.webhook_timeout,
                      allow_private=self.settings.webhook_allow_private,
                      allow_loopback=self.settings.webhooks_may_use_loopback)
 

@@ -1,11 +1,17 @@
 """Webhook delivery: URL safety, HMAC signature, one POST.
 
 A webhook URL must be http(s). Every address its host resolves to is checked, when the
-search is saved and again before each POST (the DNS answer may have changed): private
-(RFC 1918, unique-local), link-local (cloud metadata at 169.254.169.254), multicast,
-reserved and unspecified addresses are refused unless `webhook_allow_private`; loopback
-unless `webhook_allow_loopback` (allowed on the embedded default, one user on one machine).
-Redirects are not followed: a 3xx is a failed delivery.
+search is saved and again before each POST (the DNS answer may have changed): every address
+that is not global (RFC 1918 and unique-local, carrier-grade NAT 100.64.0.0/10, link-local with
+cloud metadata at 169.254.169.254, multicast, reserved, unspecified) is refused unless
+`webhook_allow_private`; loopback unless `webhook_allow_loopback` (allowed on the embedded
+default, one user on one machine). The POST connects to the address that was checked: the name
+is not looked up a second time (DNS rebinding). Refusals name the host, never the address it
+resolved to. Redirects are not followed: a 3xx is a failed delivery.
+
+One attempt has one deadline (`webhook_timeout`) for all of it: connecting, TLS, sending, the
+answer's head and at most `MAX_ANSWER_BYTES` of its body. A receiver that trickles a byte every
+few seconds is cut off at the deadline, so it cannot hold the deliverer.
 """
 
 from __future__ import annotations
@@ -15,12 +21,16 @@ import hmac
 import ipaddress
 import json
 import socket
+import ssl
+import time
+import unicodedata
 from urllib.parse import urlsplit
 
-import httpx
+import httpcore
 
 SIGNATURE_HEADER = "X-Tenderwatch-Signature"
 ALERT_ID_HEADER = "X-Tenderwatch-Alert-Id"
+MAX_ANSWER_BYTES = 4096  # of a receiver's answer body: only its status counts
 
 
 class UnsafeWebhook(ValueError):
@@ -40,7 +50,11 @@ def verify_signature(secret: str, body: bytes, signature: str) -> bool:
     return hmac.compare_digest(sign(secret, body), signature)
 
 
-def check_webhook_url(url: str, *, allow_private: bool, allow_loopback: bool, resolve: bool = True) -> None:
+def check_webhook_url(url: str, *, allow_private: bool, allow_loopback: bool, resolve: bool = True) -> str | None:
+    """Refuse a URL that may not receive webhooks (`UnsafeWebhook`); return the address to
+    connect to (None when not resolved)."""
+    if any(character.isspace() or unicodedata.category(character)[0] == "C" for character in url):
+        raise UnsafeWebhook("webhook URL has spaces or control characters")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
         raise UnsafeWebhook(f"webhook URL must be http or https, not {parts.scheme or 'schemeless'}")
@@ -53,32 +67,99 @@ def check_webhook_url(url: str, *, allow_private: bool, allow_loopback: bool, re
     except ValueError as exc:
         raise UnsafeWebhook(f"webhook URL has an invalid port: {exc}") from None
     if not resolve:
-        return
+        return None
     try:
         answers = socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP)
-    except socket.gaierror as exc:
-        raise UnsafeWebhook(f"webhook host {parts.hostname} does not resolve: {exc.strerror}") from None
-    for answer in answers:
-        address = ipaddress.ip_address(answer[4][0].split("%", 1)[0])
+    except (socket.gaierror, UnicodeError) as exc:
+        raise UnsafeWebhook(f"webhook host {parts.hostname} does not resolve: "
+                            f"{getattr(exc, 'strerror', None) or exc}") from None
+    addresses = [ipaddress.ip_address(answer[4][0].split("%", 1)[0]) for answer in answers]
+    for address in addresses:
         if address.is_loopback:
             if not allow_loopback:
-                raise UnsafeWebhook(f"webhook host {parts.hostname} is a loopback address ({address})")
-        elif (address.is_private or address.is_link_local or address.is_multicast or address.is_reserved
-              or address.is_unspecified) and not allow_private:
-            raise UnsafeWebhook(f"webhook host {parts.hostname} is a private or reserved address ({address})")
+                raise UnsafeWebhook(f"webhook host {parts.hostname} is this machine (a loopback address)")
+        elif not address.is_global and not allow_private:
+            raise UnsafeWebhook(f"webhook host {parts.hostname} is a private or reserved address, not one on "
+                                "the internet")
+    return str(addresses[0])
 
 
-def post(url: str, secret: str, document: dict, *, alert_id: str, client: httpx.Client, allow_private: bool,
+class _PinnedStream(httpcore.NetworkStream):
+    """A connection whose every read and write ends by the attempt's deadline."""
+
+    def __init__(self, stream: httpcore.NetworkStream, deadline: float) -> None:
+        self.stream, self.deadline = stream, deadline
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self.stream.read(max_bytes, _left(self.deadline, timeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self.stream.write(buffer, _left(self.deadline, timeout))
+
+    def close(self) -> None:
+        self.stream.close()
+
+    def start_tls(self, ssl_context, server_hostname: str | None = None, timeout: float | None = None):
+        return _PinnedStream(self.stream.start_tls(ssl_context, server_hostname, _left(self.deadline, timeout)),
+                             self.deadline)
+
+    def get_extra_info(self, info: str):
+        return self.stream.get_extra_info(info)
+
+
+class _PinnedBackend(httpcore.NetworkBackend):
+    """Connects to the checked address whatever name the URL carries (TLS still verifies the
+    certificate against the name), with the attempt's deadline on every step."""
+
+    def __init__(self, address: str, deadline: float) -> None:
+        self.address, self.deadline = address, deadline
+        self.backend = httpcore.SyncBackend()
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+                    socket_options=None) -> httpcore.NetworkStream:
+        return _PinnedStream(self.backend.connect_tcp(self.address, port, _left(self.deadline, timeout),
+                                                      local_address, socket_options), self.deadline)
+
+    def connect_unix_socket(self, path: str, timeout: float | None = None, socket_options=None):
+        raise httpcore.ConnectError("webhooks are delivered over TCP only")
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
+def _left(deadline: float, timeout: float | None) -> float:
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise httpcore.ReadTimeout("the receiver did not answer within the deadline")
+    return remaining if timeout is None else min(timeout, remaining)
+
+
+_FAILURES = (httpcore.TimeoutException, httpcore.NetworkError, httpcore.ProtocolError, httpcore.UnsupportedProtocol,
+             httpcore.ConnectError, OSError, ssl.SSLError)
+
+
+def post(url: str, secret: str, document: dict, *, alert_id: str, timeout_s: float, allow_private: bool,
          allow_loopback: bool) -> int:
     """POST the document; returns the 2xx status or raises `DeliveryFailed` / `UnsafeWebhook`."""
-    check_webhook_url(url, allow_private=allow_private, allow_loopback=allow_loopback)
+    address = check_webhook_url(url, allow_private=allow_private, allow_loopback=allow_loopback)
     body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    headers = {"Content-Type": "application/json; charset=utf-8", SIGNATURE_HEADER: sign(secret, body),
-               ALERT_ID_HEADER: alert_id, "User-Agent": "tenderwatch-webhook/1"}
+    headers = [("Content-Type", "application/json; charset=utf-8"), (SIGNATURE_HEADER, sign(secret, body)),
+               (ALERT_ID_HEADER, alert_id), ("User-Agent", "tenderwatch-webhook/1")]
+    deadline = time.monotonic() + timeout_s
     try:
-        response = client.post(url, content=body, headers=headers, follow_redirects=False)
-    except httpx.HTTPError as exc:
+        with httpcore.ConnectionPool(ssl_context=ssl.create_default_context(), retries=0,
+                                     network_backend=_PinnedBackend(address, deadline)) as pool, \
+                pool.stream("POST", url, headers=headers, content=body) as response:
+            status = response.status
+            received = 0
+            for chunk in response.iter_stream():  # a little of the answer, never all of a huge one
+                received += len(chunk)
+                if received >= MAX_ANSWER_BYTES:
+                    break
+    except _FAILURES as exc:
+        if time.monotonic() >= deadline:
+            raise DeliveryFailed(f"no complete answer within {timeout_s:g} s") from exc
         raise DeliveryFailed(f"{type(exc).__name__}: {exc}") from exc
-    if not 200 <= response.status_code < 300:
-        raise DeliveryFailed(f"HTTP {response.status_code}")
-    return response.status_code
+    if not 200 <= status < 300:
+        raise DeliveryFailed(f"HTTP {status}")
+    return status

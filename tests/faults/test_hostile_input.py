@@ -67,28 +67,26 @@ def test_wrong_encodings(replica_pages, fault_report):
     assert titles["utf-8 with invalid bytes"] == "Coördinator Sectorale Aanpak"  # still read as UTF-8
 
 
-FUZZ = {"examples": 0, "refused": 0, "parsed": 0, "slowest_s": 0.0}
+def test_fuzzed_pages_parse_or_are_refused(replica_pages, fault_report):
+    """Cut, spliced and byte-flipped real pages: parsed or refused, never another exception; the
+    figures go to the fault report (one test, so it holds whichever worker runs it)."""
+    fuzz = {"examples": 0, "refused": 0, "parsed": 0, "slowest_s": 0.0}
 
+    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(st.data())
+    def one_page(data):
+        page = replica_pages[data.draw(st.sampled_from(sorted(replica_pages)))].encode()
+        start = data.draw(st.integers(0, len(page)))
+        end = data.draw(st.integers(start, len(page)))
+        noise = data.draw(st.binary(max_size=200))
+        outcome, seconds, _ = parse(page[:start] + noise + page[end:])
+        fuzz["examples"] += 1
+        fuzz[outcome] += 1
+        fuzz["slowest_s"] = max(fuzz["slowest_s"], seconds)
+        assert seconds < 5
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(st.data())
-def test_fuzzed_pages_parse_or_are_refused(replica_pages, data):
-    """Cut, spliced and byte-flipped real pages: parsed or refused, never another exception."""
-    page = replica_pages[data.draw(st.sampled_from(sorted(replica_pages)))].encode()
-    start = data.draw(st.integers(0, len(page)))
-    end = data.draw(st.integers(start, len(page)))
-    noise = data.draw(st.binary(max_size=200))
-    body = page[:start] + noise + page[end:]
-    outcome, seconds, _ = parse(body)
-    FUZZ["examples"] += 1
-    FUZZ[outcome] += 1
-    FUZZ["slowest_s"] = max(FUZZ["slowest_s"], seconds)
-    assert seconds < 5
-
-
-def test_fuzz_report(fault_report):
-    """Reports the fuzzing above (it runs first, in file order)."""
-    assert FUZZ["examples"] >= 100
-    fault_report(events_in=FUZZ["examples"], events_out=FUZZ["parsed"] + FUZZ["refused"], lost=0, duplicated=0,
-                 note=f"{FUZZ['parsed']} parsed, {FUZZ['refused']} refused cleanly, 0 crashes; slowest "
-                      f"{FUZZ['slowest_s'] * 1000:.0f} ms")
+    one_page()
+    assert fuzz["examples"] >= 100
+    fault_report(events_in=fuzz["examples"], events_out=fuzz["parsed"] + fuzz["refused"], lost=0, duplicated=0,
+                 note=f"{fuzz['parsed']} parsed, {fuzz['refused']} refused cleanly, 0 crashes; slowest "
+                      f"{fuzz['slowest_s'] * 1000:.0f} ms")
