@@ -106,7 +106,10 @@ def register_account_pages(app: FastAPI, settings: Settings, pages: Pages, repos
 
     @app.get("/signin/confirm", response_class=HTMLResponse, include_in_schema=False)
     def signin_confirm_form(request: Request, token: str = "", next: str = "/alerts") -> HTMLResponse:
-        return anonymous_form(request, "signin_confirm.html", token=token, next=safe_next(next))
+        address = accounts.link_address(token)
+        if address is None:
+            return anonymous_form(request, "signin.html", status_code=400, next=safe_next(next), link_invalid=True)
+        return anonymous_form(request, "signin_confirm.html", token=token, next=safe_next(next), address=address)
 
     @app.post("/signin/confirm", include_in_schema=False)
     def signin_confirm(request: Request, token: str = Form(""), csrf: str = Form(""),

@@ -103,6 +103,13 @@ class Accounts:
                                (digest(token), email, self.clock() + LINK_VALID_S))
         return token
 
+    def link_address(self, token: str) -> str | None:
+        """The address a link that can still be used signs into (without using it): the confirm
+        page names it, so nobody is signed into an account that is not theirs unawares."""
+        row = self.connection.execute("SELECT email, expires, used FROM signin_links WHERE token_hash = ?",
+                                      (digest(token),)).fetchone()
+        return None if row is None or row[2] or row[1] < self.clock() else row[0]
+
     def use_link_token(self, token: str) -> str | None:
         """The address the link was for, once: None for an unknown, used or expired token."""
         with self.lock, immediate_transaction(self.connection) as connection:

@@ -261,3 +261,19 @@ def test_every_answer_but_the_api_docs_carries_the_security_headers_and_private_
     sign_in(client, data_dir, "anna@example.nl")
     assert client.get("/").headers["cache-control"] == "no-store"  # signed in: it names the user
     assert "content-security-policy" not in client.get("/docs").headers  # Swagger UI's inline scripts
+
+
+def test_the_confirm_page_names_the_address_it_signs_into_and_an_unusable_link_says_so(app, data_dir):
+    """Login CSRF: someone who mails you their own link must not sign you into their account
+    unawares; the page says whose account it is before the button."""
+    client = client_for(app)
+    before = set(mails(data_dir))
+    request_link(client, "mallory@example.nl")
+    (mail_text,) = set(mails(data_dir)) - before
+    token = link_token(mail_text)
+    dutch = client.get("/signin/confirm", params={"token": token, "lang": "nl"})
+    assert dutch.status_code == 200 and "Je logt in als mallory@example.nl." in dutch.text
+    english = client.get("/signin/confirm", params={"token": token, "lang": "en"})
+    assert "You sign in as mallory@example.nl." in english.text
+    unknown = client.get("/signin/confirm", params={"token": "not-a-token"})
+    assert unknown.status_code == 400 and "mallory" not in unknown.text
