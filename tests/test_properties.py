@@ -91,7 +91,7 @@ def test_truncated_replica_pages_never_crash(replica_pages, data):
     assert isinstance(normalise(raw, fetched_at=NOW, now=NOW), Tender)
 
 
-def _seconds(function, text: str, repeats: int = 3) -> float:
+def _seconds(function, text: str, repeats: int = 5) -> float:
     """The fastest of `repeats` calls: a busy machine (the suite runs on 4 workers) only ever
     makes a call slower, and a backtracking regex is slow every time."""
     fastest = float("inf")
