@@ -134,8 +134,9 @@ def _left(deadline: float, timeout: float | None) -> float:
     return remaining if timeout is None else min(timeout, remaining)
 
 
+# NetworkError covers ConnectError; OSError covers ssl.SSLError.
 _FAILURES = (httpcore.TimeoutException, httpcore.NetworkError, httpcore.ProtocolError, httpcore.UnsupportedProtocol,
-             httpcore.ConnectError, OSError, ssl.SSLError)
+             OSError)
 
 
 def post(url: str, secret: str, document: dict, *, alert_id: str, timeout_s: float, allow_private: bool,
