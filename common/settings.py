@@ -83,7 +83,12 @@ class Settings(BaseSettings):
     kibana_url: str | None = Field(None, description="`setup` imports the saved objects (data view, searches, dashboard)")
     kibana_username: str | None = Field(None, description="unset: the Elasticsearch username")
     kibana_password: str | None = Field(None, repr=False)
-    public_url: str = Field("http://127.0.0.1:8000", description="Where `tenderwatch serve` is reached: unsubscribe links")
+    public_url: str = Field(
+        "http://127.0.0.1:8000", description="Where users reach `tenderwatch serve` (links in mails); https → Secure "
+                                             "`__Host-` cookies and HSTS")
+    trusted_proxies: str = Field(
+        "127.0.0.1,::1", description="Addresses or networks (CIDR) of reverse proxies whose X-Forwarded-For and "
+                                     "X-Forwarded-Proto are believed (the client address of the sign-in limits)")
     secret_key: str | None = Field(
         None, repr=False, description="Signs unsubscribe links; unset → generated once in <data dir>/secret.key")
     smtp_host: str | None = Field(None, description="Mail server for alerts; unset → mail is written to <data dir>/mail/")
@@ -145,6 +150,37 @@ class Settings(BaseSettings):
                 raise ValueError(f"{server[:80]!r} is not host:port (e.g. 127.0.0.1:9092); "
                                  "several are separated by commas")
         return servers.strip()
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url_is_http(cls, url: str) -> str:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(url.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.username or parts.query:
+            raise ValueError(f"{url.strip()[:80]!r} is not the http(s) address of the site, e.g. https://alerts.example.nl")
+        return url.strip().rstrip("/")
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _trusted_proxies_are_networks(cls, proxies: str) -> str:
+        import ipaddress
+
+        for entry in (part.strip() for part in proxies.split(",") if part.strip()):
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"{entry[:60]!r} is not an IP address or network (CIDR, e.g. 10.0.0.0/8); "
+                                 "'*' is not allowed: anyone could choose their own address") from None
+        return proxies
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return [part.strip() for part in self.trusted_proxies.split(",") if part.strip()]
+
+    @property
+    def served_over_https(self) -> bool:
+        return self.public_url.startswith("https://")
 
     @property
     def topics(self) -> tuple[str, ...]:

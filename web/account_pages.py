@@ -30,10 +30,10 @@ from consumers.alerts.webhook import UnsafeWebhook
 from schemas.saved_search import SavedSearch, SavedSearchChange, SavedSearchRequest
 from web.accounts import SESSION_VALID_S, Session, signin_address
 from web.calendar import deadlines_calendar
-from web.pages import SESSION_COOKIE, FilterProblem, Pages, filter_of, page_query
+from web.pages import FilterProblem, Pages, filter_of, page_query
+from web.transport import ANONYMOUS_CSRF, SESSION
 
 log = structlog.get_logger(__name__)
-ANONYMOUS_CSRF_COOKIE = "tw_csrf"
 SEARCH_KEYS = ("q", "region", "pay_min", "pay_max", "hours_min", "hours_max", "deadline_after", "deadline_before",
                "closing", "source", "education", "das", "zzp", "status")
 
@@ -45,25 +45,22 @@ def query_of(search_query: str) -> QueryParams:
 
 def register_account_pages(app: FastAPI, settings: Settings, pages: Pages, repository: AlertRepository,
                            *, announce_links: bool) -> None:
-    accounts = pages.accounts
+    accounts, cookies = pages.accounts, pages.cookies
 
     def session_of(request: Request) -> Session | None:
-        return accounts.session(request.cookies.get(SESSION_COOKIE))
-
-    def secure(request: Request) -> bool:
-        return request.url.scheme == "https" or request.headers.get("x-forwarded-proto") == "https"
+        return accounts.session(cookies.get(request, SESSION))
 
     def refused(request: Request) -> HTMLResponse:
         return pages.render(request, "refused.html", status_code=403)
 
     def anonymous_form(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-        token = request.cookies.get(ANONYMOUS_CSRF_COOKIE) or secrets.token_urlsafe(24)
+        token = cookies.get(request, ANONYMOUS_CSRF) or secrets.token_urlsafe(24)
         response = pages.render(request, template, status_code=status_code, csrf=token, **context)
-        response.set_cookie(ANONYMOUS_CSRF_COOKIE, token, httponly=True, samesite="lax", secure=secure(request))
+        cookies.set(response, ANONYMOUS_CSRF, token)
         return response
 
     def anonymous_csrf_ok(request: Request, given: str) -> bool:
-        expected = request.cookies.get(ANONYMOUS_CSRF_COOKIE) or ""
+        expected = cookies.get(request, ANONYMOUS_CSRF) or ""
         return bool(expected) and same_secret(expected, given)
 
     def signed_in(request: Request, given_csrf: str | None = None) -> Session | Response:
@@ -92,8 +89,9 @@ def register_account_pages(app: FastAPI, settings: Settings, pages: Pages, repos
             return refused(request)
         address = signin_address(email)
         client = request.client.host if request.client else "unknown"
-        if not accounts.allow_request(address or email.strip().lower()[:254], client):
-            return anonymous_form(request, "signin.html", status_code=429, next=safe_next(next), too_many=True)
+        limit = accounts.refused_by(address or email.strip().lower()[:254], client)
+        if limit is not None:
+            return anonymous_form(request, "signin.html", status_code=429, next=safe_next(next), too_many=limit)
         if address is not None:
             token = accounts.new_link_token(address)
             link = f"{settings.public_url.rstrip('/')}/signin/confirm?" + urlencode({"token": token,
@@ -119,10 +117,9 @@ def register_account_pages(app: FastAPI, settings: Settings, pages: Pages, repos
         email = accounts.use_link_token(token)
         if email is None:
             return anonymous_form(request, "signin.html", status_code=400, next=safe_next(next), link_invalid=True)
-        cookie = accounts.start_session(email, previous_cookie=request.cookies.get(SESSION_COOKIE))
+        cookie = accounts.start_session(email, previous_cookie=cookies.get(request, SESSION))
         response = RedirectResponse(safe_next(next), status_code=303)
-        response.set_cookie(SESSION_COOKIE, cookie, max_age=SESSION_VALID_S, httponly=True, samesite="lax",
-                            secure=secure(request))
+        cookies.set(response, SESSION, cookie, max_age=SESSION_VALID_S)
         return response
 
     @app.post("/signout", include_in_schema=False)
@@ -130,9 +127,9 @@ def register_account_pages(app: FastAPI, settings: Settings, pages: Pages, repos
         session = signed_in(request, csrf)
         if not isinstance(session, Session):
             return session
-        accounts.end_session(request.cookies.get(SESSION_COOKIE))
+        accounts.end_session(cookies.get(request, SESSION))
         response = RedirectResponse("/", status_code=303)
-        response.delete_cookie(SESSION_COOKIE)
+        cookies.delete(response, SESSION)
         return response
 
     # my alerts ----------------------------------------------------------------------------
@@ -169,7 +166,7 @@ def register_account_pages(app: FastAPI, settings: Settings, pages: Pages, repos
             return session
         try:
             search = filter_of(query_of(query), pages.today())
-            saved, _ = create_saved_search(settings, repository, session.email, SavedSearchRequest(
+            saved, secret = create_saved_search(settings, repository, session.email, SavedSearchRequest(
                 name=name.strip() or "Zoekopdracht", filter=search, frequency=frequency,
                 email=session.email if by_email else None, webhook_url=webhook_url.strip() or None,
                 alert_on_updates=bool(updates)))
@@ -177,7 +174,7 @@ def register_account_pages(app: FastAPI, settings: Settings, pages: Pages, repos
             return pages.render(request, "alert_form.html", status_code=400, saved=None, query=query,
                                 email=session.email, problem=describe(problem))
         log.info("saved_search_created_in_browser", saved_search=saved.id)
-        return RedirectResponse("/alerts", status_code=303)
+        return saved_page(request, saved, secret)
 
     @app.get("/alerts/{saved_search_id}/edit", response_class=HTMLResponse, include_in_schema=False)
     def edit_alert_form(request: Request, saved_search_id: str) -> Response:
@@ -207,12 +204,23 @@ def register_account_pages(app: FastAPI, settings: Settings, pages: Pages, repos
             url = webhook_url.strip() or None
             if url != (saved.webhook.url if saved.webhook else None):
                 change["webhook_url"] = url
-            change_saved_search(settings, repository, session.email, saved_search_id,
-                                SavedSearchChange.model_validate(change))
+                if url is not None:  # a new receiver gets a new secret, shown once
+                    change["webhook_secret"] = secrets.token_urlsafe(32)
+            changed = change_saved_search(settings, repository, session.email, saved_search_id,
+                                          SavedSearchChange.model_validate(change))
         except (FilterProblem, ValidationError, UnsafeWebhook, ValueError) as problem:
             return pages.render(request, "alert_form.html", status_code=400, saved=saved, query=query,
                                 email=session.email, problem=describe(problem))
-        return RedirectResponse("/alerts", status_code=303)
+        if changed is None:
+            return pages.render(request, "missing_alert.html", status_code=404)
+        return saved_page(request, changed[0], change.get("webhook_secret"))
+
+    def saved_page(request: Request, saved: SavedSearch, secret: str | None) -> Response:
+        """To "My alerts"; with a new webhook secret, a page that shows it this once (the pages
+        never show it again, like the calendar link): the receiver checks signatures with it."""
+        if secret is None:
+            return RedirectResponse("/alerts", status_code=303)
+        return pages.render(request, "webhook_secret.html", saved=saved, secret=secret)
 
     @app.post("/alerts/{saved_search_id}/{action}", include_in_schema=False)
     def alert_action(request: Request, saved_search_id: str, action: str, csrf: str = Form("")) -> Response:

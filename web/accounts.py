@@ -7,8 +7,9 @@ calendar feed tokens, in `<data dir>/accounts.sqlite3`.
 - A session is a random id (only its hash stored) in a cookie signed with the service's key
   (`HttpOnly`, `SameSite=Lax`, `Secure` over https), made anew at each sign-in, ended by
   signing out or after 30 days. Each session has its own CSRF token for the forms.
-- Sign-in requests are limited per address and per client address (the same answer either
-  way, so nothing tells whether an address has an account).
+- Sign-in requests are limited per address (3 in 5 minutes, shorter than a link lives, so an
+  address cannot be locked out) and per client address (behind a proxy the one it forwarded
+  for); neither answer tells whether an address has an account.
 - A calendar feed token (per saved search, hashed) lets a calendar app subscribe without a
   session; a new one revokes the old.
 """
@@ -30,7 +31,8 @@ from consumers.alerts.tokens import same_secret
 ACCOUNTS_FILE = "accounts.sqlite3"
 LINK_VALID_S = 15 * 60
 SESSION_VALID_S = 30 * 24 * 3600
-LIMITS = {"address": (3, 15 * 60), "client": (10, 3600)}  # kind → (requests, per seconds)
+LIMITS = {"address": (3, 5 * 60), "client": (10, 3600)}  # kind → (requests, per seconds)
+assert LIMITS["address"][1] < LINK_VALID_S  # a refused owner has a valid link (`refused_by`)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS signin_links (token_hash TEXT PRIMARY KEY, email TEXT NOT NULL, expires REAL NOT NULL,
@@ -81,8 +83,12 @@ class Accounts:
 
     # sign-in links ------------------------------------------------------------------------
 
-    def allow_request(self, email: str, client: str) -> bool:
-        """Count a sign-in request; False when the address or the client asked too often."""
+    def refused_by(self, email: str, client: str) -> str | None:
+        """Count a sign-in request: None when allowed, else the limit it hit ("address" or "client").
+
+        The address limit is short (`LIMITS`) and shorter than a link lives, so while it
+        refuses, a link sent within it (by whoever asked) is still valid in that mailbox: nobody
+        can keep the owner of an address from signing in."""
         now = self.clock()
         keys = {"address": email, "client": client}
         with self.lock, immediate_transaction(self.connection) as connection:
@@ -91,10 +97,10 @@ class Accounts:
                 (count,) = connection.execute("SELECT COUNT(*) FROM signin_requests WHERE kind = ? AND key = ? AND at > ?",
                                               (kind, keys[kind], now - seconds)).fetchone()
                 if count >= most:
-                    return False
+                    return kind
             connection.executemany("INSERT INTO signin_requests (kind, key, at) VALUES (?, ?, ?)",
                                    [(kind, key, now) for kind, key in keys.items()])
-        return True
+        return None
 
     def new_link_token(self, email: str) -> str:
         token = secrets.token_urlsafe(32)

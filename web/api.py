@@ -18,12 +18,13 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi_offline import FastAPIOffline
 from pydantic import ValidationError
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from common.settings import Settings
 from consumers.alerts.repository import AlertRepository
 from consumers.alerts.service import TooManySavedSearches, change_saved_search, create_saved_search
 from consumers.alerts.tokens import secret_key, verify_unsubscribe_token
-from consumers.alerts.webhook import UnsafeWebhook
+from consumers.alerts.webhook import UnsafeWebhook, names_loopback
 from schemas.saved_search import SavedSearchChange, SavedSearchRequest
 from web.account_pages import register_account_pages
 from web.pages import register_pages
@@ -56,6 +57,17 @@ class BodyLimit:
             return message
 
         await self.app(scope, limited_receive, send)
+
+
+def served_settings(settings: Settings, host: str) -> Settings:
+    """The settings `serve` runs with when listening on `host`: reachable from other machines,
+    a saved webhook must not reach services on this one, so loopback webhooks (allowed on the
+    embedded default) stay allowed only on a loopback interface, unless the operator set
+    TENDERWATCH_WEBHOOK_ALLOW_LOOPBACK."""
+    if settings.webhook_allow_loopback is not None:
+        return settings
+    return settings.model_copy(update={"webhook_allow_loopback": names_loopback(host)
+                                       and settings.webhooks_may_use_loopback})
 
 
 def create_app(settings: Settings, *, announce_signin_links: bool = False) -> FastAPI:
@@ -111,7 +123,7 @@ def create_app(settings: Settings, *, announce_signin_links: bool = False) -> Fa
                summary="Change a saved search: any of its fields (a document read from GET may be sent back)")
     def patch_saved_search(saved_search_id: str, change: SavedSearchChange, user: Owner) -> dict:
         try:
-            saved = change_saved_search(settings, repository, user, saved_search_id, change)
+            changed = change_saved_search(settings, repository, user, saved_search_id, change)
         except UnsafeWebhook as exc:
             raise HTTPException(422, str(exc)) from None
         except ValidationError as exc:
@@ -119,9 +131,13 @@ def create_app(settings: Settings, *, announce_signin_links: bool = False) -> Fa
                 from None
         except ValueError as exc:
             raise HTTPException(422, str(exc)) from None
-        if saved is None:
+        if changed is None:
             raise not_found()
-        return saved.public()
+        saved, secret = changed
+        document = saved.public()
+        if secret is not None:
+            document["webhook"]["secret"] = secret  # made for a webhook added without one: shown this once
+        return document
 
     @app.delete("/saved-searches/{saved_search_id}", status_code=status.HTTP_204_NO_CONTENT,
                 summary="Remove a saved search")
@@ -161,4 +177,6 @@ def create_app(settings: Settings, *, announce_signin_links: bool = False) -> Fa
     app.state.repository = repository
     pages = register_pages(app, settings)  # the freelancers' web pages beside the API
     register_account_pages(app, settings, pages, repository, announce_links=announce_signin_links)
+    # Outermost: every other layer (and the sign-in limits) sees the client the proxy saw.
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list)
     return app

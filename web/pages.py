@@ -36,50 +36,10 @@ from schemas.tender import Tender
 from web.accounts import Accounts
 from web.calendar import deadline_calendar
 from web.i18n import LANGUAGES, language_of, translations
+from web.transport import LANGUAGE, SESSION, Cookies, SecurityHeaders
 
 HERE = Path(__file__).parent
 PAGE_SIZE = 20
-SESSION_COOKIE = "tw_session"
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
-       "base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
-SECURITY_HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff",
-                    "Referrer-Policy": "same-origin", "X-Frame-Options": "DENY"}
-
-
-# Swagger UI and ReDoc run inline scripts: those pages keep FastAPI's own headers.
-API_DOCS_PATHS = ("/docs", "/redoc", "/static-offline-docs")
-# Answers that are one person's (sessions, alerts, sign-in, unsubscribe, calendar feeds) are
-# never kept by a browser or a proxy cache.
-PRIVATE_PATHS = ("/alerts", "/signin", "/signout", "/unsubscribe", "/feeds/", "/saved-searches")
-
-
-class PageSecurityHeaders:
-    """ASGI middleware: the security headers on every response (pages, the unsubscribe page,
-    the API's JSON, stylesheets, calendar files) but the API docs; `Cache-Control: no-store`
-    on every answer that is one person's: a private path, or a request with a session cookie."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        path = scope.get("path", "") if scope["type"] == "http" else ""
-        if scope["type"] != "http" or path.startswith(API_DOCS_PATHS):
-            await self.app(scope, receive, send)
-            return
-        private = path.startswith(PRIVATE_PATHS) or any(
-            name == b"cookie" and SESSION_COOKIE.encode() + b"=" in value for name, value in scope.get("headers", []))
-
-        async def with_headers(message: dict) -> None:
-            if message["type"] == "http.response.start":
-                headers = [(name, value) for name, value in message.get("headers", [])
-                           if not (private and name.lower() == b"cache-control")]
-                headers += [(name.lower().encode(), value.encode()) for name, value in SECURITY_HEADERS.items()]
-                if private:
-                    headers.append((b"cache-control", b"no-store"))
-                message["headers"] = headers
-            await send(message)
-
-        await self.app(scope, receive, with_headers)
 
 
 @dataclass(frozen=True)
@@ -215,6 +175,7 @@ class Pages:
     now: Any
     today: Any  # the calendar date in Amsterdam: what "closing within 7 days" counts from
     accounts: Accounts
+    cookies: Cookies
 
 
 def page_environment(language: str) -> Environment:
@@ -231,7 +192,8 @@ def page_environment(language: str) -> Environment:
 def register_pages(app: FastAPI, settings: Settings) -> Pages:
     environments = {language: page_environment(language) for language in LANGUAGES}
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    app.add_middleware(PageSecurityHeaders)
+    cookies = Cookies(https=settings.served_over_https)
+    app.add_middleware(SecurityHeaders, cookies=cookies)
     opened: list[TenderStore] = []
     store_lock = threading.Lock()  # one store connection; searches take turns (each is milliseconds)
 
@@ -252,17 +214,16 @@ def register_pages(app: FastAPI, settings: Settings) -> Pages:
     accounts = Accounts.in_data_dir(settings.data_dir, secret_key(settings))
 
     def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-        language = language_of(request.query_params.get("lang"), request.cookies.get("lang"),
+        language = language_of(request.query_params.get("lang"), cookies.get(request, LANGUAGE),
                                request.headers.get("accept-language"))
         other = {key: value for key, value in request.query_params.multi_items() if key != "lang"}
         switch = {code: f"{request.url.path}?{urlencode([*other.items(), ('lang', code)])}" for code in LANGUAGES}
-        session = accounts.session(request.cookies.get(SESSION_COOKIE))
+        session = accounts.session(cookies.get(request, SESSION))
         body = environments[language].get_template(template).render(language=language, switch=switch, now=now(),
                                                          days_left=days_left, session=session, **context)
         response = HTMLResponse(body, status_code=status_code)
         if request.query_params.get("lang") in LANGUAGES:
-            response.set_cookie("lang", request.query_params["lang"], max_age=365 * 86400, samesite="lax",
-                                httponly=True)
+            cookies.set(response, LANGUAGE, request.query_params["lang"], max_age=365 * 86400)
         return response
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
@@ -330,4 +291,4 @@ def register_pages(app: FastAPI, settings: Settings) -> Pages:
     def favicon() -> RedirectResponse:
         return RedirectResponse("/static/favicon.svg")
 
-    return Pages(render=render, tender=tender_or_none, now=now, today=today, accounts=accounts)
+    return Pages(render=render, tender=tender_or_none, now=now, today=today, accounts=accounts, cookies=cookies)

@@ -56,20 +56,25 @@ def create_saved_search(settings: Settings, repository: AlertRepository, owner: 
 
 
 def change_saved_search(settings: Settings, repository: AlertRepository, owner: str, saved_search_id: str,
-                        change: SavedSearchChange) -> SavedSearch | None:
+                        change: SavedSearchChange) -> tuple[SavedSearch, str | None] | None:
     """Apply a partial change to one of `owner`'s saved searches; None when it is not theirs.
+    Also returns the webhook secret made for a webhook added without one (shown once), else None.
 
     Raises ValueError for a change that leaves it invalid, `UnsafeWebhook` for a new webhook URL
     that may not be used."""
     saved_search = repository.get(saved_search_id, owner=owner)
     if saved_search is None:
         return None
+    generated = None
+    if change.webhook_url is not None and change.webhook_secret is None and saved_search.webhook is None:
+        generated = secrets.token_urlsafe(32)
+        change = change.model_copy(update={"webhook_secret": generated})
     changed = change.apply(saved_search)
     if changed.webhook is not None and (saved_search.webhook is None or changed.webhook.url != saved_search.webhook.url):
         check_webhook_url(changed.webhook.url, allow_private=settings.webhook_allow_private,
                           allow_loopback=settings.webhooks_may_use_loopback)
     repository.save(changed)
-    return changed
+    return changed, generated
 
 
 def current_matches(store: TenderStore, saved_search: SavedSearch) -> int:

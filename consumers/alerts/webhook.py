@@ -5,7 +5,9 @@ search is saved and again before each POST (the DNS answer may have changed): ev
 that is not global (RFC 1918 and unique-local, carrier-grade NAT 100.64.0.0/10, link-local with
 cloud metadata at 169.254.169.254, multicast, reserved, unspecified) is refused unless
 `webhook_allow_private`; loopback unless `webhook_allow_loopback` (allowed on the embedded
-default, one user on one machine). The POST connects to the address that was checked: the name
+default while `serve` listens on loopback only: one user on one machine), and then only when
+the URL names it (`localhost`, 127.0.0.1, [::1]): a name that resolves to this machine is a
+rebinding attempt. The POST connects to the address that was checked: the name
 is not looked up a second time (DNS rebinding). Refusals name the host, never the address it
 resolved to. Redirects are not followed: a 3xx is a failed delivery.
 
@@ -76,12 +78,22 @@ def check_webhook_url(url: str, *, allow_private: bool, allow_loopback: bool, re
     addresses = [ipaddress.ip_address(answer[4][0].split("%", 1)[0]) for answer in answers]
     for address in addresses:
         if address.is_loopback:
-            if not allow_loopback:
+            if not allow_loopback or not names_loopback(parts.hostname):
                 raise UnsafeWebhook(f"webhook host {parts.hostname} is this machine (a loopback address)")
         elif not address.is_global and not allow_private:
             raise UnsafeWebhook(f"webhook host {parts.hostname} is a private or reserved address, not one on "
                                 "the internet")
     return str(addresses[0])
+
+
+def names_loopback(host: str) -> bool:
+    """Whether a host, as written, is this machine: `localhost` or a loopback address."""
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 class _PinnedStream(httpcore.NetworkStream):

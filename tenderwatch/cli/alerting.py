@@ -196,14 +196,19 @@ def serve(host, port, data_dir) -> None:
     Freelancers sign in on the pages with an e-mail link (no password); programs use the API
     with `Authorization: Bearer <token>` (`tenderwatch user add NAME`). Set
     TENDERWATCH_PUBLIC_URL to the address users reach it at: alert and sign-in links point
-    there. Listening on loopback without SMTP, sign-in links are also logged.
+    there, and an https address makes cookies Secure and adds HSTS. Behind a reverse proxy,
+    set TENDERWATCH_TRUSTED_PROXIES to its address. Listening on loopback without SMTP,
+    sign-in links are also logged; listening on other interfaces, webhooks to this machine
+    are refused.
     """
     import uvicorn
 
-    from web.api import create_app
+    from consumers.alerts.webhook import names_loopback
+    from web.api import create_app, served_settings
 
-    settings = load_settings(data_dir=data_dir)
+    settings = served_settings(load_settings(data_dir=data_dir), host)
     configure_logging(settings.log_format, settings.log_level)
-    loopback = host in ("127.0.0.1", "localhost", "::1")
+    loopback = names_loopback(host)
+    # Forwarded headers are believed by the app itself (TENDERWATCH_TRUSTED_PROXIES), not by uvicorn.
     uvicorn.run(create_app(settings, announce_signin_links=loopback and not settings.smtp_host), host=host, port=port,
-                log_config=None, access_log=False)
+                log_config=None, access_log=False, proxy_headers=False)

@@ -150,7 +150,33 @@ def test_the_post_goes_to_the_address_that_was_checked_not_to_a_second_dns_answe
             return real(host, port, *args, **kwargs)
 
         monkeypatch.setattr(socket, "getaddrinfo", answers)
+        # The receivers can only listen on loopback here, which a name may not reach unless it
+        # is written as loopback (the test below): this test is about pinning, so it lets the name be.
+        monkeypatch.setattr(webhook, "names_loopback", lambda host: host == "receiver.rebind.invalid")
         port = int(checked.url.split(":")[2].split("/")[0])
         status = webhook.post(f"http://receiver.rebind.invalid:{port}/hook", SECRET, {"a": 1}, alert_id="x",
                               timeout_s=5.0, allow_private=False, allow_loopback=True)
     assert status == 204 and len(checked.calls) == 1 and rebound.calls == []
+
+
+@pytest.mark.parametrize(("host", "allowed"), [("localhost", True), ("127.0.0.1", True), ("[::1]", True),
+                                               ("127.9.9.9", True), ("receiver.rebind.invalid", False)])
+def test_loopback_is_reached_only_by_a_url_that_names_it(monkeypatch, host, allowed):
+    """A name that resolves to this machine is a rebinding attempt even where loopback webhooks
+    are allowed. Mock: the one DNS answer this machine cannot give for real (a name → 127.0.0.1)."""
+    real = socket.getaddrinfo
+
+    def answers(name, port, *args, **kwargs):
+        if name == "receiver.rebind.invalid":
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
+        return real(name, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", answers)
+    url = f"http://{host}:8080/hook"
+    if allowed:
+        assert webhook.check_webhook_url(url, allow_private=False, allow_loopback=True) is not None
+    else:
+        with pytest.raises(webhook.UnsafeWebhook, match="loopback"):
+            webhook.check_webhook_url(url, allow_private=False, allow_loopback=True)
+    with pytest.raises(webhook.UnsafeWebhook, match="loopback"):
+        webhook.check_webhook_url(url, allow_private=True, allow_loopback=False)

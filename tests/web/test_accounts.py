@@ -21,6 +21,7 @@ from web.accounts import ACCOUNTS_FILE
 from web.api import create_app
 
 PUBLIC = "https://tenderwatch.example.nl"
+SESSION_COOKIE = "__Host-tw_session"  # an https site: Secure, host-only
 
 
 @pytest.fixture
@@ -34,7 +35,7 @@ def app(data_dir):
 
 
 def client_for(app, address: str = "testclient") -> TestClient:
-    return TestClient(app, base_url="http://testserver", client=(address, 50000))
+    return TestClient(app, base_url="https://testserver", client=(address, 50000))
 
 
 def mails(data_dir: Path) -> list[str]:
@@ -110,7 +111,7 @@ def test_a_link_works_once_and_only_for_15_minutes(app, data_dir):
     other = client_for(app, "10.9.9.9")
     confirm = other.get("/signin/confirm", params={"token": token})
     again = other.post("/signin/confirm", data={"token": token, "csrf": csrf_of(confirm.text)}, follow_redirects=False)
-    assert again.status_code == 400 and "tw_session" not in again.headers.get("set-cookie", "")
+    assert again.status_code == 400 and SESSION_COOKIE not in again.headers.get("set-cookie", "")
     assert "werkt niet (meer)" in again.text
 
     request_link(client_for(app, "10.1.1.1"), "carla@example.nl")
@@ -154,17 +155,17 @@ def test_a_missing_or_forged_csrf_token_changes_nothing(app, data_dir):
 def test_a_stolen_cookie_is_worthless_after_sign_out(app, data_dir):
     client = client_for(app)
     csrf = sign_in(client, data_dir, "frank@example.nl")
-    stolen = client.cookies.get("tw_session")
+    stolen = client.cookies.get(SESSION_COOKIE)
     client.post("/alerts", data={"csrf": csrf, "name": "Alles", "query": "", "by_email": "1"})
     assert client.post("/signout", data={"csrf": csrf}, follow_redirects=False).status_code == 303
     thief = client_for(app, "10.66.6.6")
-    thief.cookies.set("tw_session", stolen)
+    thief.cookies.set(SESSION_COOKIE, stolen)
     assert thief.get("/alerts", follow_redirects=False).status_code == 303  # to the sign-in page
     (saved,) = saved_searches(data_dir)
     assert thief.post(f"/alerts/{saved.id}/delete", data={"csrf": csrf}, follow_redirects=False).status_code == 303
     assert len(saved_searches(data_dir)) == 1
     forged_cookie = stolen.rsplit(".", 1)[0] + ".0123456789abcdef0123456789abcdef"
-    thief.cookies.set("tw_session", forged_cookie)
+    thief.cookies.set(SESSION_COOKIE, forged_cookie)
     assert thief.get("/alerts", follow_redirects=False).status_code == 303
 
 
@@ -188,11 +189,11 @@ def test_another_users_alert_is_not_there(app, data_dir):
 def test_the_session_is_rotated_at_sign_in_and_next_stays_on_this_site(app, data_dir):
     client = client_for(app)
     sign_in(client, data_dir, "ingrid@example.nl")
-    first = client.cookies.get("tw_session")
+    first = client.cookies.get(SESSION_COOKIE)
     sign_in(client, data_dir, "ingrid@example.nl")
-    assert client.cookies.get("tw_session") != first
+    assert client.cookies.get(SESSION_COOKIE) != first
     stale = client_for(app, "10.5.5.5")
-    stale.cookies.set("tw_session", first)
+    stale.cookies.set(SESSION_COOKIE, first)
     assert stale.get("/alerts", follow_redirects=False).status_code == 303  # the old session ended
     page = client_for(app, "10.5.5.6").get("/signin", params={"next": "https://evil.example/steal"})
     assert 'name="next" value="/alerts"' in page.text
