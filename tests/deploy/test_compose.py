@@ -82,7 +82,8 @@ def test_the_environment_the_app_reads_is_set_or_documented():
     set_in_compose = set(SERVICES["crawler"]["environment"])
     assert {variable for variable in set_in_compose if variable.startswith("TENDERWATCH_")} <= settings_variables
     for name in TENDERWATCH_SERVICES:  # every tenderwatch service gets the same environment
-        assert set(SERVICES[name]["environment"]) == set_in_compose, name
+        own = {"TENDERWATCH_TRUSTED_PROXIES"} if name == "api" else set()  # only the web app is behind the proxy
+        assert set(SERVICES[name]["environment"]) == set_in_compose | own, name
     assert {"TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS", "TENDERWATCH_ELASTICSEARCH_URL", "TENDERWATCH_KIBANA_URL",
             "TENDERWATCH_SECRET_KEY", "TENDERWATCH_DATA_DIR"} <= set_in_compose
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -95,6 +96,27 @@ def test_the_environment_the_app_reads_is_set_or_documented():
     compose_text = (DEPLOY / "docker-compose.yml").read_text(encoding="utf-8")
     interpolated = set(re.findall(r"\$\{([A-Z_]+)", compose_text))
     assert interpolated - example_keys == set(), "variables the compose file reads but .env.example does not show"
+
+
+def test_a_tls_proxy_is_the_way_in_and_the_only_client_the_web_app_believes():
+    import ipaddress
+
+    proxy, api = SERVICES["proxy"], SERVICES["api"]
+    (subnet,) = [entry["subnet"] for entry in COMPOSE["networks"]["edge"]["ipam"]["config"]]
+    assert api["environment"]["TENDERWATCH_TRUSTED_PROXIES"] == subnet
+    assert ipaddress.ip_network(subnet).is_private and ipaddress.ip_network(subnet).num_addresses <= 8
+    assert proxy["networks"] == ["edge"] and "edge" in api["networks"]
+    assert not any("edge" in service.get("networks", []) for name, service in SERVICES.items()
+                   if name not in ("proxy", "api")), "only the proxy and the web app share the trusted network"
+    assert {port.split(":")[-1] for port in proxy["ports"]} == {"80", "443"}
+    assert all(port.startswith("127.0.0.1:") for port in api["ports"])  # users come through the proxy
+    assert proxy["depends_on"] == {"api": {"condition": "service_healthy"}}
+    caddyfile = (DEPLOY / "proxy" / "Caddyfile").read_text(encoding="utf-8")
+    mounted = {volume.split(":")[0] for volume in proxy["volumes"]}
+    assert "./proxy/Caddyfile" in mounted and "reverse_proxy api:8000" in caddyfile
+    assert "header_up X-Forwarded-For {remote_host}" in caddyfile  # a client's own header is replaced
+    assert api["environment"]["TENDERWATCH_PUBLIC_URL"].startswith("${TENDERWATCH_PUBLIC_URL:-https://")
+    assert Settings(public_url="https://localhost").served_over_https
 
 
 def mappings() -> dict[str, str]:
