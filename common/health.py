@@ -5,7 +5,8 @@ scaled containers that share a volume do not vouch for each other.
 A heartbeat file holds `{"pid": ..., "fault": ...}`. A process that is alive but no longer
 able to work (its embedded broker died, a consumer thread died) calls `report_fault()`: from
 then on every heartbeat of the process carries the fault, and `health` says unhealthy at
-once instead of after `--max-age`. A heartbeat whose process is gone is unhealthy too.
+once instead of after `--max-age`. A heartbeat whose process is gone is unhealthy too, unless
+its last beat says it stopped cleanly when asked (`finish()`: the end of `run --once`).
 """
 
 from __future__ import annotations
@@ -48,10 +49,18 @@ class Heartbeat:
             return
         self._next = now + BEAT_EVERY_S
         self._fault_written = _process_fault
+        self._write({"pid": os.getpid(), "fault": _process_fault, **self.details})
+
+    def finish(self) -> None:
+        """The last beat of a process that stops because it was asked to (the end of `run
+        --once`, a SIGTERM): `health` calls it healthy until the beat is older than `--max-age`,
+        unless the process had reported a fault."""
+        self._write({"pid": os.getpid(), "fault": _process_fault, "finished": True, **self.details})
+
+    def _write(self, beat: dict) -> None:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.path.write_text(json.dumps({"pid": os.getpid(), "fault": _process_fault, **self.details}),
-                                 encoding="utf-8")
+            self.path.write_text(json.dumps(beat), encoding="utf-8")
         except OSError:  # a read-only or full disk must not stop the work; the healthcheck will tell
             pass
 
@@ -90,9 +99,13 @@ def check(settings: Settings, name: str, max_age_s: float) -> HealthReport:
         beat = {}
     if not isinstance(beat, dict):
         beat = {}
-    details = {key: value for key, value in beat.items() if key not in ("pid", "fault")} or None
+    details = {key: value for key, value in beat.items() if key not in ("pid", "fault", "finished")} or None
     if beat.get("fault"):
         return HealthReport(False, f"unhealthy: {beat['fault']}", details)
+    if beat.get("finished") is True:
+        if age > max_age_s:
+            return HealthReport(False, f"stopped cleanly {age:.0f} s ago, longer than --max-age", details)
+        return HealthReport(True, f"stopped cleanly ({age:.0f} s ago)", details)
     pid = beat.get("pid")
     if isinstance(pid, int) and not _process_alive(pid):
         return HealthReport(False, f"process {pid} has exited (last heartbeat {age:.0f} s ago)", details)

@@ -155,6 +155,8 @@ class ConsumeLoop:
             if self._producer is not None:
                 self._producer.close(timeout=5)
             self.log.info("consumer_stopped", processed=self.stats.processed, dead_lettered=self.stats.dead_lettered)
+        if self.stopping:  # asked to stop (not an exception on the way out): the last beat says so
+            self.heartbeat.finish()
         return self.stats
 
     def _connect(self) -> KafkaConsumer | None:

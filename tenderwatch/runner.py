@@ -199,6 +199,8 @@ class Runner:
                 state.close()
         if self.died is not None:
             return EXIT_COMPONENT_DIED
+        if code == 0:
+            self.heartbeat.finish()
         log.info("run_stopped", exit_code=code)
         return code
 

@@ -92,8 +92,8 @@ class Deliverer:
         return self._producer
 
     def settled(self) -> bool:
-        """Every alert had its first try (what `run --once` waits for)."""
-        return self.repository.unattempted() == 0
+        """Every alert had its first try and no digest is due (what `run --once` waits for)."""
+        return self.repository.unattempted() == 0 and not self.due_digests()
 
     # instant deliveries ----------------------------------------------------------------
 
@@ -204,16 +204,27 @@ class Deliverer:
 
     # daily digests ---------------------------------------------------------------------
 
-    def send_digests(self) -> int:
+    def _today(self) -> str | None:
+        """Amsterdam's date when digests may go out now (from `digest_hour` on), else None."""
         moment = datetime.fromtimestamp(self.clock(), UTC).astimezone(AMSTERDAM)
-        if moment.hour < self.settings.digest_hour:
+        return moment.date().isoformat() if moment.hour >= self.settings.digest_hour else None
+
+    def due_digests(self) -> dict[str, list[str]]:
+        """Saved search id → its waiting alert ids, for each digest due now (not sent today,
+        not waiting after a failed try)."""
+        today = self._today()
+        if today is None:
+            return {}
+        return {saved_search_id: alert_ids for saved_search_id, alert_ids in self.repository.digest_waiting().items()
+                if self.repository.last_digest_day(saved_search_id) != today
+                and self._digest_not_before.get(saved_search_id, 0.0) <= self.clock()}
+
+    def send_digests(self) -> int:
+        today = self._today()
+        if today is None:
             return 0
-        today = moment.date().isoformat()
         sent = 0
-        for saved_search_id, alert_ids in self.repository.digest_waiting().items():
-            if (self.repository.last_digest_day(saved_search_id) == today
-                    or self._digest_not_before.get(saved_search_id, 0.0) > self.clock()):
-                continue
+        for saved_search_id, alert_ids in self.due_digests().items():
             saved_search = self.repository.get(saved_search_id)
             if saved_search is None or not saved_search.active:
                 for alert_id in alert_ids:

@@ -21,9 +21,9 @@ TRICKLE_BYTES = 40  # the trickler stops by itself after this many bytes (bounde
 
 
 class Trickler:
-    """Reads the POST, then sends its answer one byte every 0.25 s; `sending` while it does."""
+    """Reads the POST, then sends its answer one byte every `interval_s`; `sending` while it does."""
 
-    def __init__(self) -> None:
+    def __init__(self, interval_s: float = 0.25) -> None:
         self.sending = threading.Event()
         self.done = threading.Event()
         trickler = self
@@ -39,7 +39,7 @@ class Trickler:
                     for byte in (b"HTTP/1.1 200 OK\r\nX-Slow: " + b"x" * TRICKLE_BYTES)[:TRICKLE_BYTES]:
                         self.wfile.write(bytes([byte]))
                         self.wfile.flush()
-                        time.sleep(0.25)
+                        time.sleep(interval_s)
                 except OSError:
                     pass  # the deliverer hung up: what it should do
                 finally:
