@@ -62,7 +62,7 @@ def _one_line(name: str) -> str:
     return name
 
 
-def _webhook_url(url: str) -> str:
+def webhook_url_syntax(url: str) -> str:
     """The syntax every webhook URL must have wherever it is given (CLI, API, web form); whether
     its host may be reached is checked when it is saved (`consumers.alerts.webhook`)."""
     if _unprintable(url) or any(character.isspace() for character in url):
@@ -72,13 +72,17 @@ def _webhook_url(url: str) -> str:
         raise ValueError("a webhook URL must be http or https (http:// or https:// and a host)")
     if "@" in parts.netloc:
         raise ValueError("a webhook URL must not carry credentials; use the secret for authenticity")
+    try:
+        parts.port  # noqa: B018 - parsing it is the check
+    except ValueError:
+        raise ValueError("a webhook URL has an invalid port") from None
     return url
 
 
 # One set of save-time rules for the CLI, the API and the web form (stored searches are read
 # back with the looser stored shape, so an older one still loads).
 SearchName = Annotated[str, BeforeValidator(_strip), Field(min_length=1, max_length=200), AfterValidator(_one_line)]
-WebhookUrl = Annotated[str, BeforeValidator(_strip), Field(min_length=1, max_length=2000), AfterValidator(_webhook_url)]
+WebhookUrl = Annotated[str, BeforeValidator(_strip), Field(min_length=1, max_length=2000), AfterValidator(webhook_url_syntax)]
 
 
 class _Strict(BaseModel):
