@@ -53,7 +53,7 @@ def configure_logging(log_format: str = "auto", level: str = "INFO") -> None:
     root.setLevel(level.upper())
     # Client libraries narrate every connection at INFO; their warnings and errors still show.
     if logging.getLevelName(level.upper()) != logging.DEBUG:
-        for chatty in ("kafka", "elastic_transport", "httpx", "uvicorn.access"):
+        for chatty in ("kafka", "elastic_transport", "opensearch", "httpx", "uvicorn.access"):
             logging.getLogger(chatty).setLevel(logging.WARNING)
 
 

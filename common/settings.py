@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 FLEXTENDER_BASE_URL = "https://www.flextender.nl"
@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     topic_partitions: int = Field(4, ge=1, description="Partitions of new topics: the most consumers of one group that get work")
     topic_replication_factor: int = Field(1, ge=1)
     consumer_max_records: int = Field(500, ge=1, description="Most records a consumer handles as one batch")
+    opensearch_url: str | None = Field(None, description="Use OpenSearch (2.x) instead of the embedded store")
+    opensearch_username: str | None = None
+    opensearch_password: str | None = Field(None, repr=False)
+    opensearch_ca_certs: Path | None = Field(None, description="CA certificate (PEM) of the OpenSearch cluster")
     elasticsearch_url: str | None = Field(None, description="Use Elasticsearch instead of the embedded store")
     elasticsearch_api_key: str | None = Field(None, repr=False)
     elasticsearch_username: str | None = None
@@ -182,6 +186,18 @@ class Settings(BaseSettings):
     def served_over_https(self) -> bool:
         return self.public_url.startswith("https://")
 
+    @model_validator(mode="after")
+    def _one_search_cluster(self) -> Settings:
+        if self.opensearch_url and self.elasticsearch_url:
+            raise ValueError("TENDERWATCH_OPENSEARCH_URL and TENDERWATCH_ELASTICSEARCH_URL are both set: "
+                             "tenderwatch searches one cluster, set one of them")
+        return self
+
+    @property
+    def search_cluster_url(self) -> str | None:
+        """The search cluster configured (OpenSearch or Elasticsearch), None for the embedded store."""
+        return self.opensearch_url or self.elasticsearch_url
+
     @property
     def topics(self) -> tuple[str, ...]:
         return (self.tender_events_topic, self.alerts_topic, self.dead_letter_topic)
@@ -190,7 +206,7 @@ class Settings(BaseSettings):
     def webhooks_may_use_loopback(self) -> bool:
         if self.webhook_allow_loopback is not None:
             return self.webhook_allow_loopback
-        return not self.kafka_bootstrap_servers and not self.elasticsearch_url
+        return not self.kafka_bootstrap_servers and not self.search_cluster_url
 
     @property
     def alerts_path(self) -> Path:

@@ -20,7 +20,12 @@ log = structlog.get_logger(__name__)
 
 
 def open_store(settings: Settings) -> TenderStore:
-    """Elasticsearch when TENDERWATCH_ELASTICSEARCH_URL is set, otherwise the embedded store."""
+    """OpenSearch or Elasticsearch when TENDERWATCH_OPENSEARCH_URL or _ELASTICSEARCH_URL is set,
+    otherwise the embedded store."""
+    if settings.opensearch_url:
+        from consumers.store.opensearch import OpenSearchStore
+
+        return OpenSearchStore.from_settings(settings)
     if settings.elasticsearch_url:
         from consumers.store.elasticsearch import ElasticsearchStore
 
@@ -31,9 +36,9 @@ def open_store(settings: Settings) -> TenderStore:
 
 
 def store_exists(settings: Settings) -> bool:
-    """Whether there is a store to search: Elasticsearch is assumed to be there when configured;
-    the embedded store only once `run` has indexed into the data directory."""
-    if settings.elasticsearch_url:
+    """Whether there is a store to search: a search cluster is assumed to be there when
+    configured; the embedded store only once `run` has indexed into the data directory."""
+    if settings.search_cluster_url:
         return True
     from consumers.store.embedded import STORE_FILE
 

@@ -18,6 +18,21 @@ os.environ.setdefault("TENDERWATCH_SOURCES", "flextender")
 SEED_CLOCK = datetime(2026, 3, 1, 11, 0, tzinfo=UTC)
 
 
+def pytest_sessionfinish(session, exitstatus):
+    if not hasattr(session.config, "workerinput"):  # the controller, or a run without workers: last out
+        from tests.engines import stop_engines_started_by_tests
+
+        stop_engines_started_by_tests()
+
+
+@pytest.fixture(scope="session")
+def engines():
+    """Apache Kafka and OpenSearch, real (tests/engines.py), or a skip saying why not."""
+    from tests.engines import engines as running_engines
+
+    return running_engines()
+
+
 @pytest.fixture(scope="session")
 def broker(tmp_path_factory):
     """A real Tansu broker process, shared by every test that talks Kafka."""

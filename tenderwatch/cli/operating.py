@@ -17,8 +17,9 @@ from tenderwatch.tables import table
 @cli.command()
 def setup() -> None:
     """Create what the services need, idempotently: the Kafka topics (when
-    TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS is set), the Elasticsearch index template, index and
-    alias (when TENDERWATCH_ELASTICSEARCH_URL is set) and the Kibana saved objects (when
+    TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS is set), the index template, index and alias on the
+    search cluster (when TENDERWATCH_OPENSEARCH_URL or TENDERWATCH_ELASTICSEARCH_URL is set) and
+    the Kibana saved objects (when
     TENDERWATCH_KIBANA_URL is set). Safe to run again.
 
     The embedded broker and store need no setup: `tenderwatch run` prepares them itself.
@@ -26,9 +27,9 @@ def setup() -> None:
     """
     settings = load_settings()
     configure_logging(settings.log_format, settings.log_level)
-    if not settings.kafka_bootstrap_servers and not settings.elasticsearch_url and not settings.kibana_url:
-        click.echo("error: nothing to set up: set TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS, TENDERWATCH_ELASTICSEARCH_URL "
-                   "and/or TENDERWATCH_KIBANA_URL (`tenderwatch run` sets up its embedded broker and store itself)", err=True)
+    if not settings.kafka_bootstrap_servers and not settings.search_cluster_url and not settings.kibana_url:
+        click.echo("error: nothing to set up: set TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS, TENDERWATCH_OPENSEARCH_URL or "
+                   "TENDERWATCH_ELASTICSEARCH_URL, and/or TENDERWATCH_KIBANA_URL (`tenderwatch run` sets up its embedded broker and store itself)", err=True)
         sys.exit(2)
     if settings.kafka_bootstrap_servers:
         from kafka.errors import KafkaError
@@ -41,24 +42,24 @@ def setup() -> None:
             raise click.ClickException(f"cannot reach Kafka at {settings.kafka_bootstrap_servers}: {exc}") from exc
         for topic, result in outcome.items():
             click.echo(f"topic {topic}: {result}")
-    if settings.elasticsearch_url:
-        from elasticsearch import ApiError, UnsupportedProductError
-
+    if settings.search_cluster_url:
+        from consumers.indexer import open_store
         from consumers.store.base import StoreUnavailable
-        from consumers.store.elasticsearch import ElasticsearchStore
+        from consumers.store.cluster import ClusterRefused
 
-        store = ElasticsearchStore.from_settings(settings)
+        engine = "OpenSearch" if settings.opensearch_url else "Elasticsearch"
+        store = open_store(settings)
         try:
             store.setup()
         except StoreUnavailable as exc:
-            raise click.ClickException(f"cannot reach Elasticsearch at {settings.elasticsearch_url}: {exc}") from exc
-        except (ApiError, UnsupportedProductError) as exc:
+            raise click.ClickException(f"cannot reach {engine} at {settings.search_cluster_url}: {exc}") from exc
+        except ClusterRefused as exc:
             raise click.ClickException(
-                f"Elasticsearch at {settings.elasticsearch_url} refused the set-up: {exc} (is it Elasticsearch of "
-                "the client's major version, and are the credentials right?)") from exc
+                f"{engine} at {settings.search_cluster_url} refused the set-up: {exc} (is it the engine and major "
+                "version the client expects, and are the credentials right?)") from exc
         finally:
             store.close()
-        click.echo(f"elasticsearch: index template {store.alias}, alias {store.alias} -> {store.index}: ready")
+        click.echo(f"{engine.lower()}: index template {store.alias}, alias {store.alias} -> {store.index}: ready")
     if settings.kibana_url:
         from consumers.kibana.saved_objects import KibanaUnavailable, import_saved_objects
 

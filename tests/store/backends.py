@@ -4,10 +4,14 @@
   reader threads even for a handful of tenders, so the merge of parts runs every case.
 - elasticsearch: a real cluster when TENDERWATCH_TEST_ES_URL is set (optionally
   TENDERWATCH_TEST_ES_API_KEY / _USERNAME / _PASSWORD / _CA_CERTS).
+- opensearch: a real OpenSearch 2.19 node (`tools/engines/engines.sh`, started once per test
+  run by `tests/engines.py`), through `opensearch-py`: every capability, nothing skipped.
 - osmem: the `osmem-server` emulator (an in-memory OpenSearch-compatible server) started
-  here, reached by the official client through `PlainJsonNode`. It is an emulator: passing
-  here is not proof of real Elasticsearch behaviour; what it cannot do is listed in
-  `OSMEM_CANNOT` and skipped with that reason.
+  here, reached by the official Elasticsearch client through `PlainJsonNode`. It stays for
+  what no real engine here can cover: the Elasticsearch client adapter
+  (`consumers.store.elasticsearch`; real Elasticsearch cannot run here, its analysis modules
+  are not on Maven Central). It is an emulator: what it cannot do is listed in `OSMEM_CANNOT`
+  and skipped with that reason (and proven on OpenSearch).
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ OSMEM_CANNOT: dict[str, str] = {
     "keyword_search": (
         "index text through a custom analyzer: with analyzer tender_dutch a `term` on a stem matches no "
         "document and a `match` matches every document, though `_analyze` with it works (checked by hand, "
-        "osmem-server 0.1.6); keyword search is proven on the embedded store and on real Elasticsearch"
+        "osmem-server 0.1.6); keyword search is proven on the embedded store and on a real OpenSearch node"
     ),
 }
 
@@ -95,7 +99,8 @@ def osmem(tmp_path_factory):
     server.stop()
 
 
-BACKENDS = ["embedded", "embedded-split", "osmem", "elasticsearch"]
+# The real engine is slow to start (once per run): the fast loop (`-m "not slow"`) needs no engine.
+BACKENDS = ["embedded", "embedded-split", pytest.param("opensearch", marks=pytest.mark.slow), "osmem", "elasticsearch"]
 
 
 def make_store(backend: str, request, tmp_path):
@@ -106,6 +111,13 @@ def make_store(backend: str, request, tmp_path):
         store = EmbeddedStore(tmp_path / "search.sqlite3", search_workers=1)
     elif backend == "embedded-split":
         store = EmbeddedStore(tmp_path / "search.sqlite3", search_workers=3, docs_per_search_worker=1)
+    elif backend == "opensearch":
+        from opensearchpy import OpenSearch
+
+        from consumers.store.opensearch import OpenSearchStore
+
+        running = request.getfixturevalue("engines")
+        store = OpenSearchStore(OpenSearch(running.opensearch_url), alias=f"tenders-{uuid.uuid4().hex[:8]}")
     elif backend == "osmem":
         server = request.getfixturevalue("osmem")
         store = ElasticsearchStore(Elasticsearch(server.url, node_class=PlainJsonNode), alias=f"tenders-{uuid.uuid4().hex[:8]}")
@@ -120,3 +132,12 @@ def make_store(backend: str, request, tmp_path):
 def skip_unsupported(backend: str, capability: str) -> None:
     if backend == "osmem" and capability in OSMEM_CANNOT:
         pytest.skip(f"osmem emulator cannot: {OSMEM_CANNOT[capability]}")
+
+
+def analyzed(store, text: str) -> list[str]:
+    """The terms the store's `tender_dutch` analyzer makes of `text`, through its own client."""
+    if store.backend == "opensearch":
+        response = store.client.indices.analyze(index=store.index, body={"analyzer": "tender_dutch", "text": text})
+    else:
+        response = store.client.indices.analyze(index=store.index, analyzer="tender_dutch", text=text)
+    return [token["token"] for token in response["tokens"]]

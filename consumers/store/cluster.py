@@ -1,0 +1,215 @@
+"""A search cluster as the tender store: Elasticsearch (8.x/9.x) or OpenSearch (2.x).
+
+Everything is written once here (the index definition and analyzers, the documents, the
+queries, collapse and counting, history, the versioned writes) against `ClusterCalls`, the
+few calls a store makes; each engine's module only adapts its own client to them
+(`consumers.store.elasticsearch`, `consumers.store.opensearch`).
+
+Index template `tenders` (consumers/store/tenders-template.json, linked from
+deploy/elasticsearch/) matches `tenders-v*`; the alias `tenders` points at the live
+`tenders-v<N>`, so a mapping change is a new version filled by reindexing and an alias
+swap, without downtime. Writes are bulk `index` actions with `version_type=external` and
+`version = sequence`: Elasticsearch itself refuses an older (or the same) sequence with a
+409, which is counted as stale, never an error.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from importlib import resources
+from typing import Any, Protocol
+
+import structlog
+
+from consumers.store.base import (
+    HistoryEntry,
+    SearchResult,
+    StoreUnavailable,
+    TenderStore,
+    WriteFailure,
+    WriteResult,
+)
+from schemas.events import TenderEvent
+from schemas.search import SearchFilter, SearchPage
+from schemas.tender import Tender
+
+log = structlog.get_logger(__name__)
+
+TEMPLATE_NAME = "tenders"
+DERIVED_FIELDS = ("pay_scale_range", "hours_range", "sequence", "event_type", "assignment_key")
+RETRIABLE_STATUS = {429, 500, 502, 503, 504}
+
+
+class ClusterRefused(Exception):
+    """The cluster answered and refused a request for good (a 4xx, a server that is not the
+    engine the client expects): retrying will not help; the message says why."""
+
+
+class ClusterCalls(Protocol):
+    """What a store asks of a cluster, in the engines' shared REST dialect. Implementations
+    raise `StoreUnavailable` for an unreachable or overloaded cluster (retry later) and
+    `ClusterRefused` for a refusal."""
+
+    def put_index_template(self, name: str, body: dict[str, Any]) -> None: ...
+    def alias_exists(self, name: str) -> bool: ...
+    def index_exists(self, index: str) -> bool: ...
+    def create_index(self, index: str, body: dict[str, Any] | None = None) -> None: ...
+    def put_write_alias(self, index: str, alias: str) -> None: ...
+    def bulk(self, operations: list[dict[str, Any]]) -> dict[str, Any]: ...
+    def search(self, index: str, body: dict[str, Any]) -> dict[str, Any]: ...
+    def close(self) -> None: ...
+
+
+def index_template() -> dict[str, Any]:
+    return json.loads((resources.files("consumers.store") / "tenders-template.json").read_text(encoding="utf-8"))
+
+
+def document(event: TenderEvent) -> dict[str, Any]:
+    tender = event.data.tender
+    body = tender.model_dump(mode="json")
+    body["assignment_key"] = tender.assignment
+    if tender.pay_scale:
+        body["pay_scale_range"] = {"gte": tender.pay_scale.min, "lte": tender.pay_scale.max}
+    if tender.hours_per_week:
+        body["hours_range"] = {"gte": tender.hours_per_week.min, "lte": tender.hours_per_week.max}
+    body["sequence"] = event.data.sequence
+    body["event_type"] = event.type
+    return body
+
+
+HISTORY_MAPPING = {"dynamic": False, "properties": {
+    "tender_id": {"type": "keyword"}, "sequence": {"type": "long"}, "type": {"type": "keyword"},
+    "time": {"type": "date"}, "changed_fields": {"type": "keyword"}}}
+
+
+def history_document(event: TenderEvent) -> dict[str, Any]:
+    entry = HistoryEntry.of(event)
+    return {"tender_id": event.subject, "sequence": entry.sequence, "type": entry.type,
+            "time": entry.time.isoformat(), "changed_fields": list(entry.changed_fields)}
+
+
+def build_query(search: SearchFilter) -> dict[str, Any]:
+    """`SearchFilter` → a bool query with the semantics documented in `schemas.search`."""
+    filters: list[dict[str, Any]] = []
+    if search.status != "all":
+        filters.append({"term": {"status": search.status}})
+    if search.regions:
+        filters.append({"terms": {"region.folded": list(search.regions)}})
+    for field, low, high in (("pay_scale_range", search.pay_scale_min, search.pay_scale_max),
+                             ("hours_range", search.hours_min, search.hours_max)):
+        if low is not None or high is not None:
+            bounds = {key: value for key, value in (("gte", low), ("lte", high)) if value is not None}
+            filters.append({"range": {field: {**bounds, "relation": "intersects"}}})
+    start, end = search.deadline_bounds()
+    if start or end:
+        bounds = {key: value.isoformat() for key, value in (("gte", start), ("lt", end)) if value is not None}
+        filters.append({"range": {"deadline": bounds}})
+    for field, value in (("education_level", search.education_level), ("das", search.das),
+                         ("zzp_allowed", search.zzp_allowed)):
+        if value is not None:
+            filters.append({"term": {field: value}})
+    if search.client:
+        filters.append({"term": {"client.folded": search.client}})
+    if search.sources:
+        filters.append({"terms": {"source": list(search.sources)}})
+    must: list[dict[str, Any]] = []
+    if search.keyword and search.keyword.strip():
+        must.append({"multi_match": {"query": search.keyword, "fields": ["title^3", "description"],
+                                     "type": "cross_fields", "operator": "and", "zero_terms_query": "all"}})
+    return {"bool": {"filter": filters, "must": must}}
+
+
+class ClusterStore(TenderStore):
+    """The tender store on a search cluster, whichever engine `calls` speaks to."""
+
+    name = "cluster"
+
+    def __init__(self, calls: ClusterCalls, alias: str = "tenders", version: int = 1) -> None:
+        self.calls, self.alias, self.version = calls, alias, version
+
+    @property
+    def index(self) -> str:
+        return f"{self.alias}-v{self.version}"
+
+    @property
+    def history_index(self) -> str:
+        """What happened to each tender, one document per event (id: the event id)."""
+        return f"{self.alias}-history"
+
+    def setup(self) -> None:
+        template = index_template()
+        template["index_patterns"] = [f"{self.alias}-v*"]
+        self.calls.put_index_template(self.alias, template)
+        if not self.calls.alias_exists(self.alias):
+            if not self.calls.index_exists(self.index):
+                self.calls.create_index(self.index)
+            self.calls.put_write_alias(self.index, self.alias)
+        if not self.calls.index_exists(self.history_index):
+            self.calls.create_index(self.history_index, {"mappings": HISTORY_MAPPING})
+
+    def close(self) -> None:
+        self.calls.close()
+
+    def write(self, events: list[TenderEvent]) -> WriteResult:
+        operations: list[dict[str, Any]] = []
+        for event in events:
+            operations.append({"index": {"_index": self.alias, "_id": event.subject, "version": event.data.sequence,
+                                         "version_type": "external"}})
+            operations.append(document(event))
+        response = self.calls.bulk(operations)
+        result = WriteResult()
+        history: list[dict[str, Any]] = []
+        for event, item in zip(events, response["items"]):
+            outcome = item.get("index", {})
+            status = outcome.get("status", 500)
+            if status < 300:
+                result.written += 1
+                history += [{"index": {"_index": self.history_index, "_id": event.id}}, history_document(event)]
+            elif status == 409:
+                result.stale += 1
+            else:
+                error = outcome.get("error") or {}
+                reason = f"{status} {error.get('type', '')}: {error.get('reason', '')}".strip()
+                result.failures.append(WriteFailure(event.id, reason, retriable=status in RETRIABLE_STATUS))
+        if history:
+            try:
+                self.calls.bulk(history)
+            except StoreUnavailable as exc:  # the tenders are written: the history of this batch waits for a replay
+                log.warning("history_not_written", error=str(exc), events=len(history) // 2)
+        return result
+
+    def history(self, tender_id: str) -> list[HistoryEntry]:
+        response = self.calls.search(self.history_index, {"query": {"term": {"tender_id": tender_id}},
+                                                          "sort": [{"sequence": {"order": "asc"}}], "size": 1000})
+        return [HistoryEntry(hit["_source"]["sequence"], hit["_source"]["type"],
+                             datetime.fromisoformat(hit["_source"]["time"]), tuple(hit["_source"]["changed_fields"]))
+                for hit in response["hits"]["hits"]]
+
+    def get(self, tender_id: str) -> Tender | None:
+        response = self.calls.search(self.alias, {"query": {"ids": {"values": [tender_id]}}, "size": 1})
+        hits = response["hits"]["hits"]
+        return self._tender(hits[0]["_source"]) if hits else None
+
+    def search(self, search: SearchFilter, page: SearchPage | None = None) -> SearchResult:
+        page = page or SearchPage()
+        by_deadline = [{"deadline": {"order": "asc", "missing": "_last"}}, {"id": {"order": "asc"}}]
+        has_keyword = bool(search.keyword and search.keyword.strip())
+        sort = [{"_score": {"order": "desc"}}, *by_deadline] if has_keyword else by_deadline
+        body: dict[str, Any] = {"query": build_query(search), "sort": sort, "size": page.limit, "from": page.offset,
+                                "track_total_hits": True}
+        if not page.all_listings:
+            # One hit per assignment: `collapse` keeps each assignment's best placed listing; the
+            # count of assignments is a cardinality aggregation (exact below 40,000 assignments).
+            body["collapse"] = {"field": "assignment_key"}
+            body["aggs"] = {"assignments": {"cardinality": {"field": "assignment_key", "precision_threshold": 40000}}}
+        response = self.calls.search(self.alias, body)
+        total = response["hits"]["total"]
+        count = total["value"] if isinstance(total, dict) else int(total)
+        if not page.all_listings:
+            count = response["aggregations"]["assignments"]["value"]
+        return SearchResult(total=count, tenders=[self._tender(hit["_source"]) for hit in response["hits"]["hits"]])
+
+    @staticmethod
+    def _tender(source: dict[str, Any]) -> Tender:
+        return Tender.model_validate({key: value for key, value in source.items() if key not in DERIVED_FIELDS})

@@ -1,0 +1,66 @@
+"""The real engines (Apache Kafka, OpenSearch) for the tests, started once per test run.
+
+Given by the environment (`TENDERWATCH_TEST_OPENSEARCH_URL`, `TENDERWATCH_TEST_KAFKA`: the
+lines `tools/engines/engines.sh start` prints, with TEST in the name), they are used as they
+are. Otherwise the first test that needs them starts them with `tools/engines/engines.sh`
+under `.engines/test` (the pytest-xdist workers share them: a file lock makes one worker
+start them, the others wait and reuse them), and the run stops them at its end
+(`stop_engines_started_by_tests`, called from the controller's `pytest_sessionfinish`). A
+machine without Java or Maven skips these tests with that reason.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from filelock import FileLock
+
+ROOT = Path(__file__).resolve().parents[1]
+ENGINES_SH = ROOT / "tools" / "engines" / "engines.sh"
+ENGINES_DIR = Path(os.environ.get("TENDERWATCH_TEST_ENGINES_DIR", ROOT / ".engines" / "test"))
+STARTED_MARK = "started-by-tests"
+
+
+@dataclass(frozen=True)
+class Engines:
+    kafka_bootstrap_servers: str
+    opensearch_url: str
+
+
+def _given() -> Engines | None:
+    opensearch, kafka = os.environ.get("TENDERWATCH_TEST_OPENSEARCH_URL"), os.environ.get("TENDERWATCH_TEST_KAFKA")
+    return Engines(kafka, opensearch) if opensearch and kafka else None
+
+
+def engines() -> Engines:
+    """The running engines (started if need be), or a skip that says why they cannot run here."""
+    given = _given()
+    if given is not None:
+        return given
+    for tool in ("java", "mvn", "python3"):
+        if shutil.which(tool) is None:
+            pytest.skip(f"the real engines need {tool}, which this machine does not have "
+                        "(tools/engines/engines.sh: Java 17 and Maven)")
+    ENGINES_DIR.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(ENGINES_DIR / "start.lock"), timeout=900):
+        result = subprocess.run(["bash", str(ENGINES_SH), "start"], capture_output=True, text=True, timeout=900,
+                                env={**os.environ, "ENGINES_DIR": str(ENGINES_DIR)}, check=False)
+        if result.returncode != 0:
+            pytest.fail(f"tools/engines/engines.sh start failed ({result.returncode}):\n{result.stderr[-3000:]}")
+        (ENGINES_DIR / STARTED_MARK).touch()
+    exported = dict(re.findall(r"^export (\w+)=(\S+)$", result.stdout, flags=re.MULTILINE))
+    return Engines(exported["TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS"], exported["TENDERWATCH_OPENSEARCH_URL"])
+
+
+def stop_engines_started_by_tests() -> None:
+    mark = ENGINES_DIR / STARTED_MARK
+    if _given() is None and mark.exists():
+        subprocess.run(["bash", str(ENGINES_SH), "stop"], capture_output=True, timeout=120, check=False,
+                       env={**os.environ, "ENGINES_DIR": str(ENGINES_DIR)})
+        mark.unlink(missing_ok=True)
