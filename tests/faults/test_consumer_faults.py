@@ -51,6 +51,38 @@ def test_consumer_sigkilled_mid_batch(kafka_settings, seed_tenders, tmp_path, fa
     assert received >= total  # at least once; redeliveries changed nothing
 
 
+@pytest.mark.timeout(240)
+def test_two_consumers_of_one_group_one_killed_the_other_takes_over(kafka_settings, seed_tenders, tmp_path,
+                                                                    fault_report):
+    """Two `consume snapshot` processes share the group on 4 partitions; one is SIGKILLed
+    mid-stream; after the rebalance the survivor consumes every partition to the end."""
+    total = 2000
+    produce(kafka_settings, events_for(seed_tenders, total))
+    first = start_consumer(kafka_settings, tmp_path, max_records=20)
+    second = start_consumer(kafka_settings, tmp_path, max_records=20)
+    try:
+        assert wait_for(lambda: committed(kafka_settings, "tenderwatch-snapshot") >= 200, timeout_s=90, interval_s=0.05)
+        first.kill()  # SIGKILL: no leave-group, no final commit; the group notices by its session timeout
+        first.wait(timeout=10)
+        at_kill = committed(kafka_settings, "tenderwatch-snapshot")
+        assert at_kill < total, "the kill should land mid-stream"
+        assert wait_for(lambda: committed(kafka_settings, "tenderwatch-snapshot") >= total, timeout_s=150)
+    finally:
+        first.kill()
+        second.send_signal(signal.SIGTERM)
+        second.wait(timeout=30)
+    assert second.returncode == 0
+    snapshot = TenderSnapshot(tmp_path / "tenders.sqlite3")
+    rows, received = snapshot.tenders(), snapshot.received()
+    snapshot.close()
+    distinct = len({row[0] for row in rows})
+    result = fault_report(events_in=total, events_out=distinct, lost=total - distinct, duplicated=len(rows) - distinct,
+                          note=f"one of two killed at offset sum {at_kill}; {received - total} redelivered after "
+                               "the rebalance, absorbed")
+    assert (result.lost, result.duplicated) == (0, 0)
+    assert all(sequence == 1 for _, sequence, _, _ in rows)
+
+
 def run_until(loop: ConsumeLoop, condition, timeout_s: float = 60) -> None:
     thread = threading.Thread(target=loop.run, daemon=True)
     thread.start()

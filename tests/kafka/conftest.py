@@ -1,4 +1,6 @@
-"""A real Tansu broker process for the Kafka tests, and helpers to read topics back."""
+"""The brokers the Kafka tests run on, each a real process: Tansu (the embedded default) always,
+and Apache Kafka (KRaft, `tools/engines/engines.sh`, started once per test run; slow, so the
+fast loop needs no Java); helpers to read topics back."""
 
 from __future__ import annotations
 
@@ -26,10 +28,20 @@ def settings_for(bootstrap_servers: str, data_dir: Path, **overrides) -> Setting
     )
 
 
-@pytest.fixture
-def kafka_settings(broker, tmp_path) -> Settings:
-    """Settings on the test broker with topics of their own (created)."""
-    settings = settings_for(broker.bootstrap_servers, tmp_path / "data")
+BROKERS = ["tansu", pytest.param("apache-kafka", marks=pytest.mark.slow)]
+
+
+@pytest.fixture(params=BROKERS)
+def kafka_settings(request, tmp_path) -> Settings:
+    """Settings on a test broker (each test runs on both) with topics of their own (created)."""
+    if request.param == "tansu":
+        servers = request.getfixturevalue("broker").bootstrap_servers
+    else:
+        if "broker" in request.fixturenames:
+            pytest.skip("this test kills and restarts the Tansu broker process; on Apache Kafka a broker restart "
+                        "is not exercised yet (tools/engines/engines.sh starts a fresh broker each time)")
+        servers = request.getfixturevalue("engines").kafka_bootstrap_servers
+    settings = settings_for(servers, tmp_path / "data")
     create_topics(settings)
     return settings
 

@@ -11,6 +11,7 @@ import threading
 from datetime import UTC, datetime
 
 from kafka import TopicPartition
+from kafka.errors import KafkaError
 
 from consumers.kafka_clients import make_admin, make_producer
 from consumers.loop import ConsumeLoop, TransientError
@@ -43,7 +44,12 @@ def committed(settings, group_id: str) -> int:
     admin = make_admin(settings)
     try:
         partitions = [TopicPartition(settings.tender_events_topic, number) for number in range(settings.topic_partitions)]
-        offsets = admin.list_group_offsets({group_id: partitions}).get(group_id, {})
+        try:
+            offsets = admin.list_group_offsets({group_id: partitions}).get(group_id, {})
+        except KafkaError as exc:  # Apache Kafka, fresh: its offsets topic and coordinators are still being made
+            if not exc.retriable:
+                raise
+            return 0
         return sum(max(0, meta.offset) for meta in offsets.values())
     finally:
         admin.close()
