@@ -119,8 +119,8 @@ def test_a_tls_proxy_is_the_way_in_and_the_only_client_the_web_app_believes():
     assert Settings(public_url="https://localhost").served_over_https
 
 
-def mappings() -> dict[str, str]:
-    """Field path → type, from the index template (sub-fields included)."""
+def mappings(properties: dict | None = None) -> dict[str, str]:
+    """Field path → type, from the index template or a mapping an engine returned (sub-fields included)."""
     found: dict[str, str] = {}
 
     def walk(properties: dict, prefix: str) -> None:
@@ -132,7 +132,7 @@ def mappings() -> dict[str, str]:
             found[path] = spec["type"]
             for sub, sub_spec in spec.get("fields", {}).items():
                 found[f"{path}.{sub}"] = sub_spec["type"]
-    walk(index_template()["template"]["mappings"]["properties"], "")
+    walk(properties if properties is not None else index_template()["template"]["mappings"]["properties"], "")
     return found
 
 
@@ -160,7 +160,31 @@ def referenced_fields(item: dict) -> tuple[set[str], set[str]]:
 
 
 def test_every_field_a_kibana_object_uses_is_mapped_and_aggregatable_where_aggregated():
-    fields = mappings()
+    check_saved_objects_against(mappings())
+
+
+@pytest.mark.slow
+def test_the_saved_objects_fit_the_mapping_a_real_engine_returns(engines):
+    """The same check against `GET <alias>/_mapping` of a real OpenSearch node after `setup`
+    (the index as the engine made it from the template, not the template as written)."""
+    import uuid
+
+    import httpx
+    from opensearchpy import OpenSearch
+
+    from consumers.store.opensearch import OpenSearchStore
+
+    alias = f"tenders-kibana-{uuid.uuid4().hex[:8]}"
+    store = OpenSearchStore(OpenSearch(engines.opensearch_url), alias=alias)
+    store.setup()
+    store.close()
+    answer = httpx.get(f"{engines.opensearch_url}/{alias}/_mapping", timeout=30).json()
+    (index,) = answer
+    assert index == f"{alias}-v1"
+    check_saved_objects_against(mappings(answer[index]["mappings"]["properties"]))
+
+
+def check_saved_objects_against(fields: dict[str, str]) -> None:
     objects = saved_objects()
     assert {item["type"] for item in objects} == {"index-pattern", "search", "visualization", "dashboard"}
     checked = 0
@@ -228,3 +252,13 @@ def test_every_python_directory_is_a_package_the_image_installs():
         for directory in {path.parent for path in (ROOT / top).rglob("*.py")}:
             if "__pycache__" not in directory.parts:
                 assert (directory / "__init__.py").exists(), directory.relative_to(ROOT)
+
+
+def test_compose_runs_the_kafka_the_tests_run_and_an_elasticsearch_of_the_clients_major():
+    import importlib.metadata
+
+    pom = (ROOT / "tools" / "engines" / "kafka" / "pom.xml").read_text(encoding="utf-8")
+    tested = re.search(r"<kafka.version>([^<]+)</kafka.version>", pom).group(1)
+    assert SERVICES["kafka"]["image"] == f"apache/kafka:{tested}"
+    stack = re.search(r"STACK_VERSION:-(\d+)\.", SERVICES["elasticsearch"]["image"]).group(1)
+    assert importlib.metadata.version("elasticsearch").split(".")[0] == stack  # no Elasticsearch runs here
