@@ -56,6 +56,9 @@ class ClusterCalls(Protocol):
     def index_exists(self, index: str) -> bool: ...
     def create_index(self, index: str, body: dict[str, Any] | None = None) -> None: ...
     def put_write_alias(self, index: str, alias: str) -> None: ...
+    def alias_indices(self, alias: str) -> list[str]: ...
+    def reindex(self, source: str, dest: str) -> dict[str, Any]: ...
+    def move_alias(self, alias: str, old: list[str], new: str) -> None: ...
     def bulk(self, operations: list[dict[str, Any]]) -> dict[str, Any]: ...
     def search(self, index: str, body: dict[str, Any]) -> dict[str, Any]: ...
     def close(self) -> None: ...
@@ -145,8 +148,28 @@ class ClusterStore(TenderStore):
             if not self.calls.index_exists(self.index):
                 self.calls.create_index(self.index)
             self.calls.put_write_alias(self.index, self.alias)
+        else:
+            current = self.calls.alias_indices(self.alias)
+            if self.index not in current:
+                self._reindex_into_this_version(current)
         if not self.calls.index_exists(self.history_index):
             self.calls.create_index(self.history_index, {"mappings": HISTORY_MAPPING})
+
+    def _reindex_into_this_version(self, current: list[str]) -> None:
+        """A version bump (`TENDERWATCH_ELASTICSEARCH_INDEX_VERSION`): the new index gets the
+        template's mapping, every tender is copied with its sequence as external version, and the
+        alias moves in one step, so searches never see a half-filled index. Run with the indexers
+        stopped (events wait in Kafka); `setup` again is harmless."""
+        if not self.calls.index_exists(self.index):
+            self.calls.create_index(self.index)
+        copied = 0
+        for old in current:
+            answer = self.calls.reindex(old, self.index)
+            copied += answer.get("created", 0) + answer.get("updated", 0)
+            if answer.get("failures"):
+                raise ClusterRefused(f"reindex {old} → {self.index} failed: {answer['failures'][:3]}")
+        self.calls.move_alias(self.alias, current, self.index)
+        log.info("reindexed", alias=self.alias, source=current, index=self.index, tenders=copied)
 
     def close(self) -> None:
         self.calls.close()

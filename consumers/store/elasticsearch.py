@@ -56,6 +56,19 @@ class ElasticsearchCalls:
     def put_write_alias(self, index: str, alias: str) -> None:
         self._call(self.client.indices.put_alias, index=index, name=alias, is_write_index=True)
 
+    def alias_indices(self, alias: str) -> list[str]:
+        return sorted(self._call(self.client.indices.get_alias, name=alias).body)
+
+    def reindex(self, source: str, dest: str) -> dict[str, Any]:
+        return self._call(self.client.reindex, source={"index": source},
+                          dest={"index": dest, "version_type": "external"}, conflicts="proceed",
+                          wait_for_completion=True, refresh=True).body
+
+    def move_alias(self, alias: str, old: list[str], new: str) -> None:
+        actions = [{"remove": {"index": index, "alias": alias}} for index in old]
+        self._call(self.client.indices.update_aliases,
+                   actions=[*actions, {"add": {"index": new, "alias": alias, "is_write_index": True}}])
+
     def bulk(self, operations: list[dict[str, Any]]) -> dict[str, Any]:
         return self._call(self.client.bulk, operations=operations, refresh="wait_for").body
 

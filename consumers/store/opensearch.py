@@ -54,6 +54,19 @@ class OpenSearchCalls:
     def put_write_alias(self, index: str, alias: str) -> None:
         self._call(self.client.indices.put_alias, index=index, name=alias, body={"is_write_index": True})
 
+    def alias_indices(self, alias: str) -> list[str]:
+        return sorted(self._call(self.client.indices.get_alias, name=alias))
+
+    def reindex(self, source: str, dest: str) -> dict[str, Any]:
+        return self._call(self.client.reindex, body={"conflicts": "proceed", "source": {"index": source},
+                                                     "dest": {"index": dest, "version_type": "external"}},
+                          params={"wait_for_completion": "true", "refresh": "true"})
+
+    def move_alias(self, alias: str, old: list[str], new: str) -> None:
+        actions = [{"remove": {"index": index, "alias": alias}} for index in old]
+        self._call(self.client.indices.update_aliases,
+                   body={"actions": [*actions, {"add": {"index": new, "alias": alias, "is_write_index": True}}]})
+
     def bulk(self, operations: list[dict[str, Any]]) -> dict[str, Any]:
         return self._call(self.client.bulk, body=operations, params={"refresh": "wait_for"})
 
