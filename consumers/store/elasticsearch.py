@@ -69,8 +69,9 @@ class ElasticsearchCalls:
         self._call(self.client.indices.update_aliases,
                    actions=[*actions, {"add": {"index": new, "alias": alias, "is_write_index": True}}])
 
-    def bulk(self, operations: list[dict[str, Any]]) -> dict[str, Any]:
-        return self._call(self.client.bulk, operations=operations, refresh="wait_for").body
+    def bulk(self, operations: list[dict[str, Any]], visible: bool = True) -> dict[str, Any]:
+        """`visible`: return once a search sees the writes (the next refresh), else at once."""
+        return self._call(self.client.bulk, operations=operations, refresh="wait_for" if visible else False).body
 
     def search(self, index: str, body: dict[str, Any]) -> dict[str, Any]:
         arguments = {("from_" if key == "from" else key): value for key, value in body.items()}

@@ -67,8 +67,9 @@ class OpenSearchCalls:
         self._call(self.client.indices.update_aliases,
                    body={"actions": [*actions, {"add": {"index": new, "alias": alias, "is_write_index": True}}]})
 
-    def bulk(self, operations: list[dict[str, Any]]) -> dict[str, Any]:
-        return self._call(self.client.bulk, body=operations, params={"refresh": "wait_for"})
+    def bulk(self, operations: list[dict[str, Any]], visible: bool = True) -> dict[str, Any]:
+        """`visible`: return once a search sees the writes (the next refresh), else at once."""
+        return self._call(self.client.bulk, body=operations, params={"refresh": "wait_for" if visible else "false"})
 
     def search(self, index: str, body: dict[str, Any]) -> dict[str, Any]:
         return self._call(self.client.search, index=index, body=body)
