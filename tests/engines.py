@@ -64,3 +64,23 @@ def stop_engines_started_by_tests() -> None:
         subprocess.run(["bash", str(ENGINES_SH), "stop"], capture_output=True, timeout=120, check=False,
                        env={**os.environ, "ENGINES_DIR": str(ENGINES_DIR)})
         mark.unlink(missing_ok=True)
+
+
+class PrivateKafka:
+    """An Apache Kafka broker of one test's own (its own ENGINES_DIR), on a chosen port: for
+    the faults that stop a broker, which the shared one must not suffer. Stopped on exit."""
+
+    def __init__(self, directory: Path, port: int) -> None:
+        self.env = {**os.environ, "ENGINES_DIR": str(directory), "KAFKA_PORT": str(port)}
+        self.bootstrap_servers = f"127.0.0.1:{port}"
+
+    def __enter__(self) -> PrivateKafka:
+        engines()  # the shared engines resolved the jars (or this skips where they cannot run)
+        result = subprocess.run(["bash", str(ENGINES_SH), "start", "kafka"], capture_output=True, text=True,
+                                timeout=300, env=self.env, check=False)
+        if result.returncode != 0:
+            pytest.fail(f"a private Kafka did not start:\n{result.stderr[-3000:]}")
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        subprocess.run(["bash", str(ENGINES_SH), "stop"], capture_output=True, timeout=120, env=self.env, check=False)

@@ -37,9 +37,6 @@ def kafka_settings(request, tmp_path) -> Settings:
     if request.param == "tansu":
         servers = request.getfixturevalue("broker").bootstrap_servers
     else:
-        if "broker" in request.fixturenames:
-            pytest.skip("this test kills and restarts the Tansu broker process; on Apache Kafka a broker restart "
-                        "is not exercised yet (tools/engines/engines.sh starts a fresh broker each time)")
         servers = request.getfixturevalue("engines").kafka_bootstrap_servers
     settings = settings_for(servers, tmp_path / "data")
     create_topics(settings)

@@ -3,6 +3,7 @@
 # from Maven Central, on free loopback ports, data under $ENGINES_DIR (default ./.engines).
 #
 #   eval "$(tools/engines/engines.sh start)"   # start (or find running) and export their addresses
+#   tools/engines/engines.sh start kafka       # only one of them (kafka or opensearch)
 #   tools/engines/engines.sh status            # what runs, where
 #   tools/engines/engines.sh stop              # stop both; no process is left behind
 #
@@ -89,7 +90,7 @@ start_kafka() {
   mkdir -p "$dir"
   local cp; cp="$(classpath kafka)"
   local port controller
-  port="$(free_port)"; controller="$(free_port)"
+  port="${KAFKA_PORT:-$(free_port)}"; controller="$(free_port)"  # KAFKA_PORT: a chosen port (a test's "restart")
   cat > "$dir/server.properties" <<EOF
 process.roles=broker,controller
 node.id=1
@@ -162,8 +163,12 @@ exports() {
 case "${1:-}" in
   start)
     command -v "$JAVA" >/dev/null || { say "Java 17 or newer is needed ($JAVA not found)"; exit 3; }
-    start_kafka
-    start_opensearch
+    case "${2:-all}" in
+      all) start_kafka; start_opensearch ;;
+      kafka) start_kafka ;;
+      opensearch) start_opensearch ;;
+      *) echo "usage: $0 start [all|kafka|opensearch]" >&2; exit 2 ;;
+    esac
     exports
     ;;
   stop)
@@ -177,7 +182,7 @@ case "${1:-}" in
     done
     ;;
   *)
-    echo "usage: $0 start|stop|status   (data and logs under \$ENGINES_DIR, default ./.engines)" >&2
+    echo "usage: $0 start [all|kafka|opensearch] | stop | status   (data and logs under \$ENGINES_DIR, default ./.engines)" >&2
     exit 2
     ;;
 esac
