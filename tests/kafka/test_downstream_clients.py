@@ -24,7 +24,7 @@ from consumers.kafka_clients import CONSUMER_GROUP_TIMEOUTS, make_admin
 from schemas.events import CONTENT_TYPE, ENVELOPE_SCHEMA, EVENT_TYPES, TenderEvent
 from schemas.saved_search import ALERT_ENVELOPE_SCHEMA, ALERT_MATCHED
 from tests.alerts.conftest import handle, saved_search
-from tests.kafka.conftest import publish_every_event_type, settings_for, wait_for
+from tests.kafka.conftest import BROKERS, publish_every_event_type, settings_for, wait_for
 from tests.schema_registry import cloudevents_validator, schema_registry, validator_for
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
@@ -32,13 +32,18 @@ ENVELOPES = {**dict.fromkeys(EVENT_TYPES, ENVELOPE_SCHEMA), ALERT_MATCHED: ALERT
 SOURCES = {**dict.fromkeys(EVENT_TYPES, "/tenderwatch/crawler/flextender"), ALERT_MATCHED: "/tenderwatch/alerts"}
 
 
-@pytest.fixture(scope="module")
-def published(broker, tmp_path_factory, seed_tenders):
+@pytest.fixture(scope="module", params=BROKERS)
+def published(request, tmp_path_factory, seed_tenders):
     """Settings whose topics hold what tenderwatch itself produced: five tender events (every
-    type, through the crawler's outbox) and one alert (through the deliverer)."""
+    type, through the crawler's outbox) and one alert (through the deliverer); on Tansu and on
+    Apache Kafka."""
     from consumers.topics import create_topics
 
-    settings = settings_for(broker.bootstrap_servers, tmp_path_factory.mktemp("downstream"),
+    if request.param == "tansu":
+        servers = request.getfixturevalue("broker").bootstrap_servers
+    else:
+        servers = request.getfixturevalue("engines").kafka_bootstrap_servers
+    settings = settings_for(servers, tmp_path_factory.mktemp("downstream"),
                             webhook_allow_loopback=True)
     create_topics(settings)
     publish_every_event_type(settings, seed_tenders)
