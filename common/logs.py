@@ -55,6 +55,9 @@ def configure_logging(log_format: str = "auto", level: str = "INFO") -> None:
     if logging.getLevelName(level.upper()) != logging.DEBUG:
         for chatty in ("kafka", "elastic_transport", "opensearch", "httpx", "uvicorn.access"):
             logging.getLogger(chatty).setLevel(logging.WARNING)
+        # opensearch-py logs each failed request as a warning with its whole traceback; the store
+        # turns the failure into one line of its own (StoreUnavailable), so only its errors show.
+        logging.getLogger("opensearch").setLevel(logging.ERROR)
 
 
 class QuietLibraryInternals(logging.Filter):
