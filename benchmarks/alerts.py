@@ -26,6 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.peers import embedded_environment  # noqa: E402
 from benchmarks.search import PROVINCES, SUBJECTS, synthetic_events  # noqa: E402
 from consumers.alerts.matching import MatchIndex, TenderFacts  # noqa: E402
 from schemas.saved_search import SavedSearch  # noqa: E402
@@ -145,7 +146,7 @@ def measure_end_to_end(samples: int, per_cycle: int = 4) -> dict:
     with tempfile.TemporaryDirectory(prefix="tenderwatch-bench-") as work_dir, FlextenderReplica() as site, \
             WebhookReceiver(secret) as receiver:
         data_dir = Path(os.environ.get("TENDERWATCH_BENCH_KEEP") or work_dir)
-        env = {**os.environ, "TENDERWATCH_DATA_DIR": str(data_dir), "TENDERWATCH_AUTOTHROTTLE_START_DELAY": "0",
+        env = {**embedded_environment(), "TENDERWATCH_DATA_DIR": str(data_dir), "TENDERWATCH_AUTOTHROTTLE_START_DELAY": "0",
                "TENDERWATCH_LOG_LEVEL": "WARNING", "TENDERWATCH_LOG_FORMAT": "json",
                "TENDERWATCH_SOURCES": "flextender"}  # the replica served here
         subprocess.run([sys.executable, "-m", "tenderwatch.cli", "saved-search", "add", "--name", "bench", "--webhook",

@@ -34,6 +34,7 @@ from common.settings import (
     STATE_FILE,  # noqa: E402
     Settings,  # noqa: E402
 )
+from benchmarks.peers import embedded_environment  # noqa: E402
 from consumers.broker import EmbeddedBroker  # noqa: E402
 from consumers.kafka_clients import make_producer  # noqa: E402
 from consumers.loop import ConsumeLoop  # noqa: E402
@@ -144,7 +145,7 @@ def measure_run_memory() -> tuple[float, float, float, float | None]:
     """Peak RSS of `run --once` (tree, run process), its duration, and the time from its start
     to the first event a consumer applied (`run_start_s`)."""
     with FlextenderReplica() as site, tempfile.TemporaryDirectory() as data_dir:
-        env = {**os.environ, "TENDERWATCH_NOW": "2026-03-01T12:00:00+01:00", "TENDERWATCH_AUTOTHROTTLE_START_DELAY": "0",
+        env = {**embedded_environment(), "TENDERWATCH_NOW": "2026-03-01T12:00:00+01:00", "TENDERWATCH_AUTOTHROTTLE_START_DELAY": "0",
                "TENDERWATCH_LOG_LEVEL": "WARNING", "TENDERWATCH_SOURCES": "flextender"}  # the replica served here
         env.pop("TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS", None)
         started = time.perf_counter()
@@ -174,7 +175,7 @@ def measure_refill(retained: int = 1000) -> tuple[float | None, float | None]:
                 state._outbox(connection, event)
         state.retain_published([(row.id, 0, offset) for offset, row in enumerate(state.pending(retained))])
         state.close()
-        env = {**os.environ, "TENDERWATCH_NOW": "2026-03-01T12:00:00+01:00", "TENDERWATCH_AUTOTHROTTLE_START_DELAY": "0",
+        env = {**embedded_environment(), "TENDERWATCH_NOW": "2026-03-01T12:00:00+01:00", "TENDERWATCH_AUTOTHROTTLE_START_DELAY": "0",
                "TENDERWATCH_LOG_LEVEL": "WARNING", "TENDERWATCH_SOURCES": "flextender"}
         env.pop("TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS", None)
         started = time.perf_counter()

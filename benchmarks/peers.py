@@ -74,3 +74,15 @@ class WebhookReceiver:
         while len(self.calls) < count and time.monotonic() < deadline:
             time.sleep(0.05)
         return self.calls
+
+
+# The engines `tools/engines/engines.sh` exports: the embedded-default benchmarks leave them out.
+ENGINE_VARIABLES = ("TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS", "TENDERWATCH_OPENSEARCH_URL", "TENDERWATCH_ELASTICSEARCH_URL")
+
+
+def embedded_environment() -> dict[str, str]:
+    """This process's environment without the engines' addresses: what `tenderwatch run` on the
+    embedded default sees, even while the engines run beside it for `benchmarks.engines`."""
+    import os
+
+    return {key: value for key, value in os.environ.items() if key not in ENGINE_VARIABLES}
