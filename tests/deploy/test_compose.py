@@ -262,3 +262,20 @@ def test_compose_runs_the_kafka_the_tests_run_and_an_elasticsearch_of_the_client
     assert SERVICES["kafka"]["image"] == f"apache/kafka:{tested}"
     stack = re.search(r"STACK_VERSION:-(\d+)\.", SERVICES["elasticsearch"]["image"]).group(1)
     assert importlib.metadata.version("elasticsearch").split(".")[0] == stack  # no Elasticsearch runs here
+
+
+def test_the_opensearch_profile_runs_the_opensearch_the_tests_run():
+    pom = (ROOT / "tools" / "engines" / "opensearch" / "pom.xml").read_text(encoding="utf-8")
+    tested = re.search(r"<opensearch.version>([^<]+)</opensearch.version>", pom).group(1)
+    assert SERVICES["opensearch"]["image"] == f"opensearchproject/opensearch:{tested}"
+    assert SERVICES["opensearch-dashboards"]["image"] == f"opensearchproject/opensearch-dashboards:{tested}"
+    for name in ("opensearch", "opensearch-dashboards"):
+        assert SERVICES[name]["profiles"] == ["opensearch"]
+    for name in ("elasticsearch", "elasticsearch-setup", "kibana"):
+        assert SERVICES[name]["profiles"] == ["elastic"]
+    setup_needs = SERVICES["setup"]["depends_on"]
+    assert all(setup_needs[name].get("required") is False for name in ("elasticsearch", "kibana", "opensearch"))
+    example = (DEPLOY / ".env.example").read_text(encoding="utf-8")
+    assert "COMPOSE_PROFILES=elastic" in example  # the default stack; `opensearch` is the other
+    environment = SERVICES["setup"]["environment"]
+    assert environment["TENDERWATCH_OPENSEARCH_URL"] == "${TENDERWATCH_OPENSEARCH_URL:-}"
