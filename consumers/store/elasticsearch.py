@@ -56,6 +56,9 @@ class ElasticsearchCalls:
     def put_write_alias(self, index: str, alias: str) -> None:
         self._call(self.client.indices.put_alias, index=index, name=alias, is_write_index=True)
 
+    def refresh(self, indices: list[str]) -> None:
+        self._call(self.client.indices.refresh, index=",".join(indices))
+
     def alias_indices(self, alias: str) -> list[str]:
         return sorted(self._call(self.client.indices.get_alias, name=alias).body)
 
