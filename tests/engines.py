@@ -17,6 +17,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Self
 
 import pytest
 from filelock import FileLock
@@ -74,7 +75,7 @@ class PrivateKafka:
         self.env = {**os.environ, "ENGINES_DIR": str(directory), "KAFKA_PORT": str(port)}
         self.bootstrap_servers = f"127.0.0.1:{port}"
 
-    def __enter__(self) -> PrivateKafka:
+    def __enter__(self) -> Self:
         engines()  # the shared engines resolved the jars (or this skips where they cannot run)
         result = subprocess.run(["bash", str(ENGINES_SH), "start", "kafka"], capture_output=True, text=True,
                                 timeout=300, env=self.env, check=False)
@@ -82,5 +83,25 @@ class PrivateKafka:
             pytest.fail(f"a private Kafka did not start:\n{result.stderr[-3000:]}")
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def start(self) -> Self:
+        return self.__enter__()
+
+    def stop(self, kill: bool = False) -> None:
+        """Stop it; `kill`: SIGKILL, as a crash (nothing flushed, no controlled shutdown)."""
+        pid_file = Path(self.env["ENGINES_DIR"]) / "kafka" / "pid"
+        if kill and pid_file.exists():
+            import signal
+            import time
+
+            pid = int(pid_file.read_text())
+            try:
+                os.kill(pid, signal.SIGKILL)
+                for _ in range(100):
+                    os.kill(pid, 0)
+                    time.sleep(0.1)
+            except ProcessLookupError:
+                pass
         subprocess.run(["bash", str(ENGINES_SH), "stop"], capture_output=True, timeout=120, env=self.env, check=False)
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()

@@ -1,4 +1,5 @@
-"""The broker is SIGKILLed in the middle of a crawl and a new one starts on the same address.
+"""The broker is SIGKILLed in the middle of a crawl and a new one starts on the same address:
+the embedded broker (Tansu), and Apache Kafka (a broker of the test's own from tools/engines).
 
 The embedded broker keeps everything in memory, so what it had acknowledged but nobody had
 consumed yet dies with it (Apache Kafka with acks=all keeps it). The kill therefore lands
@@ -45,12 +46,21 @@ def all_acknowledged_consumed(data_dir, received) -> bool:
     return pending == 0 and published > 0 and received() == published
 
 
-@pytest.mark.timeout(240)
-def test_broker_killed_and_restarted_mid_crawl(tmp_path, fault_report):
+def new_broker(kind: str, tmp_path, port: int, number: int):
+    if kind == "tansu":
+        return EmbeddedBroker(tmp_path / f"broker-{number}.log", port=port).start()
+    from tests.engines import PrivateKafka
+
+    return PrivateKafka(tmp_path / "engines", port).start()  # the same address, a new broker (new cluster)
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("kind", ["tansu", "apache-kafka"])
+def test_broker_killed_and_restarted_mid_crawl(tmp_path, fault_report, kind):
     port = free_port()
     data_dir = tmp_path / "data"
     settings = Settings(kafka_bootstrap_servers=f"127.0.0.1:{port}", data_dir=data_dir)
-    first = EmbeddedBroker(tmp_path / "broker-1.log", port=port).start()
+    first = new_broker(kind, tmp_path, port, 1)
     second = None
     with FlextenderReplica(pages=replica_pages()) as site:
         site.detail_delay_s = 0.25  # a crawl of ~10 s, so the kill lands in the middle
@@ -84,14 +94,15 @@ def test_broker_killed_and_restarted_mid_crawl(tmp_path, fault_report):
             assert wait_for(lambda: crawl_counts(data_dir)[0] > 0, timeout_s=90, interval_s=0.1), \
                 "the crawl's events never reached the outbox"
             held_while_down = crawl_counts(data_dir)[0]
-            second = EmbeddedBroker(tmp_path / "broker-2.log", port=port).start()
+            second = new_broker(kind, tmp_path, port, 2)
             create_topics(settings)  # what `tenderwatch setup` does for a new cluster
             assert run.wait(timeout=200) == 0, (tmp_path / "run.log").read_text()[-3000:]
         finally:
             run.kill()
-            first.stop(kill=True)
-            if second is not None:
+            if second is not None:  # the first was killed already (and, for Kafka, shares its folder)
                 second.stop()
+            else:
+                first.stop(kill=True)
     snapshot = TenderSnapshot(data_dir / "tenders.sqlite3")
     state = CrawlState(data_dir / "crawler-state.sqlite3")
     try:
