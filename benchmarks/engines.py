@@ -16,7 +16,7 @@ from pathlib import Path
 from benchmarks.events import measure_consume, measure_produce, realistic_events
 from benchmarks.search import measure_search, synthetic_events
 from common.settings import Settings
-from consumers.store.cluster import document
+from consumers.store.cluster import index_operations
 from consumers.topics import create_topics
 
 MEASURED_WRITES = 5000  # indexer-like writes timed; each batch waits for the next refresh (about a second)
@@ -41,11 +41,7 @@ def opensearch(size: int, index_events: int) -> dict:
             store.write(events[start:start + 500])
         bulk = measured / (time.perf_counter() - started)
         for start in range(measured, size, 1000):  # the rest only to search in: no wait for visibility
-            operations: list[dict] = []
-            for event in events[start:min(size, start + 1000)]:
-                operations += [{"index": {"_index": store.alias, "_id": event.subject, "version": event.data.sequence,
-                                          "version_type": "external"}}, document(event)]
-            store.calls.bulk(operations, visible=False)
+            store.calls.bulk(index_operations(store.alias, events[start:min(size, start + 1000)]))
         store.client.indices.refresh(index=store.index)
         measure_search(store)  # warm-up: caches, the first collapse
         _, p95 = measure_search(store)

@@ -57,12 +57,23 @@ class ClusterCalls(Protocol):
     def create_index(self, index: str, body: dict[str, Any] | None = None) -> None: ...
     def put_write_alias(self, index: str, alias: str) -> None: ...
     def alias_indices(self, alias: str) -> list[str]: ...
-    def reindex(self, source: str, dest: str) -> dict[str, Any]: ...
-    def move_alias(self, alias: str, old: list[str], new: str) -> None: ...
-    def bulk(self, operations: list[dict[str, Any]], visible: bool = True) -> dict[str, Any]: ...
+    def reindex(self, body: dict[str, Any]) -> dict[str, Any]: ...  # waits for completion, refreshes
+    def update_aliases(self, actions: list[dict[str, Any]]) -> None: ...
+    def bulk(self, operations: list[dict[str, Any]]) -> dict[str, Any]: ...  # no refresh: the caller decides
     def refresh(self, indices: list[str]) -> None: ...
     def search(self, index: str, body: dict[str, Any]) -> dict[str, Any]: ...
     def close(self) -> None: ...
+
+
+def index_operations(alias: str, events: list[TenderEvent]) -> list[dict[str, Any]]:
+    """Bulk `index` actions for the tenders of `events`, each guarded by its sequence as the
+    external version (the cluster itself refuses an older or the same one with a 409)."""
+    operations: list[dict[str, Any]] = []
+    for event in events:
+        operations.append({"index": {"_index": alias, "_id": event.subject, "version": event.data.sequence,
+                                     "version_type": "external"}})
+        operations.append(document(event))
+    return operations
 
 
 def index_template() -> dict[str, Any]:
@@ -165,26 +176,24 @@ class ClusterStore(TenderStore):
             self.calls.create_index(self.index)
         copied = 0
         for old in current:
-            answer = self.calls.reindex(old, self.index)
+            answer = self.calls.reindex({"conflicts": "proceed", "source": {"index": old},
+                                         "dest": {"index": self.index, "version_type": "external"}})
             copied += answer.get("created", 0) + answer.get("updated", 0)
             if answer.get("failures"):
                 raise ClusterRefused(f"reindex {old} → {self.index} failed: {answer['failures'][:3]}")
-        self.calls.move_alias(self.alias, current, self.index)
+        self.calls.update_aliases([*({"remove": {"index": old, "alias": self.alias}} for old in current),
+                                   {"add": {"index": self.index, "alias": self.alias, "is_write_index": True}}])
         log.info("reindexed", alias=self.alias, source=current, index=self.index, tenders=copied)
 
     def close(self) -> None:
         self.calls.close()
 
     def write(self, events: list[TenderEvent]) -> WriteResult:
-        operations: list[dict[str, Any]] = []
-        for event in events:
-            operations.append({"index": {"_index": self.alias, "_id": event.subject, "version": event.data.sequence,
-                                         "version_type": "external"}})
-            operations.append(document(event))
+        operations = index_operations(self.alias, events)
         # Visible when `write` returns (the indexer commits after it; a search right after finds
         # the batch): both bulks unrefreshed, then one refresh of both indices, instead of waiting
         # for the next scheduled refresh once per bulk (about a second each).
-        response = self.calls.bulk(operations, visible=False)
+        response = self.calls.bulk(operations)
         result = WriteResult()
         history: list[dict[str, Any]] = []
         for event, item in zip(events, response["items"]):
@@ -202,7 +211,7 @@ class ClusterStore(TenderStore):
         refreshed = [self.alias]
         if history:
             try:
-                self.calls.bulk(history, visible=False)
+                self.calls.bulk(history)
                 refreshed.append(self.history_index)
             except StoreUnavailable as exc:  # the tenders are written: the history of this batch waits for a replay
                 log.warning("history_not_written", error=str(exc), events=len(history) // 2)

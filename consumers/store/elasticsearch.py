@@ -62,19 +62,14 @@ class ElasticsearchCalls:
     def alias_indices(self, alias: str) -> list[str]:
         return sorted(self._call(self.client.indices.get_alias, name=alias).body)
 
-    def reindex(self, source: str, dest: str) -> dict[str, Any]:
-        return self._call(self.client.reindex, source={"index": source},
-                          dest={"index": dest, "version_type": "external"}, conflicts="proceed",
-                          wait_for_completion=True, refresh=True).body
+    def reindex(self, body: dict[str, Any]) -> dict[str, Any]:
+        return self._call(self.client.reindex, **body, wait_for_completion=True, refresh=True).body
 
-    def move_alias(self, alias: str, old: list[str], new: str) -> None:
-        actions = [{"remove": {"index": index, "alias": alias}} for index in old]
-        self._call(self.client.indices.update_aliases,
-                   actions=[*actions, {"add": {"index": new, "alias": alias, "is_write_index": True}}])
+    def update_aliases(self, actions: list[dict[str, Any]]) -> None:
+        self._call(self.client.indices.update_aliases, actions=actions)
 
-    def bulk(self, operations: list[dict[str, Any]], visible: bool = True) -> dict[str, Any]:
-        """`visible`: return once a search sees the writes (the next refresh), else at once."""
-        return self._call(self.client.bulk, operations=operations, refresh="wait_for" if visible else False).body
+    def bulk(self, operations: list[dict[str, Any]]) -> dict[str, Any]:
+        return self._call(self.client.bulk, operations=operations).body
 
     def search(self, index: str, body: dict[str, Any]) -> dict[str, Any]:
         arguments = {("from_" if key == "from" else key): value for key, value in body.items()}

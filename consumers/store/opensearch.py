@@ -60,19 +60,14 @@ class OpenSearchCalls:
     def alias_indices(self, alias: str) -> list[str]:
         return sorted(self._call(self.client.indices.get_alias, name=alias))
 
-    def reindex(self, source: str, dest: str) -> dict[str, Any]:
-        return self._call(self.client.reindex, body={"conflicts": "proceed", "source": {"index": source},
-                                                     "dest": {"index": dest, "version_type": "external"}},
-                          params={"wait_for_completion": "true", "refresh": "true"})
+    def reindex(self, body: dict[str, Any]) -> dict[str, Any]:
+        return self._call(self.client.reindex, body=body, params={"wait_for_completion": "true", "refresh": "true"})
 
-    def move_alias(self, alias: str, old: list[str], new: str) -> None:
-        actions = [{"remove": {"index": index, "alias": alias}} for index in old]
-        self._call(self.client.indices.update_aliases,
-                   body={"actions": [*actions, {"add": {"index": new, "alias": alias, "is_write_index": True}}]})
+    def update_aliases(self, actions: list[dict[str, Any]]) -> None:
+        self._call(self.client.indices.update_aliases, body={"actions": actions})
 
-    def bulk(self, operations: list[dict[str, Any]], visible: bool = True) -> dict[str, Any]:
-        """`visible`: return once a search sees the writes (the next refresh), else at once."""
-        return self._call(self.client.bulk, body=operations, params={"refresh": "wait_for" if visible else "false"})
+    def bulk(self, operations: list[dict[str, Any]]) -> dict[str, Any]:
+        return self._call(self.client.bulk, body=operations)
 
     def search(self, index: str, body: dict[str, Any]) -> dict[str, Any]:
         return self._call(self.client.search, index=index, body=body)
