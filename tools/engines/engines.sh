@@ -10,8 +10,9 @@
 # `start` prints on stdout only `export TENDERWATCH_...=...` lines; progress and errors go to
 # stderr. Jars are resolved once with Maven from the poms beside this script (kept in the
 # local Maven repository; the classpath is remembered in $ENGINES_DIR, so a second start needs
-# no network). Starting twice is harmless: what runs is reused. Heaps are small (Kafka 512 MB,
-# OpenSearch 768 MB) so both fit beside the test suite on a 2-core machine.
+# no network). Starting twice is harmless: what runs is reused; a stopped engine starts again
+# empty. Heaps are small (Kafka 512 MB, OpenSearch 768 MB) so both fit beside the test suite
+# on a 2-core machine.
 #
 # Elasticsearch is not started: only its server and HTTP module are on Maven Central, not
 # the analysis-common, mapper-extras, aggregations and reindex modules the index needs.
@@ -84,6 +85,13 @@ with socket.create_connection((host, int(port)), timeout=2) as connection:
 PY
 }
 
+launch() {  # launch NAME ADDRESS HEAP JAVA-ARGS...: start the engine's JVM in the background, note pid and address
+  local name="$1" address="$2" heap="$3" dir="$ENGINES_DIR/$1"; shift 3
+  nohup "$JAVA" "-Xms$heap" "-Xmx$heap" -XX:+UseG1GC -Djava.awt.headless=true "$@" > "$dir/out.log" 2>&1 < /dev/null &
+  echo $! > "$dir/pid"
+  echo "$address" > "$dir/address"
+}
+
 start_kafka() {
   local dir="$ENGINES_DIR/kafka"
   if running kafka; then say "kafka already runs at $(cat "$dir/address")"; return; fi
@@ -115,11 +123,8 @@ EOF
     -t "$(python3 -c 'import base64, uuid; print(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))')" \
     -c "$dir/server.properties" > "$dir/format.log" 2>&1
   say "starting Apache Kafka (KRaft) on 127.0.0.1:$port"
-  nohup "$JAVA" "-Xms$KAFKA_HEAP" "-Xmx$KAFKA_HEAP" -XX:+UseG1GC -Djava.awt.headless=true \
-    -Dlog4j2.configurationFile="$HERE/kafka/log4j2.properties" -cp "$cp" kafka.Kafka "$dir/server.properties" \
-    > "$dir/out.log" 2>&1 < /dev/null &
-  echo $! > "$dir/pid"
-  echo "127.0.0.1:$port" > "$dir/address"
+  launch kafka "127.0.0.1:$port" "$KAFKA_HEAP" \
+    -Dlog4j2.configurationFile="$HERE/kafka/log4j2.properties" -cp "$cp" kafka.Kafka "$dir/server.properties"
   wait_until kafka kafka_answers "127.0.0.1:$port"
   say "kafka answers at 127.0.0.1:$port"
 }
@@ -131,12 +136,12 @@ start_opensearch() {
   local cp; cp="$(classpath opensearch)"
   local port transport
   port="$(free_port)"; transport="$(free_port)"
+  # Each start begins empty, as Kafka's does: indices of earlier runs (every test makes its own)
+  # would pile up to the node's shard limit.
+  rm -rf "$dir/home/data"
   say "starting OpenSearch on 127.0.0.1:$port"
-  nohup "$JAVA" "-Xms$OPENSEARCH_HEAP" "-Xmx$OPENSEARCH_HEAP" -XX:+UseG1GC -Djava.awt.headless=true \
-    -Dlog4j2.disable.jmx=true -cp "$cp" tenderwatch.engines.OpenSearchNode "$dir/home" "$port" "$transport" \
-    > "$dir/out.log" 2>&1 < /dev/null &
-  echo $! > "$dir/pid"
-  echo "http://127.0.0.1:$port" > "$dir/address"
+  launch opensearch "http://127.0.0.1:$port" "$OPENSEARCH_HEAP" \
+    -Dlog4j2.disable.jmx=true -cp "$cp" tenderwatch.engines.OpenSearchNode "$dir/home" "$port" "$transport"
   wait_until opensearch python3 -c "import sys, urllib.request, json; \
 health = json.load(urllib.request.urlopen('http://127.0.0.1:$port/_cluster/health', timeout=2)); \
 sys.exit(health['status'] not in ('green', 'yellow'))"
