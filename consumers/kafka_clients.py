@@ -2,7 +2,7 @@
 
 Producer: zstd batches of up to 1 MiB. A tender event is ~25 KB of JSON; with gzip (or
 without compression) kafka-python spends its time compressing or pushing bytes and
-manages ~1,000 events/s, with zstd and the `crc32c` C package ~5,000 (benchmarks/events.py).
+manages ~1,000 events/s, with zstd and the `crc32c` C package ~5,000 (tenderwatch/benchmarks/events.py).
 
 Group timeouts are shorter than kafka-python's defaults: with `max_poll_interval_ms=300000`
 a new group member waits out the whole rebalance timeout on Tansu before it gets partitions
@@ -16,7 +16,7 @@ from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 
-from common.settings import Settings
+from tenderwatch.common.settings import Settings
 
 CONSUMER_GROUP_TIMEOUTS = {"max_poll_interval_ms": 30000, "session_timeout_ms": 6000, "heartbeat_interval_ms": 1000}
 

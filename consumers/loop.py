@@ -36,11 +36,11 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import CommitFailedError, KafkaError
 from kafka.structs import OffsetAndMetadata
 
-from common.health import Heartbeat
-from common.settings import Settings
 from consumers.gc_pause import collector_paused, collector_resumed
 from consumers.kafka_clients import make_consumer, make_producer
 from schemas.events import SerializationError, decode_event
+from tenderwatch.common.health import Heartbeat
+from tenderwatch.common.settings import Settings
 
 log = structlog.get_logger(__name__)
 

@@ -11,13 +11,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from common.settings import Settings
 from consumers.alerts.consumer import AlertMatcher
 from consumers.alerts.delivery import Deliverer
 from consumers.alerts.repository import AlertRepository
-from consumers.indexer import Indexer, open_store
+from consumers.indexer import Indexer
 from consumers.loop import ConsumeLoop, Handler
 from consumers.snapshot import TenderSnapshot
+from consumers.store.factory import open_store
+from tenderwatch.common.settings import Settings
 
 
 class Worker(Protocol):

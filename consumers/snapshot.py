@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from common.settings import Settings
-from common.sqlite import connect, immediate_transaction
 from consumers.loop import Message, Rejection
+from tenderwatch.common.settings import Settings
+from tenderwatch.common.sqlite import connect, immediate_transaction
 
 SNAPSHOT_FILE = "tenders.sqlite3"
 SCHEMA = """

@@ -6,8 +6,8 @@ import structlog
 from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
-from common.settings import Settings
 from consumers.kafka_clients import make_admin
+from tenderwatch.common.settings import Settings
 
 log = structlog.get_logger(__name__)
 

@@ -9,9 +9,9 @@ from pathlib import Path
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings as ScrapySettings
 
-from common.settings import Settings
 from crawler.sources import SOURCES
 from schemas.events import EXPIRED, PUBLISHED, UPDATED, WITHDRAWN
+from tenderwatch.common.settings import Settings, environment
 
 EXIT_OK = 0
 EXIT_LAYOUT_CHANGED = 3
@@ -71,17 +71,14 @@ def in_words(error: str) -> str:
     return error.strip()[:300]
 
 
-def spider_settings(settings: Settings) -> dict:
-    """The TENDERWATCH_* keys the spiders read, from the settings: one list for `tenderwatch
-    crawl` (below) and `scrapy crawl` (`crawler.scrapy_settings`)."""
-    return {
-        "TENDERWATCH_RETRY_BACKOFF_BASE": settings.retry_backoff_base,
-        "TENDERWATCH_DATA_DIR": str(settings.data_dir),
-        **{name: value for source in SOURCES.values() for name, value in source.host_values(settings).items()},
-        "TENDERWATCH_FREEP_REQUEST_DELAY": settings.freep_request_delay,
-        "TENDERWATCH_WITHDRAW_AFTER_MISSING": settings.withdraw_after_missing,
-        "TENDERWATCH_NOW": settings.now.isoformat() if settings.now else None,
-    }
+def crawl_environment(settings: Settings) -> dict[str, str]:
+    """The `TENDERWATCH_*` variables of a crawl, from the settings: what `run` gives its crawl
+    child and what Scrapy's settings carry to the spiders (read back there as
+    `CrawlerSettings`). Secrets are left out (a crawl sends no mail and reads no cluster), and so
+    is the broker: a crawl writes its outbox, and `run` publishes it."""
+    secret = {name for name, field in type(settings).model_fields.items() if field.repr is False}
+    return {name: value for name, value in environment(settings).items()
+            if name.removeprefix("TENDERWATCH_").lower() not in secret | {"kafka_bootstrap_servers"}}
 
 
 def scrapy_settings(settings: Settings, *, output: str | None, overrides: dict | None = None) -> ScrapySettings:
@@ -95,7 +92,7 @@ def scrapy_settings(settings: Settings, *, output: str | None, overrides: dict |
             "USER_AGENT": settings.user_agent(),
             "CONCURRENT_REQUESTS_PER_DOMAIN": settings.concurrent_requests_per_domain,
             "AUTOTHROTTLE_START_DELAY": settings.autothrottle_start_delay,
-            **spider_settings(settings),
+            **crawl_environment(settings),
             "TENDERWATCH_OUTPUT": output,
             "ITEM_PIPELINES": pipelines,
             "LOG_LEVEL": settings.log_level.upper(),

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from crawler.dutch import AMSTERDAM
+from schemas.zone import AMSTERDAM
 
 EARLIEST_REAL_YEAR = 2000
 T = TypeVar("T")

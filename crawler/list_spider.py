@@ -1,49 +1,49 @@
-"""What every spider of a list-only source shares (Striive, Inhuurdesk, Freep, and the next):
-its host from a setting, one clock per crawl (`TENDERWATCH_NOW` when frozen), the crawl state,
-the end of a list (recorded as complete or not, then `crawler.closing`), and turning one
-listing into a `TenderItem` without letting one bad listing stop the crawl."""
+"""What every source's spider shares (`SourceSpider`): its settings (`CrawlerSettings`, read
+back from Scrapy's settings), one clock per crawl (`TENDERWATCH_NOW` when frozen), the crawl
+state, whether a list may close listings, and which listings are unchanged. A list-only source
+(`ListSourceSpider`: every source but Flextender) also shares its host from
+one setting, the end of a list (recorded as complete or not, then `crawler.closing`), and
+turning one listing into a `TenderItem` without letting one bad listing stop the crawl."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import scrapy
 import structlog
 
-from common.settings import STATE_FILE
 from crawler.closing import Completeness, close_missing, deadline_passed, judge_list
 from crawler.items import TenderItem
+from crawler.settings import CrawlerSettings
 from crawler.state import CrawlState
 from schemas.tender import Tender
+from tenderwatch.common.settings import settings_from
 
 log = structlog.get_logger(__name__)
 
 
-class ListSourceSpider(scrapy.Spider):
+class SourceSpider(scrapy.Spider):
     source: str  # the source name: tender ids are `<source>:<external id>`
-    host_setting: str  # e.g. "TENDERWATCH_FREEP_URL"
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
-        settings = crawler.settings
-        spider.host = str(settings.get(spider.host_setting)).rstrip("/")
-        frozen = settings.get("TENDERWATCH_NOW")
-        spider.clock_frozen = bool(frozen)
-        spider.now = datetime.fromisoformat(frozen) if frozen else datetime.now(UTC)
+        spider.config = settings_from(CrawlerSettings, crawler.settings)
+        spider.clock_frozen = spider.config.now is not None
+        spider.now = spider.config.now or datetime.now(UTC)
         if spider.now.tzinfo is None:
             spider.now = spider.now.replace(tzinfo=UTC)
-        spider.withdraw_after_missing = settings.getint("TENDERWATCH_WITHDRAW_AFTER_MISSING", 2)
-        spider.state = CrawlState(Path(settings.get("TENDERWATCH_DATA_DIR")) / STATE_FILE)
+        spider.withdraw_after_missing = spider.config.withdraw_after_missing
+        spider.state = CrawlState(spider.config.state_path)
         return spider
 
     def closed(self, reason: str) -> None:
         self.state.close()
 
     def fetch_moment(self) -> datetime:
-        """`fetched_at` of an answer: when it came in (the crawl's clock when frozen)."""
+        """`fetched_at` of an answer: when it came in (the crawl's clock when frozen). Deadlines
+        are still judged against one clock per crawl, `now`."""
         return self.now if self.clock_frozen else datetime.now(UTC)
 
     def judge(self, size: int) -> Completeness:
@@ -59,6 +59,16 @@ class ListSourceSpider(scrapy.Spider):
             return False
         self.crawler.stats.inc_value("tenderwatch/unchanged")
         return True
+
+
+class ListSourceSpider(SourceSpider):
+    host_setting: str  # the setting naming its host, e.g. "freep_url"
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.host = str(getattr(spider.config, spider.host_setting)).rstrip("/")
+        return spider
 
     def finish_list(self, listed: set[str], *, complete: bool, reason: str | None,
                     fallback: str | None = None) -> Iterator[TenderItem]:

@@ -1,12 +1,12 @@
 """Scrapy settings for tenderwatch: polite by default. `tenderwatch crawl` overlays the
-`TENDERWATCH_*` environment settings (see `common.settings.Settings`)."""
+`TENDERWATCH_*` environment settings (see `crawler.settings.CrawlerSettings`)."""
 
-from common.logs import configure_logging
-from common.settings import Settings
-from crawler.crawl import spider_settings
+from crawler.crawl import crawl_environment
+from crawler.settings import CrawlerSettings
 from crawler.sources import SOURCES
+from tenderwatch.common.logs import configure_logging
 
-_settings = Settings()
+_settings = CrawlerSettings()
 # `scrapy crawl` enters here: one logging set-up (stderr, JSON or console), no second root handler.
 configure_logging(_settings.log_format, _settings.log_level)
 LOG_INSTALL_ROOT_HANDLER = False
@@ -44,7 +44,7 @@ ITEM_PIPELINES = {
     "crawler.pipelines.JsonLinesPipeline": 300,
 }
 
-globals().update(spider_settings(_settings))  # TENDERWATCH_DATA_DIR, every source's hosts, ...
+globals().update(crawl_environment(_settings))  # TENDERWATCH_DATA_DIR, every source's hosts, ...
 TENDERWATCH_OUTPUT = "-"  # `scrapy crawl` prints tenders; `tenderwatch crawl` decides
 
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from common.sqlite import connect, immediate_transaction
 from crawler.assignments import grouping
 from crawler.assignments.evidence import ListingFacts
 from schemas.events import PUBLISHED, STATUS_EVENT, UPDATED, TenderEvent
 from schemas.tender import Tender
+from tenderwatch.common.sqlite import connect, immediate_transaction
 
 # Fields whose change is not news: when the page was fetched and the hash of the rest.
 UNREPORTED_FIELDS = frozenset({"fetched_at", "first_seen", "content_hash"})

@@ -27,10 +27,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from schemas.provinces import province_named, unknown_province_message
-
 from schemas.tender import EducationLevel
+from schemas.zone import AMSTERDAM
 
-AMSTERDAM_ZONE = "Europe/Amsterdam"
 STORED = "stored"  # validation context of a document read back from storage: checked when it was saved
 StatusFilter = Literal["open", "expired", "withdrawn", "all"]
 MAX_OFFSET = 100_000
@@ -104,9 +103,7 @@ class SearchFilter(BaseModel):
 
     def deadline_bounds(self) -> tuple[datetime | None, datetime | None]:
         """[from, until) as aware datetimes: the Amsterdam days asked, inclusive."""
-        from zoneinfo import ZoneInfo
-
-        zone = ZoneInfo(AMSTERDAM_ZONE)
+        zone = AMSTERDAM
         start = datetime.combine(self.deadline_after, time(0), tzinfo=zone) if self.deadline_after else None
         end = (datetime.combine(self.deadline_before + timedelta(days=1), time(0), tzinfo=zone)
                if self.deadline_before else None)

@@ -9,7 +9,7 @@ then stop everything and exit.
 
 Stopping (SIGINT/SIGTERM, said once in the log) always ends in bounded time and in order:
 the crawl child (SIGTERM, wait, SIGKILL), the consumers, the workers, the publisher, the
-broker. The children run in sessions of their own (`common.children`), so a Ctrl-C or a
+broker. The children run in sessions of their own (`tenderwatch.common.children`), so a Ctrl-C or a
 signal to the whole process group reaches this process, which decides the order.
 
 A part that dies takes the process down instead of leaving it alive and deaf: a consumer
@@ -34,16 +34,17 @@ import structlog
 from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 
-from common import children
-from common.health import Heartbeat, report_fault
-from common.settings import Settings
 from consumers.broker import EmbeddedBroker
 from consumers.kafka_clients import make_admin, make_producer
 from consumers.registry import CONSUMERS
 from consumers.topics import create_topics
+from crawler.crawl import crawl_environment
 from crawler.publisher import OutboxPublisher
-from crawler.sources import SOURCES, enabled
+from crawler.sources import enabled
 from crawler.state import CrawlState
+from tenderwatch.common import children
+from tenderwatch.common.health import Heartbeat, report_fault
+from tenderwatch.common.settings import Settings
 from tenderwatch.crawl_summary import SourceSummary, summary_table
 
 log = structlog.get_logger(__name__)
@@ -290,14 +291,7 @@ class Runner:
         the crawl goes on, so a new listing's event is on its way seconds after its fetch.
         A stop request ends the child in bounded time (SIGTERM, wait, SIGKILL)."""
         env = {key: value for key, value in os.environ.items() if key != "TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS"}
-        env.update({
-            "TENDERWATCH_DATA_DIR": str(settings.data_dir),
-            **{name: value for registered in SOURCES.values()
-               for name, value in registered.host_values(settings).items()},
-            "TENDERWATCH_AUTOTHROTTLE_START_DELAY": str(settings.autothrottle_start_delay),
-            "TENDERWATCH_LOG_LEVEL": settings.log_level,
-            **({"TENDERWATCH_NOW": settings.now.isoformat()} if settings.now else {}),
-        })
+        env.update(crawl_environment(settings))
         summary = ["--summary-file", str(summary_path)] if summary_path is not None else []
         child = children.spawn_python([*self.crawl_argv(source), *summary], env=env)
         while child.poll() is None:

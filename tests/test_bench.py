@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from benchmarks.suite import KEYS
+from tenderwatch.benchmarks.suite import KEYS
 
 
 @pytest.mark.slow
@@ -35,7 +35,7 @@ def test_quick_bench_prints_every_figure_as_a_measurement():
 
 @pytest.mark.slow
 def test_the_engine_figures_are_measured_on_the_real_engines(engines, monkeypatch):
-    from benchmarks import engines as engine_bench
+    from tenderwatch.benchmarks import engines as engine_bench
 
     monkeypatch.setenv("TENDERWATCH_OPENSEARCH_URL", engines.opensearch_url)
     monkeypatch.setenv("TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS", engines.kafka_bootstrap_servers)

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from common import children
-from common.settings import Settings
+from tenderwatch.common import children
+from tenderwatch.common.settings import Settings
 from tenderwatch.runner import Runner
 
 STUBBORN = [sys.executable, "-c", ("import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
@@ -64,10 +64,10 @@ def test_children_do_not_inherit_an_ignored_sigterm_and_die_with_their_parent(tm
         import os, signal, sys, time
         sys.path.insert(0, {os.getcwd()!r})
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        from common import children
+        from tenderwatch.common import children
         binary = children.spawn_binary(["sleep", "600"])
         python = children.spawn_python([sys.executable, "-c",
-            "from common.children import die_with_parent; die_with_parent(); "
+            "from tenderwatch.common.children import die_with_parent; die_with_parent(); "
             "import time; print('child ready', flush=True); time.sleep(600)"], env=dict(os.environ))
         print(binary.pid, python.pid, flush=True)
         time.sleep(600)

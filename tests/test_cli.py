@@ -9,6 +9,7 @@ import sys
 
 import pytest
 
+from crawler.sources import SOURCES
 from crawler.sources.flextender.replica.server import bundled_pages
 
 
@@ -69,20 +70,21 @@ def test_demo_crawls_every_source_offline_and_keeps_its_data_to_search(tmp_path)
     assert result.returncode == 0, result.stderr
     header, *lines = result.stdout.decode().splitlines()
     assert header.split()[:3] == ["source", "last", "event"] and "title" in header
-    by_source = {source: sum(1 for line in lines if line.split()[0] == source)
-                 for source in ("flextender", "striive", "inhuurdesk", "freep", "opdrachtoverheid")}
-    assert by_source == {"flextender": 3, "striive": 10, "inhuurdesk": 6, "freep": 5,
-                         "opdrachtoverheid": 5}  # every open listing of every replica
+    by_source = {source: sum(1 for line in lines if line.split()[0] == source) for source in SOURCES}
+    assert all(by_source.values()), by_source  # every registered source's replica answered
+    assert by_source["flextender"] == 3  # of its five real listings, the open ones
     events = [line.split()[1] for line in lines]
-    # Four listings were updated after their publication: another listing of their assignment
+    # Some listings were updated after their publication: another listing of their assignment
     # appeared in a later source's crawl. Two listings of one assignment in the same crawl are
     # each published once, already grouped: a crawl settles assignments once.
-    assert (events.count("tender.published"), events.count("tender.updated")) == (25, 4)
-    assert b"29 tenders received by the consumers" in result.stderr
+    assert set(events) == {"tender.published", "tender.updated"} and events.count("tender.updated") >= 4
+    received = int(re.search(rb"(\d+) tenders received by the consumers", result.stderr).group(1))
+    assert received == len(lines) == sum(by_source.values())
     assert b"5 real listings, 3 open and 2 closed" in result.stderr  # why three of Flextender's five
     assert b"tenderwatch search --data-dir .tenderwatch-demo" in result.stderr
     assert b"tenderwatch serve --data-dir .tenderwatch-demo" in result.stderr
     searched = tenderwatch("search", "--data-dir", ".tenderwatch-demo", "--limit", "100", cwd=tmp_path)
     assert searched.returncode == 0, searched.stderr
-    assert b"24 of 24 tenders" in searched.stderr  # 29 listings of 24 assignments
+    shown, total = map(int, re.search(rb"(\d+) of (\d+) tenders", searched.stderr).groups())
+    assert shown == total < received  # one hit per assignment: fewer than the listings
     assert len(re.findall(r"flextender:\d+", searched.stdout.decode())) == 3

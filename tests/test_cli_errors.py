@@ -28,7 +28,7 @@ def test_replica_on_a_port_in_use_says_so():
         taken.listen()
         port = taken.getsockname()[1]
         message = one_line_error(tenderwatch("replica", "--port", str(port)), code=1)
-    assert f"port {port} is in use" in message
+    assert f"a port from {port} on is in use" in message
 
 
 @pytest.mark.parametrize("command", [("search",), ("health", "crawler"), ("saved-search", "list"), ("user", "list")])
@@ -104,7 +104,7 @@ def test_only_library_noise_is_kept_out_of_the_log(name, message, shown):
     same library's other errors still show (a transport that was not closed on purpose)."""
     import logging
 
-    from common.logs import QuietLibraryInternals
+    from tenderwatch.common.logs import QuietLibraryInternals
 
     level = logging.WARNING if name.startswith("kafka.net.selector") else logging.ERROR
     if name == "scrapy.statscollectors":

@@ -57,7 +57,7 @@ def asyncapi_document() -> dict:
 
 
 def test_asyncapi_document_matches_the_code():
-    from common.settings import Settings
+    from tenderwatch.common.settings import Settings
 
     document = asyncapi_document()
     assert document["asyncapi"] == "3.1.0"

@@ -136,7 +136,7 @@ def test_the_generated_key_file_is_whole_and_private_when_many_processes_start_a
     import subprocess
     import sys
 
-    code = ("import sys; from common.settings import Settings; from consumers.alerts.tokens import secret_key; "
+    code = ("import sys; from tenderwatch.common.settings import Settings; from consumers.alerts.tokens import secret_key; "
             "print(secret_key(Settings(data_dir=sys.argv[1])).decode())")
     children = [subprocess.Popen([sys.executable, "-c", code, str(tmp_path)], stdout=subprocess.PIPE)
                 for _ in range(8)]

@@ -6,12 +6,12 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from common.health import check
-from common.settings import Settings
+from tenderwatch.common.health import check
+from tenderwatch.common.settings import Settings
 
 
 def beat_then_exit(data_dir, last: str, fault: str | None = None) -> None:
-    script = ("from common.settings import Settings; from common import health; "
+    script = ("from tenderwatch.common.settings import Settings; from tenderwatch.common import health; "
               f"health.report_fault({fault!r}) if {fault!r} else None; "
               f"heartbeat = health.Heartbeat(Settings(data_dir={str(data_dir)!r}), 'alerts'); heartbeat.{last}()")
     subprocess.run([sys.executable, "-c", script], check=True)

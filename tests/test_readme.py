@@ -10,10 +10,33 @@ from pathlib import Path
 
 import pytest
 
-from consumers.broker import free_port
+from crawler.sources import SOURCES
 from tests.kafka.conftest import wait_for
 
 README = Path(__file__).parent.parent / "README.md"
+
+
+def free_ports_in_a_row(count: int) -> int:
+    """The first of `count` consecutive free ports (the replicas take the ports from --port on);
+    other test workers take free ports too, so one free port is not enough."""
+    import random
+    import socket
+
+    for _ in range(200):
+        first = random.randint(20000, 60000)
+        sockets = []
+        try:
+            for port in range(first, first + count):
+                probe = socket.socket()
+                sockets.append(probe)
+                probe.bind(("127.0.0.1", port))
+            return first
+        except OSError:
+            continue
+        finally:
+            for probe in sockets:
+                probe.close()
+    raise AssertionError(f"no {count} free ports in a row")
 
 
 def replica_example() -> str:
@@ -36,7 +59,7 @@ def test_the_readme_does_not_call_what_exists_a_plan():
 @pytest.mark.timeout(240)
 def test_the_replica_example_works_as_written_after_every_replica_deadline(tmp_path):
     """Today is after every deadline of the replica's listings: the example freezes the clock."""
-    port = free_port()
+    port = free_ports_in_a_row(len(SOURCES))
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
            "TENDERWATCH_AUTOTHROTTLE_START_DELAY": "0"}
     for variable in ("TENDERWATCH_NOW", "TENDERWATCH_SOURCES"):  # as a newcomer's shell: every source
@@ -52,7 +75,7 @@ def test_the_replica_example_works_as_written_after_every_replica_deadline(tmp_p
 
         assert wait_for(listening, timeout_s=30)
         script = "set -euo pipefail\n" + replica_example()
-        for offset in (4, 3, 2, 1, 0):  # the sources take the ports from --port on
+        for offset in reversed(range(len(SOURCES))):  # the sources take the ports from --port on
             script = script.replace(str(8808 + offset), str(port + offset))
         result = subprocess.run(["bash", "-c", script], check=False, env=env, cwd=tmp_path, capture_output=True, text=True,
                                 timeout=200)

@@ -27,14 +27,14 @@ import structlog
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
-from common.settings import Settings
 from consumers.alerts import mail, webhook
 from consumers.alerts.repository import AlertRepository, Delivery
 from consumers.alerts.tokens import secret_key, unsubscribe_url
 from consumers.kafka_clients import make_producer
-from crawler.dutch import AMSTERDAM
 from schemas.events import CONTENT_TYPE
 from schemas.saved_search import Alert, AlertEvent, SavedSearch
+from schemas.zone import AMSTERDAM
+from tenderwatch.common.settings import Settings
 
 log = structlog.get_logger(__name__)
 MAX_BACKOFF_S = 3600.0

@@ -18,10 +18,10 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from urllib.parse import quote
 
-from common.settings import Settings
-from crawler.dutch import AMSTERDAM
 from schemas.saved_search import Alert, SavedSearch
 from schemas.tender import Tender
+from schemas.zone import AMSTERDAM
+from tenderwatch.common.settings import Settings
 
 
 class MailFailed(Exception):

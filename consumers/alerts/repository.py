@@ -24,10 +24,10 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
 
-from common.settings import ALERTS_FILE
-from common.sqlite import connect, immediate_transaction
 from schemas.saved_search import Alert, SavedSearch
 from schemas.search import STORED
+from tenderwatch.common.settings import ALERTS_FILE
+from tenderwatch.common.sqlite import connect, immediate_transaction
 
 CHANNELS = ("webhook", "email", "topic")
 FROM_STORAGE = {STORED: True}  # checked when saved; a later, stricter check must not make it unreadable

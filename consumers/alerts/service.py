@@ -6,7 +6,6 @@ import secrets
 import uuid
 from datetime import UTC, datetime
 
-from common.settings import Settings
 from consumers.alerts.consumer import channels_for
 from consumers.alerts.matching import MatchIndex, TenderFacts
 from consumers.alerts.repository import AlertRepository
@@ -21,6 +20,7 @@ from schemas.saved_search import (
     Webhook,
 )
 from schemas.search import MAX_OFFSET, SearchPage
+from tenderwatch.common.settings import Settings
 
 EXISTING_MATCH_EVENT = "existing"
 PAGE_SIZE = 500

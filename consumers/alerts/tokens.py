@@ -16,7 +16,7 @@ import secrets
 from pathlib import Path
 from urllib.parse import quote
 
-from common.settings import Settings
+from tenderwatch.common.settings import Settings
 
 KEY_FILE = "secret.key"
 

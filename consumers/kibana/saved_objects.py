@@ -13,7 +13,7 @@ from importlib import resources
 
 import httpx
 
-from common.settings import Settings
+from tenderwatch.common.settings import Settings
 
 DATA_VIEW_ID = "tenderwatch-tenders"
 

@@ -1,5 +1,6 @@
-"""Storage of tenders for search: one port (`TenderStore`), an embedded SQLite adapter and an
-Elasticsearch adapter, verified by one shared test suite."""
+"""Storage of tenders for search: one port (`TenderStore`), an embedded SQLite adapter,
+Elasticsearch and OpenSearch adapters (`factory.open_store` picks one from the settings),
+verified by one shared test suite."""
 
 from consumers.store.base import (
     SearchResult,

@@ -7,9 +7,9 @@ from typing import Any
 
 from elasticsearch import ApiError, Elasticsearch, TransportError, UnsupportedProductError
 
-from common.settings import Settings
 from consumers.store.base import StoreUnavailable
 from consumers.store.cluster import RETRIABLE_STATUS, ClusterRefused, ClusterStore, index_template
+from tenderwatch.common.settings import Settings
 
 __all__ = ["ElasticsearchCalls", "ElasticsearchStore", "client_from_settings", "index_template"]
 

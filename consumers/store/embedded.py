@@ -30,7 +30,6 @@ from pathlib import Path
 
 import structlog
 
-from common.sqlite import connect, immediate_transaction
 from consumers.store.base import (
     HistoryEntry,
     SearchResult,
@@ -42,6 +41,7 @@ from schemas.analysis import analyze, fold
 from schemas.events import TenderEvent
 from schemas.search import SearchFilter, SearchPage
 from schemas.tender import Tender
+from tenderwatch.common.sqlite import connect, immediate_transaction
 
 log = structlog.get_logger(__name__)
 

@@ -10,9 +10,9 @@ from opensearchpy import OpenSearch
 from opensearchpy.exceptions import ConnectionError as OpenSearchConnectionError
 from opensearchpy.exceptions import TransportError
 
-from common.settings import Settings
 from consumers.store.base import StoreUnavailable
 from consumers.store.cluster import RETRIABLE_STATUS, ClusterRefused, ClusterStore
+from tenderwatch.common.settings import Settings
 
 
 def client_from_settings(settings: Settings, **options: Any) -> OpenSearch:

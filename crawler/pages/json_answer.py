@@ -17,3 +17,12 @@ def json_answer(body: bytes | str) -> Any:
         return json.loads(text)
     except ValueError as exc:
         raise UnrecognisedPage(f"not JSON: {exc}") from None
+
+
+def json_member(body: bytes | str, key: str, kind: type, what: str) -> Any:
+    """`answer[key]` of a JSON object answer when it is a `kind` (e.g. the list an API wraps
+    its results in); UnrecognisedPage naming `what` answered otherwise."""
+    answer = json_answer(body)
+    if not isinstance(answer, dict) or not isinstance(answer.get(key), kind):
+        raise UnrecognisedPage(f"{what} has no {key} {'string' if kind is str else kind.__name__}")
+    return answer[key]

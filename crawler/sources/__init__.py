@@ -1,7 +1,10 @@
-"""The sources tenderwatch crawls: one folder each under `crawler/sources/`, one line each in
-`SOURCES` below. The command line (`crawl SOURCE`, `run`, `replica`, `demo`) and Scrapy's
-`SPIDER_MODULES` read this registry, so adding a source is its folder plus its line here.
-What a source folder must provide is in `crawler/sources/README.md`.
+"""The sources tenderwatch crawls: one folder each under `crawler/sources/`, one entry each in
+`SOURCES` below, the only list of sources. Everything else reads it: the settings of each
+source (`crawler.settings.CrawlerSettings`), the command line (`crawl SOURCE`, `run`,
+`replica`, `demo`, `sources`, the search filter's choices), Scrapy's `SPIDER_MODULES`, the
+replicas the tests serve (`crawler.replicas`), the web app's platforms and the README's
+sources tables (`python -m crawler.sources` writes them). What a source folder must provide,
+and what else adding one touches, is in `crawler/sources/README.md`.
 
 The registry names classes by import path, so reading it (for `--help`, for the choice of
 `crawl SOURCE`) imports no spider, page object or replica.
@@ -20,12 +23,43 @@ def _load(path: str) -> Any:
 
 
 @dataclass(frozen=True)
+class Setting:
+    """One setting of a source: the `Settings` field `name`, read from `TENDERWATCH_<NAME>`
+    (`crawler.settings.CrawlerSettings` adds it); a `host` is an http(s) URL the source is read
+    from, which a replica answers for in tests, `demo` and `replica`."""
+
+    name: str
+    default: str | float
+    description: str
+    host: bool = True
+    minimum: float | None = None
+    against_replica: str | float | None = None  # its value when a local replica answers (no politeness needed)
+
+    @property
+    def variable(self) -> str:
+        return f"TENDERWATCH_{self.name.upper()}"
+
+
+@dataclass(frozen=True)
 class Source:
     name: str  # the spider's name, the tender id prefix (`flextender:<id>`) and `crawl NAME`
-    description: str  # what it covers and how it is read, in one line
+    label: str  # the platform's own name, as people write it
+    covers: str  # which clients and assignments it lists
+    reading: str  # how its list and listings are read
+    closing: str  # how a listing is found expired or withdrawn
     spider: str  # "module:Class" of its Scrapy spider
     replica: str  # "module:Class" of its local replica server (tests, demo, `tenderwatch replica`)
-    host_settings: tuple[str, ...]  # the Settings fields naming its hosts; a replica answers for all of them
+    settings: tuple[Setting, ...]  # its hosts (real URLs as defaults) and its own knobs
+
+    @property
+    def description(self) -> str:
+        """What it covers, how it is read and how closing is detected, in one line."""
+        return f"{self.label}: {self.covers}; {self.reading}; {self.closing}"
+
+    @property
+    def host_settings(self) -> tuple[str, ...]:
+        """The settings naming its hosts; a replica answers for all of them."""
+        return tuple(setting.name for setting in self.settings if setting.host)
 
     @property
     def spider_module(self) -> str:
@@ -39,60 +73,111 @@ class Source:
         and `summary()` (what it serves, in one line)."""
         return _load(self.replica)
 
-    def host_values(self, settings: Any) -> dict[str, str]:
-        """`TENDERWATCH_<HOST SETTING>` → the host the settings name, for every host of this source."""
-        return {f"TENDERWATCH_{setting.upper()}": str(getattr(settings, setting)) for setting in self.host_settings}
+    def default(self, name: str) -> Any:
+        """The default of one of its settings (a host's: the real URL)."""
+        return next(setting.default for setting in self.settings if setting.name == name)
 
-    def host_variables(self, url: str) -> dict[str, str]:
-        """The environment that points every host of this source at `url` (a replica)."""
-        return {f"TENDERWATCH_{setting.upper()}": url for setting in self.host_settings}
+    def hosts(self, settings: Any) -> list[str]:
+        """The hosts the settings name for this source, each once."""
+        return list(dict.fromkeys(str(getattr(settings, name)) for name in self.host_settings))
+
+    def replica_values(self, url: str) -> dict[str, Any]:
+        """Settings values that crawl a replica at `url`: every host there, and the knobs that
+        have a value for a replica."""
+        return {**{name: url for name in self.host_settings},
+                **{setting.name: setting.against_replica for setting in self.settings
+                   if setting.against_replica is not None}}
+
+    def replica_variables(self, url: str) -> dict[str, str]:
+        """The same as `TENDERWATCH_*` variables."""
+        return {f"TENDERWATCH_{name.upper()}": str(value) for name, value in self.replica_values(url).items()}
 
 
 SOURCES: dict[str, Source] = {
     "flextender": Source(
         name="flextender",
-        description="Flextender: municipalities, provinces and regions; JSON API list (WordPress AJAX list as "
-                    "fallback), HTML detail pages; closed = expired notice or deadline passed, withdrawn = gone",
+        label="Flextender",
+        covers="municipalities, provinces and regions (Overijssel, Drenthe, Gelderland, ...)",
+        reading="JSON API list (`/v1/getjobs`), the WordPress listing as fallback; an HTML "
+                "detail page per new or changed listing",
+        closing="a listing gone from a complete list gets its detail page again: expired notice "
+                "or passed deadline → `expired`, else (or 404/410) → `withdrawn`; an empty list, "
+                "or one that shrank by more than half, closes nothing",
         spider="crawler.sources.flextender.spider:FlextenderSpider",
         replica="crawler.sources.flextender.replica:FlextenderReplica",
-        host_settings=("flextender_base_url", "flextender_api_url"),
+        settings=(Setting("flextender_base_url", "https://www.flextender.nl",
+                          "Flextender's www site: listing, AJAX list, detail pages"),
+                  Setting("flextender_api_url", "https://api.flextender.nl", "Flextender's JSON API host")),
     ),
     "striive": Source(
         name="striive",
-        description="Striive (Between, HeadFirst, YellowFriday, StarApple): central government and more; public "
-                    "JSON list, 25 a page; closed = deadline passed, withdrawn = missing from two complete lists",
+        label="Striive",
+        covers="Striive's brands (Between, HeadFirst, HeadFirst Select, YellowFriday, "
+               "StarApple): central government (Belastingdienst, Defensie, DJI, SSC-ICT, ...) "
+               "and more",
+        reading="public JSON list, 25 a page, paged to the end (stop at a short page, at `total` "
+                "ids, or 40 pages); the item is the whole listing",
+        closing="deadline passed → `expired`; missing from 2 complete lists in a row → "
+                "`withdrawn`; a list that is not complete (a failed or unrecognised page, an "
+                "empty list, one that shrank by more than half) closes nothing and `crawl` exits "
+                "4",
         spider="crawler.sources.striive.spider:StriiveSpider",
         replica="crawler.sources.striive.replica:StriiveReplica",
-        host_settings=("striive_url",),
+        settings=(Setting("striive_url", "https://striive-cms.codebridge.nl",
+                          "Striive's list API host (`/api/jobs?open=true&page=N`)"),),
     ),
     "inhuurdesk": Source(
         name="inhuurdesk",
-        description="Inhuurdesk (Nétive/Staffing desks): municipalities, provinces, public companies; public "
-                    "JSON list (HeadFirst schema); closed = deadline passed, withdrawn = missing from two complete lists",
+        label="Inhuurdesk",
+        covers="Nétive/Staffing desks: municipalities, provinces, public companies",
+        reading="the same schema as Striive (one shared mapping, `crawler/sources/headfirst/`), "
+                "paged until an empty page or `total` ids",
+        closing="as Striive",
         spider="crawler.sources.inhuurdesk.spider:InhuurdeskSpider",
         replica="crawler.sources.inhuurdesk.replica:InhuurdeskReplica",
-        host_settings=("inhuurdesk_url",),
+        settings=(Setting("inhuurdesk_url", "https://www.inhuurdesk.nl",
+                          "Inhuurdesk host (`/wp-json/headfirst-assignments/search?page=N`)"),),
     ),
     "freep": Source(
         name="freep",
-        description="Freep: ministries and agencies; the complete public JSON list in one answer, a detail answer "
-                    "(closing date, dates, rates, text) only for new or changed assignments; closed = deadline "
-                    "passed, withdrawn = missing from two complete lists",
+        label="Freep",
+        covers="ministries and agencies (several hundred open assignments)",
+        reading="the complete list in one JSON answer; a detail answer (closing date, dates, "
+                "rates, text) only for assignments that are new or whose list entry changed, 1 s "
+                "apart",
+        closing="as Striive; the deadline is the detail's closing date (a date without a time "
+                "closes at 23:59:59, with a warning)",
         spider="crawler.sources.freep.spider:FreepSpider",
         replica="crawler.sources.freep.replica:FreepReplica",
-        host_settings=("freep_url",),
+        settings=(Setting("freep_url", "https://api.freep.nl",
+                          "Freep's API host (`/v1/assignments`, `/v1/assignment/<slug>/`)"),
+                  Setting("freep_request_delay", 1.0, "Seconds between two requests to Freep", host=False,
+                          minimum=0, against_replica=0.0)),
     ),
     "opdrachtoverheid": Source(
         name="opdrachtoverheid",
-        description="Opdrachtoverheid: an aggregator of public-sector assignments (keeps each one's original "
-                    "platform and URL); the site's own search endpoint, 100 a page, with the sitemap and the "
-                    "detail pages' JSON-LD as fallback; closed = deadline (its own closing moment) passed, "
-                    "withdrawn = missing from two complete lists",
+        label="Opdrachtoverheid",
+        covers="an aggregator (~400 open public-sector assignments copied from Striive, Harvey "
+               "Nash, Mercell, municipal portals, ...)",
+        reading="the site's own search endpoint (POST with the site's filter body, 100 a page, "
+                "paged by offset); when it fails or answers an unknown shape, the sitemap and "
+                "each detail page's JobPosting JSON-LD (new listings only, nothing closed, the "
+                "source marked failing); the original platform and URL kept as `origin`",
+        closing="as Striive; the deadline is Opdrachtoverheid's own closing moment "
+                "(`tender_offline_date`, a working day before the source's)",
         spider="crawler.sources.opdrachtoverheid.spider:OpdrachtoverheidSpider",
         replica="crawler.sources.opdrachtoverheid.replica:OpdrachtoverheidReplica",
-        host_settings=("opdrachtoverheid_api_url", "opdrachtoverheid_url"),
+        settings=(Setting("opdrachtoverheid_api_url", "https://kbenp-match-api.azurewebsites.net",
+                          "Opdrachtoverheid's search endpoint host (`/v7/vacancies/search`)"),
+                  Setting("opdrachtoverheid_url", "https://www.opdrachtoverheid.nl",
+                          "Opdrachtoverheid's site: sitemap and detail pages (the fallback)")),
     ),
 }
+
+
+def platforms() -> dict[str, str]:
+    """Name → label of every source: the web app's source filter and footer."""
+    return {name: source.label for name, source in SOURCES.items()}
 
 
 def enabled(sources: str) -> list[str]:

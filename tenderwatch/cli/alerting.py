@@ -6,10 +6,10 @@ import json
 
 import click
 
-from common.logs import configure_logging
-from common.settings import Settings
 from tenderwatch.cli.app import DATA_DIR_OPTION, BadValues, cli, load_settings, validation_problems
 from tenderwatch.cli.searching import filter_options, search_filter_of
+from tenderwatch.common.logs import configure_logging
+from tenderwatch.common.settings import Settings
 
 
 def _user_name(_ctx, param, value: str | None) -> str | None:
@@ -64,7 +64,7 @@ def saved_search_add(name, email, webhook_url, webhook_secret, daily, alert_on_u
 
     settings = load_settings(data_dir=data_dir)
     configure_logging(settings.log_format, "WARNING")
-    criteria = search_filter_of(filters)
+    criteria = search_filter_of(filters, today=settings.today())
     try:
         request = SavedSearchRequest(name=name, filter=criteria, email=email, webhook_url=webhook_url,
                                      webhook_secret=webhook_secret, frequency="daily" if daily else "instant",
@@ -88,8 +88,8 @@ def saved_search_add(name, email, webhook_url, webhook_secret, daily, alert_on_u
 def _existing_matches(settings: Settings, repository, saved, notify: bool) -> None:
     """Say how many indexed tenders match already; with `notify`, queue one alert for each."""
     from consumers.alerts.service import alert_existing_matches, current_matches
-    from consumers.indexer import open_store, store_exists
     from consumers.store.base import StoreUnavailable
+    from consumers.store.factory import open_store, store_exists
 
     if not store_exists(settings):
         click.echo("Nothing is indexed yet: alerts come for tenders as they are published or changed.", err=True)
@@ -204,11 +204,14 @@ def serve(host, port, data_dir) -> None:
     import uvicorn
 
     from consumers.alerts.webhook import names_loopback
-    from web.api import create_app, served_settings
+    from crawler.sources import platforms
+    from tenderwatch.web.api import served_settings
+    from tenderwatch.web.app import create_app
 
     settings = served_settings(load_settings(data_dir=data_dir), host)
     configure_logging(settings.log_format, settings.log_level)
     loopback = names_loopback(host)
     # Forwarded headers are believed by the app itself (TENDERWATCH_TRUSTED_PROXIES), not by uvicorn.
-    uvicorn.run(create_app(settings, announce_signin_links=loopback and not settings.smtp_host), host=host, port=port,
+    app = create_app(settings, platforms=platforms(), announce_signin_links=loopback and not settings.smtp_host)
+    uvicorn.run(app, host=host, port=port,
                 log_config=None, access_log=False, proxy_headers=False)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from common.settings import Settings
+from tenderwatch.common.settings import Settings
 
 
 class BadValues(click.UsageError):
@@ -32,14 +32,17 @@ def validation_problems(exc, name_of) -> list[str]:
 
 
 def load_settings(**overrides) -> Settings:
-    """The settings: TENDERWATCH_* variables, overridden by the options given. Every bad value,
+    """The settings (with every source's own, `CrawlerSettings`): TENDERWATCH_* variables,
+    overridden by the options given. Every bad value,
     in the environment or an option, is named at once, each on a line (a usage error)."""
     from pydantic import ValidationError
+
+    from crawler.settings import CrawlerSettings
 
     updates = {key: value for key, value in overrides.items() if value is not None}
     problems = _source_problems(os.environ.get("TENDERWATCH_SOURCES", "all"))
     try:
-        settings = Settings(**updates)
+        settings = CrawlerSettings(**updates)
     except ValidationError as exc:
         problems = validation_problems(
             exc, lambda field: "--" + field.replace("_", "-") if field in updates else f"TENDERWATCH_{field.upper()}"

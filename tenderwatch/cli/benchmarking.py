@@ -6,8 +6,8 @@ import json
 
 import click
 
-from common.logs import configure_logging
 from tenderwatch.cli.app import cli
+from tenderwatch.common.logs import configure_logging
 
 
 @cli.command()
@@ -21,7 +21,7 @@ def bench(quick: bool, as_json: bool) -> None:
     tenders is most of it); --quick about 40 seconds. Figures of a full run: BENCHMARKS.md.
     """
     try:
-        from benchmarks.suite import run_all, table
+        from tenderwatch.benchmarks.suite import run_all, table
     except ImportError as exc:  # the Docker image leaves the benchmarks out (.dockerignore)
         raise click.ClickException(f"the benchmarks are not installed here ({exc}): run them from a source "
                                    "checkout with `pip install -e .`") from None

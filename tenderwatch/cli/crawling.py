@@ -9,11 +9,11 @@ from pathlib import Path
 import click
 import structlog
 
-from common.logs import configure_logging
-from common.settings import Settings
 from crawler.sources import SOURCES
 from schemas.events import TYPE_PREFIX
 from tenderwatch.cli.app import cli, load_settings
+from tenderwatch.common.logs import configure_logging
+from tenderwatch.common.settings import Settings
 
 DEMO_CLOCK = "2026-03-01T12:00:00+01:00"
 
@@ -106,16 +106,16 @@ def crawl(source: str, base_url: str | None, api_url: str | None, output: str | 
     import signal
     import time
 
-    from common.children import die_with_parent
     from crawler.crawl import run_crawl
     from crawler.state import CrawlState
+    from tenderwatch.common.children import die_with_parent
     from tenderwatch.crawl_summary import SourceSummary
 
     die_with_parent()  # only when `run` started this crawl
     settings = load_settings(flextender_base_url=base_url, flextender_api_url=api_url, data_dir=data_dir)
     configure_logging(settings.log_format, settings.log_level)
     log = structlog.get_logger("tenderwatch.crawl")
-    log.info("source_crawl_started", source=source, hosts=list(dict.fromkeys(SOURCES[source].host_values(settings).values())))
+    log.info("source_crawl_started", source=source, hosts=SOURCES[source].hosts(settings))
     started = time.monotonic()
     outcome = run_crawl(source, settings, output=output)
     # Scrapy's own SIGTERM/SIGINT handlers do nothing once its reactor stopped: a signal from
@@ -178,19 +178,19 @@ def replica(port: int) -> None:
     import time
     from contextlib import ExitStack
 
+    from crawler.replicas import serve_replicas
+
     with ExitStack() as stack:
-        variables: dict[str, str] = {}
-        for index, source in enumerate(SOURCES.values()):
-            source_port = port + index if port else 0
-            try:
-                site = stack.enter_context(source.replica_class()(port=source_port))
-            except OSError as exc:
-                if exc.errno == errno.EADDRINUSE:
-                    raise click.ClickException(f"port {source_port} is in use: stop what listens there, or pass "
-                                               "--port 0 for free ones") from None
-                raise click.ClickException(f"cannot serve on 127.0.0.1:{source_port}: {exc.strerror}") from None
-            click.echo(f"{source.name} replica on {site.url}: {site.summary()}.")
-            variables.update(source.host_variables(site.url))
+        try:
+            replicas = stack.enter_context(serve_replicas(port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise click.ClickException(f"a port from {port} on is in use: stop what listens there, or pass "
+                                           "--port 0 for free ones") from None
+            raise click.ClickException(f"cannot serve on 127.0.0.1 from port {port}: {exc.strerror}") from None
+        for line in replicas.described():
+            click.echo(f"{line}.")
+        variables = replicas.environment()
         exports = " ".join(f"{name}={value}" for name, value in variables.items())
         click.echo(f"Ctrl-C stops it. In another terminal:\n"
                    f"  export TENDERWATCH_NOW={DEMO_CLOCK}   # when the open listings were open\n"
@@ -217,21 +217,16 @@ def demo(data_dir: Path) -> None:
     open; the other two had closed. The data stays in --data-dir, so `tenderwatch search` can
     search it."""
     import json
-    from contextlib import ExitStack
 
     from consumers.snapshot import TenderSnapshot
+    from crawler.replicas import serve_replicas
     from tenderwatch.runner import Runner
 
-    with ExitStack() as stack:
-        hosts: dict[str, str] = {}
-        described = []
-        for source in SOURCES.values():
-            site = stack.enter_context(source.replica_class()(port=0))
-            hosts.update({setting: site.url for setting in source.host_settings})
-            described.append(f"{source.name} at {site.url}: {site.summary()}")
+    with serve_replicas() as replicas:
+        described = replicas.described()
         settings = load_settings(
-            **hosts, data_dir=data_dir, now=datetime.fromisoformat(DEMO_CLOCK), autothrottle_start_delay=0.0,
-            kafka_bootstrap_servers=None, log_level="WARNING", sources="all",
+            **replicas.settings_values(), data_dir=data_dir, now=datetime.fromisoformat(DEMO_CLOCK),
+            autothrottle_start_delay=0.0, kafka_bootstrap_servers=None, log_level="WARNING", sources="all",
         )
         configure_logging(settings.log_format, settings.log_level)
         click.echo(f"Crawling the replicas ({'; '.join(described)}), clock frozen at {DEMO_CLOCK}; events "

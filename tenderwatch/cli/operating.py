@@ -8,9 +8,9 @@ from pathlib import Path
 import click
 import structlog
 
-from common.health import PROCESSES
-from common.logs import configure_logging
 from tenderwatch.cli.app import cli, load_settings
+from tenderwatch.common.health import PROCESSES
+from tenderwatch.common.logs import configure_logging
 from tenderwatch.tables import table
 
 
@@ -43,9 +43,9 @@ def setup() -> None:
         for topic, result in outcome.items():
             click.echo(f"topic {topic}: {result}")
     if settings.search_cluster_url:
-        from consumers.indexer import open_store
         from consumers.store.base import StoreUnavailable
         from consumers.store.cluster import ClusterRefused
+        from consumers.store.factory import open_store
 
         engine = "OpenSearch" if settings.opensearch_url else "Elasticsearch"
         store = open_store(settings)
@@ -81,7 +81,7 @@ def health(name: str, max_age: int, data_dir: Path | None) -> None:
     """Exit 0 when process NAME (crawler, or a consumer: snapshot, indexer, alerts) beat its
     heartbeat within --max-age seconds on this host, reported no fault (its embedded broker or
     a thread died) and still runs; 1 otherwise. For container healthchecks."""
-    from common.health import check
+    from tenderwatch.common.health import check
 
     report = check(load_settings(data_dir=data_dir), name, max_age)
     for source, figures in ((report.details or {}).get("sources") or {}).items():
@@ -153,8 +153,8 @@ def consume(name: str) -> None:
     """
     import threading
 
-    from common.health import report_fault
     from consumers.registry import CONSUMERS
+    from tenderwatch.common.health import report_fault
 
     settings = load_settings()
     configure_logging(settings.log_format, settings.log_level)

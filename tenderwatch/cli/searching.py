@@ -6,10 +6,12 @@ from pathlib import Path
 
 import click
 
-from common.logs import configure_logging
-from common.settings import Settings
 from crawler.sources import SOURCES
+from schemas.search import SearchFilter
+from schemas.search_query import CLOSING, CLOSING_DAYS, TERM_OF_FIELD, TERMS, Term, kind_of
 from tenderwatch.cli.app import BadValues, cli, load_settings, validation_problems
+from tenderwatch.common.logs import configure_logging
+from tenderwatch.common.settings import Settings
 from tenderwatch.tables import table
 
 
@@ -34,58 +36,72 @@ def _region_option(_ctx, param, values: tuple[str, ...]):
     return values
 
 
-FILTER_OPTIONS = [
-    click.option("--keyword", help="Words that must all occur (Dutch stemming: 'projectleiders' finds 'projectleider')."),
-    click.option("--region", "regions", multiple=True, callback=_region_option,
-                 help="Province, in Dutch or English, any case (Overijssel, north holland); repeat for several."),
-    click.option("--pay-scale-min", type=click.IntRange(1, 18), help="Lowest pay scale (functieschaal) wanted."),
-    click.option("--pay-scale-max", type=click.IntRange(1, 18), help="Highest pay scale wanted."),
-    click.option("--hours-min", type=click.IntRange(0, 168), help="Fewest hours per week wanted."),
-    click.option("--hours-max", type=click.IntRange(0, 168), help="Most hours per week wanted."),
-    click.option("--deadline-after", callback=_date_option, metavar="DATE", help="Closing on or after this date (YYYY-MM-DD, Amsterdam)."),
-    click.option("--deadline-before", callback=_date_option, metavar="DATE", help="Closing on or before this date."),
-    click.option("--education-level", type=click.Choice(["MBO", "HBO", "WO"], case_sensitive=False),
-                 help="Education level asked (any case)."),
-    click.option("--client", help="Client organisation, exactly (any case)."),
-    click.option("--source", "sources", multiple=True, type=click.Choice(list(SOURCES), case_sensitive=False),
-                 help="Only listings of this platform; repeat for several."),
-    click.option("--das/--no-das", default=None, help="Only DAS assignments / only others."),
-    click.option("--zzp/--no-zzp", "zzp_allowed", default=None, help="Only those open to / closed to solo freelancers."),
-]
-FILTER_KEYS = ("keyword", "regions", "pay_scale_min", "pay_scale_max", "hours_min", "hours_max", "deadline_after",
-               "deadline_before", "education_level", "client", "das", "zzp_allowed", "sources")
+def term_option(term: Term):
+    """The click option of one term of the search vocabulary, from its `SearchFilter` field:
+    a repeated option for a tuple, --x/--no-x for yes/no, a bounded number, a date, a choice."""
+    kind, detail = kind_of(term.field)
+    names = [f"--{term.option}", term.field]
+    if kind == "many":
+        choices = {"sources": click.Choice(list(SOURCES), case_sensitive=False)}.get(term.field)
+        return click.option(*names, multiple=True, type=choices, help=term.help,
+                            callback=_region_option if term.field == "regions" else None)
+    if kind == "yes_no":
+        return click.option(f"--{term.option}/--no-{term.option}", term.field, default=None, help=term.help)
+    if kind == "number":
+        return click.option(*names, type=click.IntRange(*detail), help=term.help)
+    if kind == "date":
+        return click.option(*names, callback=_date_option, metavar="DATE", help=term.help)
+    if kind == "choice":
+        default = SearchFilter.model_fields[term.field].default
+        return click.option(*names, type=click.Choice(list(detail), case_sensitive=False), default=default,
+                            show_default=default is not None, help=term.help)
+    return click.option(*names, help=term.help)
+
+
+FILTER_OPTIONS = [*(term_option(term) for term in TERMS),
+                  click.option(f"--{CLOSING.option}", "closing_within", type=click.IntRange(*CLOSING_DAYS),
+                               metavar="DAYS", help=CLOSING.help)]
 
 
 def filter_options(command):
-    """The search filter's options, shared by `search` and `saved-search add`."""
+    """The search filter's options, one per term of `schemas.search_query`, shared by `search`
+    and `saved-search add`."""
     for option in reversed(FILTER_OPTIONS):
         command = option(command)
     return command
 
 
-def search_filter_of(options: dict, **extra):
-    """The `SearchFilter` of the filter options; a bad combination is a usage error."""
+def search_filter_of(options: dict, today=None):
+    """The `SearchFilter` of the filter options (taken out of `options`); a bad combination is
+    a usage error. `today`: the Amsterdam date --closing-within counts from."""
+    from datetime import timedelta
+
     from pydantic import ValidationError
 
-    from schemas.search import SearchFilter
-
-    values = {key: options.pop(key) for key in FILTER_KEYS}
-    values["regions"] = tuple(values["regions"])
-    values["sources"] = tuple(values["sources"])
+    values = {term.field: options.pop(term.field) for term in TERMS}
+    closing = options.pop("closing_within")
+    values = {field: tuple(value) if isinstance(value, tuple | list) else value for field, value in values.items()
+              if value is not None}
+    if closing is not None:
+        if values.get("deadline_after") or values.get("deadline_before"):
+            raise click.UsageError(f"--{CLOSING.option} sets the deadline dates: give it or "
+                                   "--deadline-after/--deadline-before, not both")
+        values["deadline_after"], values["deadline_before"] = today, today + timedelta(days=closing)
+    if "education_level" in values:
+        values["education_level"] = values["education_level"].upper()
     try:
-        return SearchFilter(**values, **extra)
+        return SearchFilter(**values)
     except ValidationError as exc:
         raise BadValues(validation_problems(exc, _option_name)) from None
 
 
 def _option_name(field: str) -> str:
     """The option that sets a `SearchFilter` field."""
-    return "--" + {"regions": "region", "sources": "source", "zzp_allowed": "zzp"}.get(field, field).replace("_", "-")
+    return "--" + (TERM_OF_FIELD[field].option if field in TERM_OF_FIELD else field.replace("_", "-"))
 
 
 @cli.command()
 @filter_options
-@click.option("--status", type=click.Choice(["open", "expired", "withdrawn", "all"]), default="open", show_default=True)
 @click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
 @click.option("--offset", type=click.IntRange(0, 100_000), default=0, show_default=True)
 @click.option("--all-listings", is_flag=True,
@@ -93,7 +109,7 @@ def _option_name(field: str) -> str:
 @click.option("--json", "as_json", is_flag=True,
               help="Print a JSON array of Tender objects (with assignment_id and also_on).")
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), help="Where the embedded store lives. Env: TENDERWATCH_DATA_DIR.")
-def search(status, limit, offset, all_listings, as_json, data_dir, **filters) -> None:
+def search(limit, offset, all_listings, as_json, data_dir, **filters) -> None:
     """Search the tenders that `run` indexed: Elasticsearch when TENDERWATCH_ELASTICSEARCH_URL
     is set, otherwise the embedded store in the data directory.
 
@@ -102,13 +118,13 @@ def search(status, limit, offset, all_listings, as_json, data_dir, **filters) ->
     One assignment listed on several platforms is one hit: its best placed listing, with the
     platforms it is also on (--all-listings shows each listing).
     """
-    from consumers.indexer import open_store
     from consumers.store.base import StoreUnavailable
+    from consumers.store.factory import open_store
     from schemas.search import SearchPage
 
     settings = load_settings(data_dir=data_dir)
     configure_logging(settings.log_format, "WARNING")
-    criteria = search_filter_of(filters, status=status)
+    criteria = search_filter_of(filters, today=settings.today())
     _require_embedded_store(settings)
     store = open_store(settings)
     try:
@@ -130,8 +146,8 @@ def _shorten(text: str, width: int) -> str:
 
 def _require_embedded_store(settings: Settings) -> None:
     """On the embedded default, refuse to search (and create) a store that was never filled."""
-    from consumers.indexer import store_exists
     from consumers.store.embedded import STORE_FILE
+    from consumers.store.factory import store_exists
 
     if not store_exists(settings):
         raise click.ClickException(
@@ -140,7 +156,7 @@ def _require_embedded_store(settings: Settings) -> None:
 
 
 def _print_table(result) -> None:
-    from crawler.dutch import AMSTERDAM
+    from schemas.zone import AMSTERDAM
 
     rows = []
     for tender in result.tenders:

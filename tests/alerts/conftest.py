@@ -4,13 +4,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from common.settings import Settings
 from consumers.alerts.consumer import AlertMatcher
 from consumers.alerts.repository import AlertRepository
 from consumers.loop import Message
 from schemas.events import TenderEvent
 from schemas.saved_search import SavedSearch, Webhook
 from schemas.search import SearchFilter
+from tenderwatch.common.settings import Settings
 
 EVENT_TIME = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 

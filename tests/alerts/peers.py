@@ -8,8 +8,8 @@ from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
 
-from benchmarks.peers import Received, WebhookReceiver
 from consumers.broker import free_port
+from tenderwatch.benchmarks.peers import Received, WebhookReceiver
 from tests.kafka.conftest import wait_for
 
 __all__ = ["Received", "SmtpServer", "WebhookReceiver"]

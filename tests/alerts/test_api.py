@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from consumers.alerts.tokens import secret_key, unsubscribe_token
 from consumers.broker import free_port
-from web.api import create_app
+from tenderwatch.web.app import create_app
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import pytest
 
-from benchmarks.dedupe import load_pairs, measure, tender_of
 from crawler.assignments.evidence import (
     DEADLINE_TOLERANCE,
     code_key,
@@ -15,6 +14,7 @@ from crawler.assignments.evidence import (
     same_assignment,
     title_key,
 )
+from tenderwatch.benchmarks.dedupe import load_pairs, measure, tender_of
 
 BASE = {"first_seen": "2026-09-01T09:00:00+02:00", "deadline": "2026-10-01T12:00:00+02:00"}
 
@@ -146,7 +146,7 @@ def test_the_labelled_pairs_meet_the_goals():
     pairs = load_pairs()
     assert len(pairs) >= 40
     kinds = {frozenset((first.source, second.source)) for first, second, same, _ in pairs if same}
-    sources = ("flextender", "striive", "inhuurdesk", "freep", "opdrachtoverheid")
+    sources = ("flextender", "striive", "inhuurdesk", "freep", "opdrachtoverheid")  # the ones the pairs were written for
     assert {frozenset((a, b)) for a in sources for b in sources if a < b} <= kinds  # every combination
     figures = measure(pairs)
     assert figures["dedupe_precision"] == 1.0, figures["dedupe_wrong"]

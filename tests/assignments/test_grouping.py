@@ -11,9 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from benchmarks.dedupe import load_pairs
 from crawler.state import CrawlState, merge_news
 from schemas.events import EXPIRED, PUBLISHED, UPDATED, WITHDRAWN, TenderEvent
+from tenderwatch.benchmarks.dedupe import load_pairs
 from tests.assignments.test_evidence import listing
 
 

@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from common.settings import Settings
 from consumers.kibana.saved_objects import saved_objects
 from consumers.store.elasticsearch import index_template
+from crawler.settings import CrawlerSettings
+from tenderwatch.common.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -78,7 +79,7 @@ def test_each_service_command_is_a_real_command_line(name):
 
 
 def test_the_environment_the_app_reads_is_set_or_documented():
-    settings_variables = {f"TENDERWATCH_{name.upper()}" for name in Settings.model_fields}
+    settings_variables = {f"TENDERWATCH_{name.upper()}" for name in CrawlerSettings.model_fields}
     set_in_compose = set(SERVICES["crawler"]["environment"])
     assert {variable for variable in set_in_compose if variable.startswith("TENDERWATCH_")} <= settings_variables
     for name in TENDERWATCH_SERVICES:  # every tenderwatch service gets the same environment
@@ -229,7 +230,7 @@ def test_health_follows_the_heartbeat(tmp_path):
     import os
     import time
 
-    from common.health import Heartbeat, heartbeat_path
+    from tenderwatch.common.health import Heartbeat, heartbeat_path
 
     def health() -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, "-m", "tenderwatch.cli", "health", "indexer", "--max-age", "60"],
@@ -248,7 +249,7 @@ def test_health_follows_the_heartbeat(tmp_path):
 
 def test_every_python_directory_is_a_package_the_image_installs():
     """The image installs with `pip install .`: a directory without __init__.py would be left out."""
-    for top in ("common", "crawler", "consumers", "web", "tenderwatch", "schemas", "benchmarks"):
+    for top in ("crawler", "consumers", "tenderwatch", "schemas"):
         for directory in {path.parent for path in (ROOT / top).rglob("*.py")}:
             if "__pycache__" not in directory.parts:
                 assert (directory / "__init__.py").exists(), directory.relative_to(ROOT)

@@ -9,7 +9,7 @@ import sqlite3
 
 from fastapi.testclient import TestClient
 
-from web.api import create_app
+from tenderwatch.web.app import create_app
 
 
 def fingerprint(path) -> str:

@@ -14,13 +14,13 @@ import sys
 
 import pytest
 
-from common.settings import Settings
 from consumers.broker import EmbeddedBroker, free_port
 from consumers.snapshot import TenderSnapshot
 from consumers.topics import create_topics
 from crawler.sources.flextender.replica import FlextenderReplica
 from crawler.sources.flextender.replica.server import open_copy
 from crawler.state import CrawlState
+from tenderwatch.common.settings import Settings
 from tests.kafka.conftest import wait_for
 
 LISTINGS = 40

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from kafka import KafkaConsumer, TopicPartition
 
-from common.settings import Settings
 from consumers.kafka_clients import make_producer
 from consumers.topics import create_topics
 from crawler.publisher import OutboxPublisher
 from crawler.state import CrawlState
+from tenderwatch.common.settings import Settings
 
 
 def settings_for(bootstrap_servers: str, data_dir: Path, **overrides) -> Settings:

@@ -15,11 +15,6 @@ from consumers.alerts.repository import AlertRepository
 from consumers.loop import Message
 from consumers.store.embedded import EmbeddedStore
 from consumers.topics import create_topics
-from crawler.sources.flextender.replica import FlextenderReplica
-from crawler.sources.freep.replica import FreepReplica
-from crawler.sources.inhuurdesk.replica import InhuurdeskReplica
-from crawler.sources.opdrachtoverheid.replica import OpdrachtoverheidReplica
-from crawler.sources.striive.replica import StriiveReplica
 from schemas.events import decode_event
 from schemas.search import SearchFilter, SearchPage
 from tests.kafka.conftest import read_topic, settings_for
@@ -44,28 +39,22 @@ def search(data_dir: str, *options: str) -> list[dict]:
     return json.loads(result.stdout)
 
 
-def test_one_hit_and_one_alert_per_assignment_and_a_replay_changes_nothing(broker, tmp_path):
+def test_one_hit_and_one_alert_per_assignment_and_a_replay_changes_nothing(broker, tmp_path, replicas):
     settings = settings_for(broker.bootstrap_servers, tmp_path / "data")
     create_topics(settings)
     data_dir = str(settings.data_dir)
-    with FlextenderReplica() as flextender, StriiveReplica() as striive, InhuurdeskReplica() as inhuurdesk, \
-            FreepReplica() as freep, OpdrachtoverheidReplica() as opdrachtoverheid:
-        env = {"TENDERWATCH_NOW": SEED_TIME, "TENDERWATCH_AUTOTHROTTLE_START_DELAY": "0",
-               "TENDERWATCH_LOG_FORMAT": "json", "TENDERWATCH_SOURCES": "all",
-               "TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap_servers,
-               "TENDERWATCH_TENDER_EVENTS_TOPIC": settings.tender_events_topic,
-               "TENDERWATCH_ALERTS_TOPIC": settings.alerts_topic,
-               "TENDERWATCH_DEAD_LETTER_TOPIC": settings.dead_letter_topic,
-               "TENDERWATCH_FLEXTENDER_BASE_URL": flextender.url, "TENDERWATCH_FLEXTENDER_API_URL": flextender.url,
-               "TENDERWATCH_STRIIVE_URL": striive.url, "TENDERWATCH_INHUURDESK_URL": inhuurdesk.url,
-               "TENDERWATCH_FREEP_URL": freep.url, "TENDERWATCH_FREEP_REQUEST_DELAY": "0",
-               "TENDERWATCH_OPDRACHTOVERHEID_API_URL": opdrachtoverheid.url,
-               "TENDERWATCH_OPDRACHTOVERHEID_URL": opdrachtoverheid.url}
-        added = tenderwatch("saved-search", "add", "--name", "everything open", "--email", "anna@example.nl",
-                            "--data-dir", data_dir, env=env)
-        assert added.returncode == 0, added.stderr
-        run = tenderwatch("run", "--once", "--data-dir", data_dir, env=env)
-        assert run.returncode == 0, run.stderr[-3000:]
+    env = {"TENDERWATCH_NOW": SEED_TIME, "TENDERWATCH_AUTOTHROTTLE_START_DELAY": "0",
+           "TENDERWATCH_LOG_FORMAT": "json", "TENDERWATCH_SOURCES": "all",
+           "TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap_servers,
+           "TENDERWATCH_TENDER_EVENTS_TOPIC": settings.tender_events_topic,
+           "TENDERWATCH_ALERTS_TOPIC": settings.alerts_topic,
+           "TENDERWATCH_DEAD_LETTER_TOPIC": settings.dead_letter_topic,
+           **replicas.environment()}
+    added = tenderwatch("saved-search", "add", "--name", "everything open", "--email", "anna@example.nl",
+                        "--data-dir", data_dir, env=env)
+    assert added.returncode == 0, added.stderr
+    run = tenderwatch("run", "--once", "--data-dir", data_dir, env=env)
+    assert run.returncode == 0, run.stderr[-3000:]
 
     every = search(data_dir, "--all-listings")
     groups: dict[str, set[str]] = defaultdict(set)

@@ -172,13 +172,13 @@ def test_health_names_the_processes_and_takes_a_data_dir(tmp_path):
     assert bogus.returncode == 2 and "'crawler', 'snapshot', 'indexer', 'alerts'" in bogus.stderr
     missing = tenderwatch("health", "crawler", "--data-dir", str(tmp_path))
     assert missing.returncode == 1 and "no heartbeat" in missing.stderr
-    beat = ("from common.settings import Settings; from common.health import Heartbeat; "
+    beat = ("from tenderwatch.common.settings import Settings; from tenderwatch.common.health import Heartbeat; "
             f"Heartbeat(Settings(data_dir={str(tmp_path)!r}), 'crawler').beat()")
     subprocess.run([sys.executable, "-c", beat], check=True)  # a process that beat, then exited
     exited = tenderwatch("health", "crawler", "--data-dir", str(tmp_path))
     assert exited.returncode == 1 and "has exited" in exited.stderr, exited.stderr
-    from common.health import Heartbeat
-    from common.settings import Settings
+    from tenderwatch.common.health import Heartbeat
+    from tenderwatch.common.settings import Settings
 
     Heartbeat(Settings(data_dir=tmp_path), "crawler").beat()  # this process: alive
     alive = tenderwatch("health", "crawler", "--data-dir", str(tmp_path))

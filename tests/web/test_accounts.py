@@ -13,12 +13,12 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from fastapi.testclient import TestClient
 
-from common.settings import Settings
 from consumers.alerts.repository import AlertRepository
 from schemas.saved_search import SavedSearch
 from schemas.search import SearchFilter
-from web.accounts import ACCOUNTS_FILE
-from web.api import create_app
+from tenderwatch.common.settings import Settings
+from tenderwatch.web.accounts import ACCOUNTS_FILE
+from tenderwatch.web.app import create_app
 
 PUBLIC = "https://tenderwatch.example.nl"
 SESSION_COOKIE = "__Host-tw_session"  # an https site: Secure, host-only

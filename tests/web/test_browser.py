@@ -24,12 +24,8 @@ from icalendar import Calendar
 
 from consumers.broker import free_port
 from consumers.store.embedded import EmbeddedStore
-from crawler.sources.flextender.replica import FlextenderReplica
+from crawler.replicas import serve_replicas
 from crawler.sources.flextender.replica.server import bundled_pages
-from crawler.sources.freep.replica import FreepReplica
-from crawler.sources.inhuurdesk.replica import InhuurdeskReplica
-from crawler.sources.opdrachtoverheid.replica import OpdrachtoverheidReplica
-from crawler.sources.striive.replica import StriiveReplica
 from schemas.search import SearchFilter, SearchPage
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -76,15 +72,10 @@ def site(tmp_path_factory):
     """(URL of `tenderwatch serve`, its data directory) after one crawl of every replica."""
     data_dir = tmp_path_factory.mktemp("web") / "data"
     pages = {**bundled_pages(), HOSTILE: hostile_page()}
-    with FlextenderReplica(pages=pages) as flextender, StriiveReplica() as striive, InhuurdeskReplica() as inhuurdesk, \
-            FreepReplica() as freep, OpdrachtoverheidReplica() as opdrachtoverheid:
+    with serve_replicas(options={"flextender": {"pages": pages}}) as replicas:
         env = {**os.environ, "TENDERWATCH_NOW": SEED_TIME, "TENDERWATCH_AUTOTHROTTLE_START_DELAY": "0",
                "TENDERWATCH_SOURCES": "all", "TENDERWATCH_DATA_DIR": str(data_dir),
-               "TENDERWATCH_FLEXTENDER_BASE_URL": flextender.url, "TENDERWATCH_FLEXTENDER_API_URL": flextender.url,
-               "TENDERWATCH_STRIIVE_URL": striive.url, "TENDERWATCH_INHUURDESK_URL": inhuurdesk.url,
-               "TENDERWATCH_FREEP_URL": freep.url, "TENDERWATCH_FREEP_REQUEST_DELAY": "0",
-               "TENDERWATCH_OPDRACHTOVERHEID_API_URL": opdrachtoverheid.url,
-               "TENDERWATCH_OPDRACHTOVERHEID_URL": opdrachtoverheid.url}
+               **replicas.environment()}
         env.pop("TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS", None)
         run = subprocess.run([sys.executable, "-m", "tenderwatch.cli", "run", "--once"], env=env,
                              capture_output=True, text=True, timeout=180)

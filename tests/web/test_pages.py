@@ -11,12 +11,14 @@ from fastapi.testclient import TestClient
 from icalendar import Calendar
 from starlette.datastructures import QueryParams
 
-from common.settings import Settings
+from crawler.sources import platforms
 from schemas.search import SearchFilter
-from web.api import create_app
-from web.calendar import deadline_calendar
-from web.i18n import LOCALES, best_accepted, language_of
-from web.pages import FilterProblem, filter_of, highlighted, page_query
+from schemas.search_query import FilterProblem, filter_of, page_query
+from tenderwatch.common.settings import Settings
+from tenderwatch.web.app import create_app
+from tenderwatch.web.calendar import deadline_calendar
+from tenderwatch.web.i18n import LOCALES, best_accepted, language_of
+from tenderwatch.web.search_pages import highlighted
 
 
 @pytest.mark.parametrize("header, language", [
@@ -46,7 +48,7 @@ def test_every_message_of_the_pages_has_a_dutch_translation():
 def test_the_query_becomes_the_one_search_filter():
     query = QueryParams("q=projectleider&region=Utrecht&region=Overijssel&pay_min=9&closing=7&source=striive"
                         "&das=yes&zzp=no&education=HBO&status=all")
-    search = filter_of(query, date(2026, 3, 1))
+    search = filter_of(query, date(2026, 3, 1), known_sources=platforms())
     assert (search.keyword, search.regions, search.pay_scale_min, search.sources) == (
         "projectleider", ("Utrecht", "Overijssel"), 9, ("striive",))
     assert (search.deadline_after, search.deadline_before) == (date(2026, 3, 1), date(2026, 3, 8))
@@ -68,7 +70,7 @@ def test_a_filter_and_its_page_query_go_back_and_forth():
 ])
 def test_a_bad_value_names_its_field(query, field):
     with pytest.raises(FilterProblem) as problem:
-        filter_of(QueryParams(query), date(2026, 3, 1))
+        filter_of(QueryParams(query), date(2026, 3, 1), known_sources=platforms())
     assert problem.value.field == field
 
 
@@ -108,8 +110,8 @@ def test_pages_rendered_at_once_on_many_threads_each_come_out_in_their_own_langu
 
     from fastapi.testclient import TestClient
 
-    from common.settings import Settings
-    from web.api import create_app
+    from tenderwatch.common.settings import Settings
+    from tenderwatch.web.app import create_app
 
     with TestClient(create_app(Settings(data_dir=tmp_path))) as client:
         def heading(language: str) -> tuple[str, bool]:

@@ -9,8 +9,11 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from common.settings import Settings
 from consumers.alerts.webhook import UnsafeWebhook, check_webhook_url
+from tenderwatch.common.settings import Settings
+from tenderwatch.web.accounts import LIMITS, LINK_VALID_S, Accounts
+from tenderwatch.web.api import served_settings
+from tenderwatch.web.app import create_app
 from tests.web.test_accounts import (
     csrf_of,
     link_token,
@@ -19,8 +22,6 @@ from tests.web.test_accounts import (
     saved_searches,
     sign_in,
 )
-from web.accounts import LIMITS, LINK_VALID_S, Accounts
-from web.api import create_app, served_settings
 
 HTTPS = "https://tenderwatch.example.nl"
 PROXY = "10.8.0.2"

@@ -25,6 +25,7 @@ from schemas.tender import (
     Start,
     Tender,
 )
+from schemas.zone import AMSTERDAM
 
 T = TypeVar("T")
 
@@ -194,8 +195,8 @@ def _iso_local_datetime(text: str) -> datetime:
     except ValueError:
         return dutch.parse_local_datetime(text)
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dutch.AMSTERDAM)
-    return moment.astimezone(dutch.AMSTERDAM)
+        moment = moment.replace(tzinfo=AMSTERDAM)
+    return moment.astimezone(AMSTERDAM)
 
 
 def _hours(text: str) -> HoursRange | None:

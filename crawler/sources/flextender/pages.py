@@ -7,7 +7,6 @@ the edge. See `shared/sources/flextender.md` for the structures.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -15,13 +14,13 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from lxml import etree
 
-from common.settings import FLEXTENDER_API_URL, FLEXTENDER_BASE_URL
 from crawler.pages.html_text import description_sections, fragment_sections
+from crawler.pages.json_answer import json_member
 from crawler.pages.raw import RawListing, UnrecognisedPage
+from crawler.sources import SOURCES
 
 SOURCE = "flextender"
-DEFAULT_BASE_URL = FLEXTENDER_BASE_URL
-DEFAULT_API_URL = FLEXTENDER_API_URL
+DEFAULT_BASE_URL = SOURCES[SOURCE].default("flextender_base_url")  # the real site
 
 CAPTION_KEYS = {
     "aanvraagnummer": "request_number",
@@ -295,13 +294,8 @@ class FlextenderListingPage:
 
 def listing_from_ajax(body: bytes | str, base_url: str = DEFAULT_BASE_URL) -> list[RawListing]:
     """`admin-ajax.php` answers JSON `{"resultHtml": "<cards>"}`."""
-    try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise UnrecognisedPage(f"listing answer is not JSON: {exc}") from exc
-    if not isinstance(payload, dict) or not isinstance(payload.get("resultHtml"), str):
-        raise UnrecognisedPage("listing answer has no resultHtml string")
-    return list(FlextenderListingPage(payload["resultHtml"] or "<div></div>").listings(base_url))
+    cards = json_member(body, "resultHtml", str, "listing answer")
+    return list(FlextenderListingPage(cards or "<div></div>").listings(base_url))
 
 
 _FORM_INPUTS = etree.XPath("//form//input[@type='hidden' and @name]")
@@ -360,10 +354,5 @@ def api_job(job: dict[str, Any], base_url: str = DEFAULT_BASE_URL) -> RawListing
 
 def api_jobs(body: bytes | str, base_url: str = DEFAULT_BASE_URL) -> list[RawListing]:
     """`GET /v1/getjobs` answers `{"resultaat": [job, ...]}`."""
-    try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise UnrecognisedPage(f"API answer is not JSON: {exc}") from exc
-    if not isinstance(payload, dict) or not isinstance(payload.get("resultaat"), list):
-        raise UnrecognisedPage("API answer has no resultaat list")
-    return [api_job(job, base_url) for job in payload["resultaat"] if isinstance(job, dict)]
+    jobs = json_member(body, "resultaat", list, "API answer")
+    return [api_job(job, base_url) for job in jobs if isinstance(job, dict)]

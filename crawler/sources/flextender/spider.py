@@ -5,7 +5,10 @@
 2. Fetch the detail page of every listing that is new, changed in the list, or reopened.
 3. Closing: a listing known open but missing from the complete list has its detail page
    fetched again (expired notice or passed deadline → `expired`, otherwise `withdrawn`;
-   gone (404/410) → `withdrawn`); a listing whose deadline has passed is `expired`.
+   gone (404/410) → `withdrawn`); a listing whose deadline has passed is `expired`. A list
+   that is empty or shrank by more than half closes nothing (`crawler.closing.judge_list`).
+
+The settings, clock, crawl state and the unchanged check are the shared `SourceSpider`'s.
 
 Unrecognised pages (layout changed) are logged, counted as
 `tenderwatch/unrecognised_pages` and make `tenderwatch crawl` exit non-zero; no empty
@@ -15,16 +18,14 @@ tender is ever emitted for them.
 from __future__ import annotations
 
 from dataclasses import asdict, replace
-from datetime import UTC, datetime
-from pathlib import Path
 
-import scrapy
 import structlog
 from scrapy.http import FormRequest, Request, Response
 from twisted.python.failure import Failure
 
-from common.settings import STATE_FILE
+from crawler.closing import closed_copy, deadline_passed
 from crawler.items import TenderItem, entry_fingerprint
+from crawler.list_spider import SourceSpider
 from crawler.pages.raw import RawListing, UnrecognisedPage
 from crawler.sources.flextender.normalize import normalise
 from crawler.sources.flextender.pages import (
@@ -35,8 +36,7 @@ from crawler.sources.flextender.pages import (
     listing_from_ajax,
     search_form_fields,
 )
-from crawler.state import CrawlState, KnownListing
-from schemas.tender import Tender
+from crawler.state import KnownListing
 
 log = structlog.get_logger(__name__)
 
@@ -49,8 +49,8 @@ def list_fingerprint(raw: RawListing) -> str:
     return entry_fingerprint(asdict(raw))
 
 
-class FlextenderSpider(scrapy.Spider):
-    name = "flextender"
+class FlextenderSpider(SourceSpider):
+    name = source = SOURCE
     custom_settings = {"HTTPERROR_ALLOWED_CODES": list(GONE)}
 
     def __init__(self, base_url: str | None = None, api_url: str | None = None, **kwargs) -> None:
@@ -60,19 +60,9 @@ class FlextenderSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
-        settings = crawler.settings
-        spider.base_url = (spider._base_url_argument or settings.get("TENDERWATCH_FLEXTENDER_BASE_URL")).rstrip("/")
-        spider.api_url = (spider._api_url_argument or settings.get("TENDERWATCH_FLEXTENDER_API_URL")).rstrip("/")
-        frozen = settings.get("TENDERWATCH_NOW")
-        spider.clock_frozen = bool(frozen)
-        spider.now = datetime.fromisoformat(frozen) if frozen else datetime.now(UTC)
-        if spider.now.tzinfo is None:
-            spider.now = spider.now.replace(tzinfo=UTC)
-        spider.state = CrawlState(Path(settings.get("TENDERWATCH_DATA_DIR")) / STATE_FILE)
+        spider.base_url = (spider._base_url_argument or spider.config.flextender_base_url).rstrip("/")
+        spider.api_url = (spider._api_url_argument or spider.config.flextender_api_url).rstrip("/")
         return spider
-
-    def closed(self, reason: str) -> None:
-        self.state.close()
 
     # 1. the complete list ------------------------------------------------------------
 
@@ -134,7 +124,13 @@ class FlextenderSpider(scrapy.Spider):
 
     def handle_complete_list(self, listings: list[RawListing]):
         self.crawler.stats.set_value("tenderwatch/listed", len(listings))
-        self.state.record_complete_list(SOURCE, len(listings), self.now)
+        judged = self.judge(len(listings))
+        if judged.complete:
+            self.state.record_complete_list(SOURCE, len(listings), self.now)
+        else:
+            log.warning("list_incomplete_closes_nothing", source=SOURCE, reason=judged.reason, listed=len(listings))
+            self.crawler.stats.set_value("tenderwatch/list_incomplete", judged.reason)
+            self.state.record_list_failure(SOURCE, judged.reason or "incomplete list", self.now)
         listed: set[str] = set()
         for raw in listings:
             if not raw.external_id:
@@ -145,18 +141,12 @@ class FlextenderSpider(scrapy.Spider):
                 continue
             listed.add(tender_id)
             fingerprint = list_fingerprint(raw)
-            known = self.state.get(tender_id)
-            if known is None or known.list_fingerprint != fingerprint or known.status != "open" or self.deadline_passed(known):
+            if not self.unchanged(tender_id, fingerprint):
                 yield self.detail_request(raw.external_id, listed_as=raw, fingerprint=fingerprint)
-            else:
-                self.crawler.stats.inc_value("tenderwatch/unchanged")
         for known in self.state.open_listings(SOURCE):
-            if known.tender_id not in listed:
+            if known.tender_id not in listed and (judged.complete or deadline_passed(known, self.now)):
                 log.info("listing_left_the_list", tender_id=known.tender_id, source=SOURCE)
                 yield self.detail_request(known.external_id, closing=known)
-
-    def deadline_passed(self, known: KnownListing) -> bool:
-        return known.deadline is not None and datetime.fromisoformat(known.deadline) <= self.now
 
     def detail_request(
         self,
@@ -206,19 +196,11 @@ class FlextenderSpider(scrapy.Spider):
             self.crawler.stats.inc_value(f"tenderwatch/tenders/{tender.status}")
             yield TenderItem(tender=tender, list_fingerprint=fingerprint)
 
-    def fetch_moment(self) -> datetime:
-        """`fetched_at` of a page: when its answer came in (the crawl's clock when frozen).
-        Deadlines are still judged against one clock per crawl, `now`."""
-        return self.now if self.clock_frozen else datetime.now(UTC)
-
     def withdrawn_without_page(self, closing: KnownListing):
-        previous = self.state.previous_tender(closing.tender_id)
-        if previous is None:
-            log.warning("withdrawn_listing_without_record", tender_id=closing.tender_id)
-            return
-        tender = Tender.model_validate_json(previous).model_copy(update={"status": "withdrawn", "fetched_at": self.now})
-        self.crawler.stats.inc_value("tenderwatch/tenders/withdrawn")
-        yield TenderItem(tender=tender)
+        tender = closed_copy(self.state, closing, "withdrawn", self.now)
+        if tender is not None:
+            self.crawler.stats.inc_value("tenderwatch/tenders/withdrawn")
+            yield TenderItem(tender=tender)
 
     def detail_failed(self, failure: Failure) -> None:
         log.error("detail_page_unavailable", url=failure.request.url, error=failure.getErrorMessage())

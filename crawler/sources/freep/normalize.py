@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
-from crawler import dutch, listing_text, regions
+from crawler import listing_text, regions
 from crawler.json_values import (
     EARLIEST_REAL_YEAR,
     amsterdam_moment,
@@ -26,6 +26,7 @@ from crawler.json_values import (
 )
 from crawler.sources.freep.pages import public_url
 from schemas.tender import HoursRange, Start, Tender
+from schemas.zone import AMSTERDAM
 
 SOURCE = "freep"
 END_OF_DAY = time(23, 59, 59)
@@ -40,7 +41,7 @@ def closing_moment(value: Any, warnings: list[str]) -> datetime | None:
         if day.year < EARLIEST_REAL_YEAR:
             return None
         warnings.append("deadline: closing time not stated; taken as 23:59:59")
-        return datetime.combine(day, END_OF_DAY, tzinfo=dutch.AMSTERDAM)
+        return datetime.combine(day, END_OF_DAY, tzinfo=AMSTERDAM)
     return amsterdam_moment(text)
 
 

@@ -25,12 +25,12 @@ log = structlog.get_logger(__name__)
 class FreepSpider(ListSourceSpider):
     name = SOURCE
     source = SOURCE
-    host_setting = "TENDERWATCH_FREEP_URL"
+    host_setting = "freep_url"
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.download_delay = crawler.settings.getfloat("TENDERWATCH_FREEP_REQUEST_DELAY", 1.0)
+        spider.download_delay = spider.config.freep_request_delay
         return spider
 
     async def start(self):

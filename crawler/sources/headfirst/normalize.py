@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from crawler import dutch, listing_text, regions
+from crawler import listing_text, regions
 from crawler.json_values import EARLIEST_REAL_YEAR, attempt
 from schemas.tender import HoursRange, ProfessionalsRange, Start, Tender
+from schemas.zone import AMSTERDAM
 
 Item = dict[str, Any]
 
@@ -48,7 +49,7 @@ def utc_moment(value: Any) -> datetime | None:
 
 def local_moment(value: Any) -> datetime | None:
     moment = utc_moment(value)
-    return moment.astimezone(dutch.AMSTERDAM) if moment else None
+    return moment.astimezone(AMSTERDAM) if moment else None
 
 
 def local_date(value: Any) -> date | None:

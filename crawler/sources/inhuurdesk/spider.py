@@ -10,6 +10,6 @@ from crawler.sources.inhuurdesk.normalize import PLATFORM
 class InhuurdeskSpider(HeadFirstListSpider):
     name = "inhuurdesk"
     platform = PLATFORM
-    host_setting = "TENDERWATCH_INHUURDESK_URL"
+    host_setting = "inhuurdesk_url"
     list_path = "/wp-json/headfirst-assignments/search"
     page_size = None

@@ -12,9 +12,9 @@ from typing import Any
 from lxml import etree
 from lxml import html as lxml_html
 
-from crawler.dutch import AMSTERDAM
 from crawler.pages.json_answer import json_answer
 from crawler.pages.raw import UnrecognisedPage
+from schemas.zone import AMSTERDAM
 
 SEARCH_PATH = "/v7/vacancies/search"
 SITEMAP_PATH = "/sitemap.xml"

@@ -20,10 +20,10 @@ import structlog
 from scrapy.http import JsonRequest, Request, Response
 from twisted.python.failure import Failure
 
-from common.settings import OPDRACHTOVERHEID_URL as PUBLIC_SITE
 from crawler.items import entry_fingerprint
 from crawler.list_spider import ListSourceSpider
 from crawler.pages.raw import UnrecognisedPage
+from crawler.sources import SOURCES
 from crawler.sources.opdrachtoverheid.normalize import SOURCE, from_job_posting, normalise
 from crawler.sources.opdrachtoverheid.pages import (
     PAGE_SIZE,
@@ -37,6 +37,8 @@ from crawler.sources.opdrachtoverheid.pages import (
     web_key_of,
 )
 
+PUBLIC_SITE = SOURCES["opdrachtoverheid"].default("opdrachtoverheid_url")  # the real site
+
 log = structlog.get_logger(__name__)
 
 MAX_PAGES = 40
@@ -48,12 +50,12 @@ VOLATILE_FIELDS = ("tender_last_seen", "similarity_score")  # change every day w
 class OpdrachtoverheidSpider(ListSourceSpider):
     name = SOURCE
     source = SOURCE
-    host_setting = "TENDERWATCH_OPDRACHTOVERHEID_API_URL"
+    host_setting = "opdrachtoverheid_api_url"
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.site = str(crawler.settings.get("TENDERWATCH_OPDRACHTOVERHEID_URL")).rstrip("/")
+        spider.site = spider.config.opdrachtoverheid_url.rstrip("/")
         spider.records = {}
         return spider
 

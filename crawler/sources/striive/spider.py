@@ -9,6 +9,6 @@ from crawler.sources.striive.normalize import PLATFORM
 class StriiveSpider(HeadFirstListSpider):
     name = "striive"
     platform = PLATFORM
-    host_setting = "TENDERWATCH_STRIIVE_URL"
+    host_setting = "striive_url"
     list_path = "/api/jobs?open=true"
     page_size = 25

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from crawler.sources.flextender.replica import FlextenderReplica
+from crawler.sources.flextender.replica.server import open_copy
 from tests.sources.flextender.test_seed_listings import EXPECTED
 
 OPEN_AT_SEED_TIME = ["28671", "30922", "31050"]
@@ -87,16 +88,26 @@ def test_an_expired_page_yields_status_expired(crawl, replica):
 
 def test_listings_removed_between_two_crawls_are_reported_closed(crawl, replica):
     assert crawl()[0] == 0
-    replica.listed = []
+    replica.pages.update({"40001": open_copy(40001), "40002": open_copy(40002)})
+    replica.listed = ["40001", "40002"]  # two new ones: the list did not shrink by more than half
     replica.expired.add("28671")  # page now shows the expired notice → expired
     del replica.pages["31050"]  # page gone (404) → withdrawn, from the last record
     # 30922: page unchanged, deadline in the future → withdrawn
     code, tenders, stderr = crawl()
     assert code == 0, stderr
     assert {number: tender["status"] for number, tender in by_number(tenders).items()} == {
-        "28671": "expired", "30922": "withdrawn", "31050": "withdrawn"}
+        "28671": "expired", "30922": "withdrawn", "31050": "withdrawn", "40001": "open", "40002": "open"}
     assert by_number(tenders)["31050"]["title"] == "Coördinator Sectorale Aanpak"
     assert crawl()[1] == []  # reported once
+
+
+def test_an_empty_list_closes_nothing_and_fails_the_crawl(crawl, replica):
+    """The shared rule of `crawler.closing.judge_list`: an empty answer is not believed."""
+    assert crawl()[0] == 0
+    replica.listed = []
+    code, tenders, stderr = crawl()
+    assert code == 4 and tenders == []
+    assert "the list is empty" in stderr
 
 
 def test_a_passed_deadline_expires_a_listing_still_in_the_list(crawl):
