@@ -1,7 +1,7 @@
 """The consumers `tenderwatch run` starts and `tenderwatch consume NAME` runs alone.
 
-Each is a name, a consumer group, its topics and a handler factory; the indexer and the
-alert consumer register here when they land.
+Each is a name, a consumer group, its topics and a handler factory: the indexer, the alert
+consumer and the snapshot all register here.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """The search filter: one definition of what "matches" means, used by `tenderwatch search`,
-every store, and (later) saved searches.
+every store, the web pages and saved searches (their URL and command-line names:
+`schemas/search_query.py`).
 
 Semantics (each given criterion must hold):
 - `keyword`: after Dutch analysis every word must occur in the title or the description;

@@ -14,7 +14,15 @@ from starlette.datastructures import QueryParams
 
 from crawler.sources import platforms
 from schemas.search import SearchFilter
-from schemas.search_query import CLOSING, TERMS, described, filter_of, kind_of, page_query, unknown_fields
+from schemas.search_query import (
+    CLOSING,
+    TERMS,
+    described,
+    filter_of,
+    kind_of,
+    page_query,
+    unknown_fields,
+)
 from tenderwatch.cli.searching import filter_options, search_filter_of
 from tenderwatch.common.settings import Settings
 from tenderwatch.web.app import create_app

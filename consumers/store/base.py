@@ -1,6 +1,6 @@
 """The tender store port.
 
-Contract every adapter keeps (checked by `tests/store/suite.py`):
+Contract every adapter keeps (checked by `tests/store/test_store_suite.py`):
 - `setup()` is idempotent: it creates what the store needs, and leaves existing data alone.
 - `write(events)` stores each event's tender under its id, in order, guarded by the event
   `sequence`: a write whose sequence is not higher than the stored one changes nothing and

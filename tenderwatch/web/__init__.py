@@ -1,2 +1,3 @@
-"""What tenderwatch serves over HTTP: the saved-search API (`tenderwatch.web.api`) and, next, the web app
-for freelancers. Above the consumers (it reads their stores), below the shell."""
+"""What tenderwatch serves over HTTP (`tenderwatch.web.app.create_app`): the saved-search API
+and the freelancers' web pages, one router per module. Above the consumers (it reads their
+stores and repositories), below the shell; it never imports the crawler."""
