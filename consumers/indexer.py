@@ -31,11 +31,17 @@ class Indexer:
         except StoreUnavailable as exc:
             raise TransientError(f"store {self.store.name} unavailable: {exc}") from exc
         if any(failure.retriable for failure in result.failures):
-            raise TransientError(f"store {self.store.name} refused documents for now: "
-                                 f"{[failure.reason for failure in result.failures if failure.retriable][:3]}")
+            raise TransientError(
+                f"store {self.store.name} refused documents for now: "
+                f"{[failure.reason for failure in result.failures if failure.retriable][:3]}"
+            )
         if result.stale:
             self.stale += result.stale
             log.info("stale_events_ignored", stale=result.stale, total_stale=self.stale)
         by_event_id = {message.payload.id: message for message in messages}
-        return [Rejection(by_event_id[failure.event_id], f"store {self.store.name} refused: {failure.reason}")
-                for failure in result.failures]
+        return [
+            Rejection(
+                by_event_id[failure.event_id], f"store {self.store.name} refused: {failure.reason}"
+            )
+            for failure in result.failures
+        ]

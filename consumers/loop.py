@@ -154,7 +154,11 @@ class ConsumeLoop:
                 self.log.warning("consumer_close_failed", error=str(exc))
             if self._producer is not None:
                 self._producer.close(timeout=5)
-            self.log.info("consumer_stopped", processed=self.stats.processed, dead_lettered=self.stats.dead_lettered)
+            self.log.info(
+                "consumer_stopped",
+                processed=self.stats.processed,
+                dead_lettered=self.stats.dead_lettered,
+            )
         if self.stopping:  # asked to stop (not an exception on the way out): the last beat says so
             self.heartbeat.finish()
         return self.stats
@@ -173,8 +177,13 @@ class ConsumeLoop:
     def _kafka_unavailable(self, operation: str, exc: KafkaError, failures: int) -> None:
         """Kafka failing is transient: log, back off (interruptibly), let the caller retry."""
         delay = min(self.backoff_max_s, self.backoff_base_s * 2 ** min(failures - 1, 16))
-        self.log.warning("kafka_unavailable_retrying", operation=operation, attempt=failures,
-                         error=f"{type(exc).__name__}: {exc}", retry_in_s=delay)
+        self.log.warning(
+            "kafka_unavailable_retrying",
+            operation=operation,
+            attempt=failures,
+            error=f"{type(exc).__name__}: {exc}",
+            retry_in_s=delay,
+        )
         self.stats.retries += 1
         deadline = time.monotonic() + delay
         while not self.stopping and time.monotonic() < deadline:
@@ -187,10 +196,18 @@ class ConsumeLoop:
         decoded: list[Message] = []
         rejections: list[Rejection] = []
         for record in records:
-            message = Message(record.topic, record.partition, record.offset, record.key, record.value,
-                              [(name, value) for name, value in (record.headers or [])])
+            message = Message(
+                record.topic,
+                record.partition,
+                record.offset,
+                record.key,
+                record.value,
+                [(name, value) for name, value in (record.headers or [])],
+            )
             try:
-                decoded.append(Message(**{**message.__dict__, "payload": self.decode(record.value)}))
+                decoded.append(
+                    Message(**{**message.__dict__, "payload": self.decode(record.value)})
+                )
             except SerializationError as exc:
                 rejections.append(Rejection(message, f"undecodable: {exc}"))
         handled = self._handle_with_retries(consumer, decoded) if decoded else []
@@ -203,21 +220,37 @@ class ConsumeLoop:
         self.stats.batches += 1
         self.stats.processed += len(records)
 
-    def _handle_with_retries(self, consumer: KafkaConsumer, messages: list[Message]) -> list[Rejection] | None:
+    def _handle_with_retries(
+        self, consumer: KafkaConsumer, messages: list[Message]
+    ) -> list[Rejection] | None:
         attempt = 0
         while not self.stopping:
             try:
                 return list(self.handler(messages) or [])
             except TransientError as exc:
                 attempt += 1
-                self.log.warning("handler_transient_failure", attempt=attempt, error=str(exc), batch=len(messages))
+                self.log.warning(
+                    "handler_transient_failure",
+                    attempt=attempt,
+                    error=str(exc),
+                    batch=len(messages),
+                )
             except Exception as exc:  # noqa: BLE001 - the policy for unexpected handler failures
                 attempt += 1
-                self.log.warning("handler_failed", attempt=attempt, error=f"{type(exc).__name__}: {exc}",
-                                 batch=len(messages))
+                self.log.warning(
+                    "handler_failed",
+                    attempt=attempt,
+                    error=f"{type(exc).__name__}: {exc}",
+                    batch=len(messages),
+                )
                 if attempt >= self.max_attempts:
                     if len(messages) == 1:
-                        return [Rejection(messages[0], f"handler failed {attempt} times: {type(exc).__name__}: {exc}")]
+                        return [
+                            Rejection(
+                                messages[0],
+                                f"handler failed {attempt} times: {type(exc).__name__}: {exc}",
+                            )
+                        ]
                     return self._isolate(consumer, messages)
             self.stats.retries += 1
             self._wait(consumer, min(self.backoff_max_s, self.backoff_base_s * 2 ** (attempt - 1)))
@@ -235,7 +268,8 @@ class ConsumeLoop:
 
     def _wait(self, consumer: KafkaConsumer, seconds: float) -> None:
         """Back off without leaving the group: partitions paused, poll keeps membership alive.
-        Called only while a batch is in hand, so the garbage collector pause is lifted for the wait."""
+        Called only while a batch is in hand, so the garbage collector pause is lifted for the
+        wait."""
         assigned = list(consumer.assignment())
         consumer.pause(*assigned)
         deadline = time.monotonic() + seconds
@@ -244,9 +278,13 @@ class ConsumeLoop:
                 while not self.stopping and time.monotonic() < deadline:
                     self.heartbeat.beat()
                     try:
-                        consumer.poll(timeout_ms=int(min(500, max(1, (deadline - time.monotonic()) * 1000))))
+                        consumer.poll(
+                            timeout_ms=int(min(500, max(1, (deadline - time.monotonic()) * 1000)))
+                        )
                     except KafkaError as exc:  # the broker is down too: keep waiting, retry after
-                        self.log.warning("kafka_unavailable_during_backoff", error=f"{type(exc).__name__}: {exc}")
+                        self.log.warning(
+                            "kafka_unavailable_during_backoff", error=f"{type(exc).__name__}: {exc}"
+                        )
                         self._stop.wait(min(0.5, max(0.0, deadline - time.monotonic())))
         finally:
             consumer.resume(*[tp for tp in assigned if tp in consumer.assignment()])
@@ -257,21 +295,34 @@ class ConsumeLoop:
         while not self.stopping:
             try:
                 producer = self._producer = self._producer or make_producer(self.settings)
-                futures = [producer.send(self.settings.dead_letter_topic, key=rejection.message.key,
-                                         value=rejection.message.value, headers=self._dead_letter_headers(rejection))
-                           for rejection in rejections]
+                futures = [
+                    producer.send(
+                        self.settings.dead_letter_topic,
+                        key=rejection.message.key,
+                        value=rejection.message.value,
+                        headers=self._dead_letter_headers(rejection),
+                    )
+                    for rejection in rejections
+                ]
                 producer.flush()
                 for future in futures:
                     future.get(timeout=0)
             except KafkaError as exc:
                 attempt += 1
                 self.log.warning("dead_letter_failed", attempt=attempt, error=str(exc))
-                self._wait(consumer, min(self.backoff_max_s, self.backoff_base_s * 2 ** (attempt - 1)))
+                self._wait(
+                    consumer, min(self.backoff_max_s, self.backoff_base_s * 2 ** (attempt - 1))
+                )
                 continue
             for rejection in rejections:
                 message = rejection.message
-                self.log.warning("message_dead_lettered", topic=message.topic, partition=message.partition,
-                                 offset=message.offset, reason=rejection.reason)
+                self.log.warning(
+                    "message_dead_lettered",
+                    topic=message.topic,
+                    partition=message.partition,
+                    offset=message.offset,
+                    reason=rejection.reason,
+                )
             self.stats.dead_lettered += len(rejections)
             return True
         return False
@@ -310,7 +361,10 @@ class ConsumeLoop:
             return
         try:
             ends = consumer.end_offsets(assigned)
-            lag = {f"{tp.topic}[{tp.partition}]": max(0, ends[tp] - consumer.position(tp)) for tp in assigned}
+            lag = {
+                f"{tp.topic}[{tp.partition}]": max(0, ends[tp] - consumer.position(tp))
+                for tp in assigned
+            }
         except KafkaError as exc:
             self.log.warning("lag_unknown", error=str(exc))
             return

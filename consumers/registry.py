@@ -41,9 +41,14 @@ class ConsumerSpec:
 
     def loop(self, settings: Settings) -> ConsumeLoop:
         """This consumer on the one consume loop, with the configured batch size."""
-        return ConsumeLoop(name=self.name, group_id=self.group_id, topics=self.topics(settings),
-                           handler=self.handler(settings), settings=settings,
-                           max_records=settings.consumer_max_records)
+        return ConsumeLoop(
+            name=self.name,
+            group_id=self.group_id,
+            topics=self.topics(settings),
+            handler=self.handler(settings),
+            settings=settings,
+            max_records=settings.consumer_max_records,
+        )
 
 
 CONSUMERS: dict[str, ConsumerSpec] = {
@@ -56,14 +61,16 @@ CONSUMERS: dict[str, ConsumerSpec] = {
     ),
     "indexer": ConsumerSpec(
         name="indexer",
-        description="indexes every tender for search (Elasticsearch if configured, else the embedded store)",
+        description="indexes every tender for search (Elasticsearch if configured, else the "
+        "embedded store)",
         group_id="tenderwatch-indexer",
         topics=lambda settings: [settings.tender_events_topic],
         handler=lambda settings: Indexer(open_store(settings)).handle,
     ),
     "alerts": ConsumerSpec(
         name="alerts",
-        description="matches tenders against saved searches; its deliverer sends the alerts (webhook, mail, alerts topic)",
+        description="matches tenders against saved searches; its deliverer sends the alerts "
+        "(webhook, mail, alerts topic)",
         group_id="tenderwatch-alerts",
         topics=lambda settings: [settings.tender_events_topic],
         handler=lambda settings: AlertMatcher(AlertRepository(settings.alerts_path)).handle,

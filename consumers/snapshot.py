@@ -39,11 +39,17 @@ class TenderSnapshot:
             for message in messages:
                 event = message.payload
                 self.connection.execute(
-                    """INSERT INTO tenders (tender_id, sequence, event_type, tender_json) VALUES (?, ?, ?, ?)
+                    """INSERT INTO tenders (tender_id, sequence, event_type, tender_json) VALUES
+                    (?, ?, ?, ?)
                        ON CONFLICT (tender_id) DO UPDATE SET sequence = excluded.sequence,
                            event_type = excluded.event_type, tender_json = excluded.tender_json
                        WHERE excluded.sequence > tenders.sequence""",
-                    (event.subject, event.data.sequence, event.type, event.data.tender.model_dump_json()),
+                    (
+                        event.subject,
+                        event.data.sequence,
+                        event.type,
+                        event.data.tender.model_dump_json(),
+                    ),
                 )
             self.connection.execute(
                 """INSERT INTO deliveries (consumer, received) VALUES ('snapshot', ?)
@@ -54,10 +60,13 @@ class TenderSnapshot:
 
     def tenders(self) -> list[tuple[str, int, str, str]]:
         return self.connection.execute(
-            "SELECT tender_id, sequence, event_type, tender_json FROM tenders ORDER BY tender_id").fetchall()
+            "SELECT tender_id, sequence, event_type, tender_json FROM tenders ORDER BY tender_id"
+        ).fetchall()
 
     def received(self) -> int:
-        row = self.connection.execute("SELECT received FROM deliveries WHERE consumer = 'snapshot'").fetchone()
+        row = self.connection.execute(
+            "SELECT received FROM deliveries WHERE consumer = 'snapshot'"
+        ).fetchone()
         return row[0] if row else 0
 
     def close(self) -> None:

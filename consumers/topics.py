@@ -23,11 +23,18 @@ def create_topics(settings: Settings) -> dict[str, str]:
                 outcome[topic] = "exists"
                 continue
             try:
-                admin.create_topics([NewTopic(topic, settings.topic_partitions, settings.topic_replication_factor)])
+                admin.create_topics(
+                    [NewTopic(topic, settings.topic_partitions, settings.topic_replication_factor)]
+                )
                 outcome[topic] = "created"
             except TopicAlreadyExistsError:  # created by someone else meanwhile
                 outcome[topic] = "exists"
-            log.info("topic_ready", topic=topic, outcome=outcome[topic], partitions=settings.topic_partitions)
+            log.info(
+                "topic_ready",
+                topic=topic,
+                outcome=outcome[topic],
+                partitions=settings.topic_partitions,
+            )
         return outcome
     finally:
         admin.close()

@@ -38,8 +38,11 @@ def judge_list(size: int, previous_complete_size: int | None) -> Completeness:
     if size == 0:
         return Completeness(False, "the list is empty")
     if previous_complete_size and size < previous_complete_size * SHRINK_LIMIT:
-        return Completeness(False, f"the list shrank from {previous_complete_size} to {size} listings "
-                                   f"(more than half) since the last complete crawl")
+        return Completeness(
+            False,
+            f"the list shrank from {previous_complete_size} to {size} listings "
+            f"(more than half) since the last complete crawl",
+        )
     return Completeness(True)
 
 
@@ -47,16 +50,28 @@ def deadline_passed(known: KnownListing, now: datetime) -> bool:
     return known.deadline is not None and datetime.fromisoformat(known.deadline) <= now
 
 
-def closed_copy(state: CrawlState, known: KnownListing, status: str, now: datetime) -> Tender | None:
+def closed_copy(
+    state: CrawlState, known: KnownListing, status: str, now: datetime
+) -> Tender | None:
     previous = state.previous_tender(known.tender_id)
     if previous is None:
         log.warning("closed_listing_without_record", tender_id=known.tender_id)
         return None
-    return Tender.model_validate_json(previous).model_copy(update={"status": status, "fetched_at": now})
+    return Tender.model_validate_json(previous).model_copy(
+        update={"status": status, "fetched_at": now}
+    )
 
 
-def close_missing(state: CrawlState, source: str, listed: set[str], *, complete: bool, now: datetime,
-                  withdraw_after_missing: int, stats) -> Iterator[TenderItem]:
+def close_missing(
+    state: CrawlState,
+    source: str,
+    listed: set[str],
+    *,
+    complete: bool,
+    now: datetime,
+    withdraw_after_missing: int,
+    stats,
+) -> Iterator[TenderItem]:
     """The closing events of one crawl: expired by deadline always; withdrawn only from a
     complete list, after `withdraw_after_missing` complete lists in a row without it."""
     if complete:
@@ -71,8 +86,13 @@ def close_missing(state: CrawlState, source: str, listed: set[str], *, complete:
         else:
             missing = state.mark_missing(known.tender_id)
             if missing < withdraw_after_missing:
-                log.info("listing_missing_from_the_list", tender_id=known.tender_id, source=source,
-                         times=missing, withdrawn_after=withdraw_after_missing)
+                log.info(
+                    "listing_missing_from_the_list",
+                    tender_id=known.tender_id,
+                    source=source,
+                    times=missing,
+                    withdrawn_after=withdraw_after_missing,
+                )
                 stats.inc_value("tenderwatch/missing_once")
                 continue
             tender = closed_copy(state, known, "withdrawn", now)

@@ -15,8 +15,18 @@ from decimal import Decimal
 from schemas.zone import AMSTERDAM
 
 MONTHS = {
-    "januari": 1, "februari": 2, "maart": 3, "april": 4, "mei": 5, "juni": 6, "juli": 7,
-    "augustus": 8, "september": 9, "oktober": 10, "november": 11, "december": 12,
+    "januari": 1,
+    "februari": 2,
+    "maart": 3,
+    "april": 4,
+    "mei": 5,
+    "juni": 6,
+    "juli": 7,
+    "augustus": 8,
+    "september": 9,
+    "oktober": 10,
+    "november": 11,
+    "december": 12,
 }
 _MONTH_ALT = "|".join(MONTHS)
 _WEEKDAY_ALT = "maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag|zondag"
@@ -45,7 +55,9 @@ def _dated_spans(text: str) -> list[tuple[int, int, date]]:
     for match in TEXT_DATE.finditer(text):
         day, month_name, year = match.groups()
         try:
-            found.append((match.start(), match.end(), date(int(year), MONTHS[month_name.lower()], int(day))))
+            found.append(
+                (match.start(), match.end(), date(int(year), MONTHS[month_name.lower()], int(day)))
+            )
         except ValueError:
             continue
     for match in NUMERIC_DATE.finditer(text):
@@ -94,7 +106,9 @@ def parse_local_datetime(text: str) -> datetime:
         raise UnparsableValue(f"no date in {squash(text)!r}")
     _, end, day = spans[0]
     clock = TIME_AFTER_DATE.match(text, end)
-    return amsterdam_datetime(day, time(int(clock.group(1)), int(clock.group(2))) if clock else time(0, 0))
+    return amsterdam_datetime(
+        day, time(int(clock.group(1)), int(clock.group(2))) if clock else time(0, 0)
+    )
 
 
 _RANGE = re.compile(r"(\d{1,3})\s*(?:-|–|—|tot en met|tot|t/m|a|à)\s*(\d{1,3})")
@@ -125,14 +139,18 @@ def parse_hours_per_week(text: str) -> tuple[int, int] | None:
         return None
     unit = _WRONG_HOUR_UNIT.search(text)
     if unit:
-        raise UnparsableValue(f"unit conflict: {unit.group(0)!r} in an hours-per-week field ({squash(text)!r})")
+        raise UnparsableValue(
+            f"unit conflict: {unit.group(0)!r} in an hours-per-week field ({squash(text)!r})"
+        )
     low, high = parse_int_range(text)
     if high > 60:
         raise UnparsableValue(f"implausible hours per week {squash(text)!r}")
     return low, high
 
 
-_ASAP = re.compile(r"^\s*(z\.?\s*s\.?\s*m\.?|zo\s+snel\s+mogelijk|per\s+direct|direct|asap)\s*$", re.IGNORECASE)
+_ASAP = re.compile(
+    r"^\s*(z\.?\s*s\.?\s*m\.?|zo\s+snel\s+mogelijk|per\s+direct|direct|asap)\s*$", re.IGNORECASE
+)
 
 
 def parse_start(text: str) -> tuple[date | None, str | None, bool]:
@@ -142,12 +160,18 @@ def parse_start(text: str) -> tuple[date | None, str | None, bool]:
         return None, None, True
     month_only = MONTH_YEAR.match(text)
     if month_only:
-        return date(int(month_only.group(2)), MONTHS[month_only.group(1).lower()], 1), "month", False
+        return (
+            date(int(month_only.group(2)), MONTHS[month_only.group(1).lower()], 1),
+            "month",
+            False,
+        )
     return parse_date(text), "day", False
 
 
 WEEKS_PER_MONTH = Decimal("4.345")  # 52.14 weeks / 12 months
-_DURATION = re.compile(r"(\d{1,3}(?:[.,]\d)?)\s*(maand|maanden|mnd|week|weken|jaar|jaren|dag|dagen)\b", re.IGNORECASE)
+_DURATION = re.compile(
+    r"(\d{1,3}(?:[.,]\d)?)\s*(maand|maanden|mnd|week|weken|jaar|jaren|dag|dagen)\b", re.IGNORECASE
+)
 _UNTIL = re.compile(r"\b(tot\s+en\s+met|t/m|tot)\b", re.IGNORECASE)
 
 
@@ -175,7 +199,9 @@ def parse_duration(text: str) -> tuple[int | None, date | None]:
     return int(months.quantize(Decimal(1), rounding="ROUND_HALF_UP")), None
 
 
-_EXTENSION = re.compile(r"(\d{1,2})\s*(?:x|×|maal|keer)\s*(\d{1,3})\s*(maand|jaar|week|weken)", re.IGNORECASE)
+_EXTENSION = re.compile(
+    r"(\d{1,2})\s*(?:x|×|maal|keer)\s*(\d{1,3})\s*(maand|jaar|week|weken)", re.IGNORECASE
+)
 _NO = re.compile(r"^\s*(nee|geen|n\.?v\.?t\.?)\s*\.?\s*$", re.IGNORECASE)
 _YES = re.compile(r"^\s*ja\s*\.?\s*$", re.IGNORECASE)
 
@@ -215,8 +241,13 @@ def parse_education_level(text: str) -> str:
     return min(levels, key=("MBO", "HBO", "WO").index)
 
 
-_SCALE = re.compile(r"(?:functie)?schaal\s+(\d{1,3}[A-Ba-b]?)(?:\s*(?:/|-|tot|t/m|of)\s*(\d{1,3}[A-Ba-b]?))?", re.IGNORECASE)
-_BARE_SCALE = re.compile(r"^\s*(\d{1,3}[A-Ba-b]?)(?:\s*(?:/|-|tot|t/m|of)\s*(\d{1,3}[A-Ba-b]?))?\s*$")
+_SCALE = re.compile(
+    r"(?:functie)?schaal\s+(\d{1,3}[A-Ba-b]?)(?:\s*(?:/|-|tot|t/m|of)\s*(\d{1,3}[A-Ba-b]?))?",
+    re.IGNORECASE,
+)
+_BARE_SCALE = re.compile(
+    r"^\s*(\d{1,3}[A-Ba-b]?)(?:\s*(?:/|-|tot|t/m|of)\s*(\d{1,3}[A-Ba-b]?))?\s*$"
+)
 MIN_SCALE, MAX_SCALE = 1, 18
 
 

@@ -22,4 +22,6 @@ def entry_fingerprint(entry: dict[str, Any], leave_out: Iterable[str] = ()) -> s
     changes, the listing is fetched or mapped again. `leave_out`: keys that change without news."""
     skipped = set(leave_out)
     kept = {key: value for key, value in entry.items() if key not in skipped}
-    return hashlib.sha256(json.dumps(kept, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+    return hashlib.sha256(
+        json.dumps(kept, sort_keys=True, ensure_ascii=False, default=str).encode()
+    ).hexdigest()

@@ -33,7 +33,7 @@ def positive_number(value: Any) -> float | None:
 
 
 def calendar_date(value: Any) -> date | None:
-    """"2026-10-30" or a datetime text → its date; None for empty or placeholder values."""
+    """ "2026-10-30" or a datetime text → its date; None for empty or placeholder values."""
     if not isinstance(value, str) or not value.strip():
         return None
     text = value.strip()
@@ -50,7 +50,9 @@ def amsterdam_moment(value: Any) -> datetime | None:
     moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     if moment.year < EARLIEST_REAL_YEAR:
         return None
-    return moment.replace(tzinfo=AMSTERDAM) if moment.tzinfo is None else moment.astimezone(AMSTERDAM)
+    return (
+        moment.replace(tzinfo=AMSTERDAM) if moment.tzinfo is None else moment.astimezone(AMSTERDAM)
+    )
 
 
 def attempt(warnings: list[str], field: str, value: Any, parse: Callable[[Any], T]) -> T | None:

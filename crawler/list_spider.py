@@ -54,8 +54,12 @@ class SourceSpider(scrapy.Spider):
         """Known, open, its deadline not passed and its list entry as last time: nothing to map
         (counted as unchanged)."""
         known = self.state.get(tender_id)
-        if known is None or known.list_fingerprint != fingerprint or known.status != "open" \
-                or deadline_passed(known, self.now):
+        if (
+            known is None
+            or known.list_fingerprint != fingerprint
+            or known.status != "open"
+            or deadline_passed(known, self.now)
+        ):
             return False
         self.crawler.stats.inc_value("tenderwatch/unchanged")
         return True
@@ -70,8 +74,9 @@ class ListSourceSpider(SourceSpider):
         spider.host = str(getattr(spider.config, spider.host_setting)).rstrip("/")
         return spider
 
-    def finish_list(self, listed: set[str], *, complete: bool, reason: str | None,
-                    fallback: str | None = None) -> Iterator[TenderItem]:
+    def finish_list(
+        self, listed: set[str], *, complete: bool, reason: str | None, fallback: str | None = None
+    ) -> Iterator[TenderItem]:
         """Record how the list went, then the closing events (only a complete list withdraws).
         `fallback`: the list came from a fallback that is not trusted to be complete (e.g. a
         sitemap): the crawl succeeds, the source's error is recorded, nothing is withdrawn."""
@@ -81,18 +86,34 @@ class ListSourceSpider(SourceSpider):
             stats.set_value("tenderwatch/list_source", "api")
             self.state.record_complete_list(self.source, len(listed), self.now)
         else:
-            log.warning("list_incomplete_closes_nothing", source=self.source, reason=reason, listed=len(listed))
+            log.warning(
+                "list_incomplete_closes_nothing",
+                source=self.source,
+                reason=reason,
+                listed=len(listed),
+            )
             if fallback:
                 stats.set_value("tenderwatch/list_source", fallback)
             else:
                 stats.set_value("tenderwatch/list_incomplete", reason)
             self.state.record_list_failure(self.source, reason or "incomplete list", self.now)
-        yield from close_missing(self.state, self.source, listed, complete=complete, now=self.now,
-                                 withdraw_after_missing=self.withdraw_after_missing, stats=stats)
+        yield from close_missing(
+            self.state,
+            self.source,
+            listed,
+            complete=complete,
+            now=self.now,
+            withdraw_after_missing=self.withdraw_after_missing,
+            stats=stats,
+        )
 
-    def item_of(self, external_id: str, build: Callable[[], Tender], fingerprint: str | None) -> Iterator[TenderItem]:
+    def item_of(
+        self, external_id: str, build: Callable[[], Tender], fingerprint: str | None
+    ) -> Iterator[TenderItem]:
         """The listing's `TenderItem`; a listing that cannot be mapped is logged and skipped."""
-        with structlog.contextvars.bound_contextvars(tender_id=f"{self.source}:{external_id}", source=self.source):
+        with structlog.contextvars.bound_contextvars(
+            tender_id=f"{self.source}:{external_id}", source=self.source
+        ):
             try:
                 tender = build()
             except (TypeError, ValueError, KeyError) as exc:

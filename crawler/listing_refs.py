@@ -23,8 +23,14 @@ def listing_ref(source: str, kind: str, value: Any) -> str | None:
 
 def striive_refs(record_id: Any, reference_code: Any) -> list[str]:
     """What a Striive item is known by: its supplier portal record and its broker reference."""
-    return [ref for ref in (listing_ref("striive", "record", record_id), listing_ref("striive", "ref", reference_code))
-            if ref]
+    return [
+        ref
+        for ref in (
+            listing_ref("striive", "record", record_id),
+            listing_ref("striive", "ref", reference_code),
+        )
+        if ref
+    ]
 
 
 def copied_listing_refs(platform: str, copy_id: str, url: str | None) -> list[str]:
@@ -32,7 +38,7 @@ def copied_listing_refs(platform: str, copy_id: str, url: str | None) -> list[st
     Striive copies are `striive_<referenceCode>_<recordId>` and point at the supplier portal
     (`…/inbox/all/<recordId>`); others (`flextender_31050`) name the platform's own id."""
     platform = platform.strip().lower()
-    own_id = copy_id[len(platform) + 1:] if copy_id.lower().startswith(platform + "_") else ""
+    own_id = copy_id[len(platform) + 1 :] if copy_id.lower().startswith(platform + "_") else ""
     if platform == "striive":
         refs: list[str] = []
         if match := STRIIVE_COPY_ID.fullmatch(own_id):

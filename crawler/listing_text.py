@@ -26,31 +26,44 @@ from crawler.pages.html_text import split_sections, text_lines
 from schemas.tender import SelectionCriterion
 
 # Section headers (folded, without a trailing colon) → the criteria they hold.
-REQUIREMENT_HEADERS = re.compile(r"^(?:functie\s*)?eisen|^hard requirements|^vereisten|^wat breng je mee|"
-                                 r"^knock[- ]?out|^harde eisen|^requirements", re.IGNORECASE)
-WISH_HEADERS = re.compile(r"^wensen|^pr[eé]'?s|^gunningscriteria|^selectiecriteria|^nice to have", re.IGNORECASE)
+REQUIREMENT_HEADERS = re.compile(
+    r"^(?:functie\s*)?eisen|^hard requirements|^vereisten|^wat breng je mee|"
+    r"^knock[- ]?out|^harde eisen|^requirements",
+    re.IGNORECASE,
+)
+WISH_HEADERS = re.compile(
+    r"^wensen|^pr[eé]'?s|^gunningscriteria|^selectiecriteria|^nice to have", re.IGNORECASE
+)
 COMPETENCY_HEADERS = re.compile(r"^competenties", re.IGNORECASE)
 BULLET = re.compile(r"^(?:[-•·*]|-&gt;|->|\d+[.)])\s*")
 
 _RATE_WORD = re.compile(r"(?:uur)?tarief|\brate\b", re.IGNORECASE)
 # € then a number, or a number with a decimal comma: "€ 75", "€110", "82,50", "1.075,00"
-_AMOUNT = re.compile(r"€\s*(\d{1,3}(?:\.\d{3})*(?:,\d{1,2})?|\d+(?:[.,]\d{1,2})?)|(\d{1,3}(?:\.\d{3})*,\d{2})\b")
+_AMOUNT = re.compile(
+    r"€\s*(\d{1,3}(?:\.\d{3})*(?:,\d{1,2})?|\d+(?:[.,]\d{1,2})?)|(\d{1,3}(?:\.\d{3})*,\d{2})\b"
+)
 
 _ZZP = r"zzp(?:[-\s]?(?:'?ers?|er's|ers))?"
-_EXCLUSIONS = [re.compile(pattern, re.IGNORECASE) for pattern in (
-    rf"niet\s+(?:bedoeld\s+|geschikt\s+|beschikbaar\s+)?voor\s+(?:directe\s+)?{_ZZP}",
-    rf"{_ZZP}\s+(?:is\s+|zijn\s+)?(?:uitgesloten|niet\s+toegestaan|niet\s+mogelijk)",
-    rf"geen\s+{_ZZP}",
-    rf"{_ZZP}(?:\s+mogelijkheid)?\s*:\s*nee\b",
-    r"uitgesloten\s+voor\s+zzp",
-)]
-_PERMISSIONS = [re.compile(pattern, re.IGNORECASE) for pattern in (
-    r"alleen\s+zzp",
-    rf"{_ZZP}(?:\s+mogelijkheid)?\s*:\s*ja\b",
-    r"(?:contract|vorm|constructie)\s*:[^\n]*\bzzp",
-    rf"staat\s+open\s+voor\s+{_ZZP}",
-    rf"{_ZZP}\s*(?:\([^)]*\)\s*)?(?:als\s+[^\n]*?)?kunnen\s+(?:worden\s+)?aangeboden",
-)]
+_EXCLUSIONS = [
+    re.compile(pattern, re.IGNORECASE)
+    for pattern in (
+        rf"niet\s+(?:bedoeld\s+|geschikt\s+|beschikbaar\s+)?voor\s+(?:directe\s+)?{_ZZP}",
+        rf"{_ZZP}\s+(?:is\s+|zijn\s+)?(?:uitgesloten|niet\s+toegestaan|niet\s+mogelijk)",
+        rf"geen\s+{_ZZP}",
+        rf"{_ZZP}(?:\s+mogelijkheid)?\s*:\s*nee\b",
+        r"uitgesloten\s+voor\s+zzp",
+    )
+]
+_PERMISSIONS = [
+    re.compile(pattern, re.IGNORECASE)
+    for pattern in (
+        r"alleen\s+zzp",
+        rf"{_ZZP}(?:\s+mogelijkheid)?\s*:\s*ja\b",
+        r"(?:contract|vorm|constructie)\s*:[^\n]*\bzzp",
+        rf"staat\s+open\s+voor\s+{_ZZP}",
+        rf"{_ZZP}\s*(?:\([^)]*\)\s*)?(?:als\s+[^\n]*?)?kunnen\s+(?:worden\s+)?aangeboden",
+    )
+]
 _SOFT = re.compile(rf"minder\s+geschikt\s+voor\s+{_ZZP}", re.IGNORECASE)
 
 
@@ -105,17 +118,25 @@ def zzp_statement(lines: list[str]) -> ZzpStatement:
     excluded = any(pattern.search(text) for pattern in _EXCLUSIONS)
     permitted = any(pattern.search(text) for pattern in _PERMISSIONS)
     if excluded:
-        return ZzpStatement(False, "zzp_allowed: the text both excludes and permits ZZP; the exclusion holds"
-                            if permitted else None)
+        return ZzpStatement(
+            False,
+            "zzp_allowed: the text both excludes and permits ZZP; the exclusion holds"
+            if permitted
+            else None,
+        )
     if permitted:
         return ZzpStatement(True)
     if _SOFT.search(text):
-        return ZzpStatement(None, "zzp_allowed: soft wording about ZZP ('minder geschikt'), not a statement")
+        return ZzpStatement(
+            None, "zzp_allowed: soft wording about ZZP ('minder geschikt'), not a statement"
+        )
     return ZzpStatement(None)
 
 
 def _criteria_lines(body: tuple[str, ...]) -> list[str]:
-    return [text for text in (BULLET.sub("", line).strip().rstrip(";").strip() for line in body) if text]
+    return [
+        text for text in (BULLET.sub("", line).strip().rstrip(";").strip() for line in body) if text
+    ]
 
 
 def content_sections(markup: str | None) -> tuple[list[str], dict[str, tuple[str, ...]]]:
@@ -125,8 +146,10 @@ def content_sections(markup: str | None) -> tuple[list[str], dict[str, tuple[str
     if markup and not markup.isspace():
         try:
             root = lxml_html.fragment_fromstring(markup, create_parent="div")
-            lines = [(line, bold and not re.search(r":\s*\S", line) and not BULLET.match(line))
-                     for line, bold in text_lines(root)]
+            lines = [
+                (line, bold and not re.search(r":\s*\S", line) and not BULLET.match(line))
+                for line, bold in text_lines(root)
+            ]
         except (etree.ParserError, etree.XMLSyntaxError, ValueError):
             lines = [(line, False) for line in html_lines(markup)]
     sections = split_sections(lines)
@@ -135,8 +158,10 @@ def content_sections(markup: str | None) -> tuple[list[str], dict[str, tuple[str
 
 def text_fields(lines: list[str], sections: dict[str, tuple[str, ...]]) -> dict[str, Any]:
     """A listing's text as `Tender` keeps it: its lines as the description, each section joined."""
-    return {"description": "\n".join(lines),
-            "sections": {header: "\n".join(body) for header, body in sections.items()}}
+    return {
+        "description": "\n".join(lines),
+        "sections": {header: "\n".join(body) for header, body in sections.items()},
+    }
 
 
 @dataclass(frozen=True)
@@ -147,8 +172,11 @@ class Criteria:
 
     def tender_fields(self) -> dict[str, Any]:
         """As `Tender` keeps them: wishes are selection criteria without points."""
-        return {"knockout_criteria": self.knockout, "competencies": self.competencies,
-                "selection_criteria": [SelectionCriterion(text=text) for text in self.wishes]}
+        return {
+            "knockout_criteria": self.knockout,
+            "competencies": self.competencies,
+            "selection_criteria": [SelectionCriterion(text=text) for text in self.wishes],
+        }
 
 
 def criteria_from_sections(sections: dict[str, tuple[str, ...]]) -> Criteria:
@@ -156,8 +184,11 @@ def criteria_from_sections(sections: dict[str, tuple[str, ...]]) -> Criteria:
     competencies, from the sections whose headers name them, one criterion a line."""
     by_role: dict[str, list[str]] = {"knockout": [], "wishes": [], "competencies": []}
     for header, body in sections.items():
-        for role, pattern in (("knockout", REQUIREMENT_HEADERS), ("wishes", WISH_HEADERS),
-                              ("competencies", COMPETENCY_HEADERS)):
+        for role, pattern in (
+            ("knockout", REQUIREMENT_HEADERS),
+            ("wishes", WISH_HEADERS),
+            ("competencies", COMPETENCY_HEADERS),
+        ):
             if pattern.search(header.strip()):
                 by_role[role].extend(_criteria_lines(body))
     return Criteria(**by_role)

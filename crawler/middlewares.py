@@ -25,9 +25,17 @@ NOT_BEFORE = "tenderwatch_not_before"
 # again once, not RETRY_TIMES times with back-off: a crawl of an unreachable source ends in
 # seconds and says so, instead of waiting out every retry silently.
 # Scrapy 2.14+ wraps Twisted's errors in its own (CannotResolveHostError, ...); both are listed.
-UNREACHABLE = (DNSLookupError, ConnectionRefusedError, ConnectError, NoRouteError, TCPTimedOutError) + tuple(
-    getattr(scrapy.exceptions, name) for name in ("CannotResolveHostError", "DownloadConnectionRefusedError")
-    if hasattr(scrapy.exceptions, name))
+UNREACHABLE = (
+    DNSLookupError,
+    ConnectionRefusedError,
+    ConnectError,
+    NoRouteError,
+    TCPTimedOutError,
+) + tuple(
+    getattr(scrapy.exceptions, name)
+    for name in ("CannotResolveHostError", "DownloadConnectionRefusedError")
+    if hasattr(scrapy.exceptions, name)
+)
 
 
 class BackoffRetryMiddleware(RetryMiddleware):
@@ -46,7 +54,10 @@ class BackoffRetryMiddleware(RetryMiddleware):
             raise NotConfigured("negative retry backoff")
 
     def process_exception(self, request: Request, exception: Exception, spider=None):
-        if isinstance(exception, UNREACHABLE) and request.meta.get("retry_times", 0) >= self.unreachable_retries:
+        if (
+            isinstance(exception, UNREACHABLE)
+            and request.meta.get("retry_times", 0) >= self.unreachable_retries
+        ):
             self.crawler.stats.inc_value("tenderwatch/unreachable")
             return None  # the request's errback says what failed
         return super().process_exception(request, exception, spider)
@@ -55,7 +66,9 @@ class BackoffRetryMiddleware(RetryMiddleware):
         retry = super()._retry(request, reason)
         if retry is not None:
             attempt = retry.meta.get("retry_times", 1)
-            delay = min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1)) * random.uniform(0.8, 1.2)
+            delay = min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1)) * random.uniform(
+                0.8, 1.2
+            )
             retry.meta[NOT_BEFORE] = time.monotonic() + delay
             self.crawler.stats.inc_value("tenderwatch/retry_backoff_s", round(delay, 3))
         return retry

@@ -45,7 +45,12 @@ class OutboxPipeline:
 
     def process_item(self, item: TenderItem, spider=None) -> TenderItem:
         spider = self.crawler.spider
-        if spider.state.record(item.tender, list_fingerprint=item.list_fingerprint, seen_at=spider.now) is None:
+        if (
+            spider.state.record(
+                item.tender, list_fingerprint=item.list_fingerprint, seen_at=spider.now
+            )
+            is None
+        ):
             self.crawler.stats.inc_value("tenderwatch/unchanged")
             raise DropItem(f"unchanged: {item.tender.id}", log_level="DEBUG")
         return item
@@ -54,8 +59,13 @@ class OutboxPipeline:
         spider = self.crawler.spider
         for event in spider.state.settle(spider.now):
             self.crawler.stats.inc_value(f"tenderwatch/events/{event.type}")
-            log.info("tender_event_recorded", tender_id=event.subject, event_type=event.type,
-                     sequence=event.data.sequence, changed_fields=event.data.changed_fields)
+            log.info(
+                "tender_event_recorded",
+                tender_id=event.subject,
+                event_type=event.type,
+                sequence=event.data.sequence,
+                changed_fields=event.data.changed_fields,
+            )
 
 
 class JsonLinesPipeline:

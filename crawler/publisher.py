@@ -29,8 +29,15 @@ class OutboxPublisher:
     drain: after a broker restart kafka-python's idempotent producer can stay in a fatal state
     (its producer id unknown to the new broker) and would never publish again."""
 
-    def __init__(self, state: CrawlState, producer: KafkaProducer | None, topic: str, batch_size: int = 1000,
-                 producer_factory: Callable[[], KafkaProducer] | None = None, retain: bool = False) -> None:
+    def __init__(
+        self,
+        state: CrawlState,
+        producer: KafkaProducer | None,
+        topic: str,
+        batch_size: int = 1000,
+        producer_factory: Callable[[], KafkaProducer] | None = None,
+        retain: bool = False,
+    ) -> None:
         self.state, self.topic, self.batch_size, self.retain = state, topic, batch_size, retain
         self.producer_factory = producer_factory
         self._producer = producer
@@ -48,11 +55,14 @@ class OutboxPublisher:
             self._producer = None
 
     def drain(self) -> int:
-        """Publish until the outbox is empty or the broker fails; returns how many were published."""
+        """Publish until the outbox is empty or the broker fails; returns how many were
+        published."""
         try:
             published, failed = self._drain()
         except KafkaError as exc:  # e.g. no broker to create a producer with
-            log.warning("outbox_publisher_unavailable", error=str(exc), pending=self.state.pending_count())
+            log.warning(
+                "outbox_publisher_unavailable", error=str(exc), pending=self.state.pending_count()
+            )
             return 0
         if failed and self.producer_factory is not None:
             self.close()  # a fresh producer (new producer id) next time
@@ -67,10 +77,14 @@ class OutboxPublisher:
             futures = []
             for row in rows:
                 try:
-                    futures.append(self.producer.send(
-                        self.topic, key=row.key, value=row.value,
-                        headers=[("content-type", CONTENT_TYPE.encode())],
-                    ))
+                    futures.append(
+                        self.producer.send(
+                            self.topic,
+                            key=row.key,
+                            value=row.value,
+                            headers=[("content-type", CONTENT_TYPE.encode())],
+                        )
+                    )
                 except KafkaError as exc:  # e.g. no metadata within max_block_ms: broker down
                     log.warning("outbox_send_refused", error=str(exc))
                     break
@@ -81,7 +95,11 @@ class OutboxPublisher:
                 try:
                     placed = future.get(timeout=0)
                 except KafkaError as exc:
-                    log.warning("outbox_publish_failed", error=str(exc), pending=len(rows) - len(acknowledged))
+                    log.warning(
+                        "outbox_publish_failed",
+                        error=str(exc),
+                        pending=len(rows) - len(acknowledged),
+                    )
                     break
                 acknowledged.append((row.id, placed.partition, placed.offset))
             if self.retain:

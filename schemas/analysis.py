@@ -22,13 +22,15 @@ import unicodedata
 
 import Stemmer
 
-DUTCH_STOP_WORDS = frozenset("""
+DUTCH_STOP_WORDS = frozenset(
+    """
 de en van ik te dat die in een hij het niet zijn is was op aan met als voor had er maar om hem
 dan zou of wat mijn men dit zo door over ze zich bij ook tot je mij uit der daar haar naar heb
 hoe heeft hebben deze u want nog zal me zij nu ge geen omdat iets worden toch al waren veel meer
 doen toen moet ben zonder kan hun dus alles onder ja eens hier wie werd altijd doch wordt wezen
 kunnen ons zelf tegen na reeds wil kon niets uw iemand geweest andere
-""".split())
+""".split()
+)
 
 TOKEN = re.compile(r"\w+(?:['.,]\w+)*")
 JOINERS = "'.,"
@@ -36,7 +38,9 @@ JOINERS = "'.,"
 COMBINING_MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
 _WORD_CHARACTER = re.compile(r"\w")
 # On ASCII text: every byte that is neither a word character nor a joiner becomes a space.
-_SEPARATOR_BYTES = bytes(byte for byte in range(128) if not (chr(byte).isalnum() or chr(byte) in "_" + JOINERS))
+_SEPARATOR_BYTES = bytes(
+    byte for byte in range(128) if not (chr(byte).isalnum() or chr(byte) in "_" + JOINERS)
+)
 _SEPARATORS_TO_SPACE = bytes.maketrans(_SEPARATOR_BYTES, b" " * len(_SEPARATOR_BYTES))
 _DOUBLED_JOINERS = tuple(first + second for first in JOINERS for second in JOINERS)
 
@@ -72,7 +76,7 @@ def _fold_to_ascii(error: UnicodeError) -> tuple[str, int]:
     if not isinstance(error, UnicodeEncodeError):
         raise error
     replacement = []
-    for character in unicodedata.normalize("NFKD", error.object[error.start:error.end]):
+    for character in unicodedata.normalize("NFKD", error.object[error.start : error.end]):
         if character.isascii():
             replacement.append(character)
         elif COMBINING_MARKS.match(character):

@@ -32,8 +32,12 @@ PUBLISHED = "nl.tenderwatch.tender.published"
 UPDATED = "nl.tenderwatch.tender.updated"
 EXPIRED = "nl.tenderwatch.tender.expired"
 WITHDRAWN = "nl.tenderwatch.tender.withdrawn"
-EventType = Literal["nl.tenderwatch.tender.published", "nl.tenderwatch.tender.updated",
-                    "nl.tenderwatch.tender.expired", "nl.tenderwatch.tender.withdrawn"]
+EventType = Literal[
+    "nl.tenderwatch.tender.published",
+    "nl.tenderwatch.tender.updated",
+    "nl.tenderwatch.tender.expired",
+    "nl.tenderwatch.tender.withdrawn",
+]
 EVENT_TYPES: tuple[str, ...] = (PUBLISHED, UPDATED, EXPIRED, WITHDRAWN)
 STATUS_EVENT = {"expired": EXPIRED, "withdrawn": WITHDRAWN}
 CONTRACT_VERSION = 2
@@ -41,10 +45,19 @@ DATASCHEMA = "urn:tenderwatch:schema:tender-event-data:2"
 ENVELOPE_SCHEMA = "urn:tenderwatch:schema:tender-event:2"
 CONTENT_TYPE = "application/cloudevents+json; charset=utf-8"
 # Version 1 (until release 0.2): read as their version-2 equivalents until release 0.3.
-LEGACY_TYPES = {legacy: TYPE_PREFIX + legacy for legacy in
-                ("tender.published", "tender.updated", "tender.expired", "tender.withdrawn", "alert.matched")}
+LEGACY_TYPES = {
+    legacy: TYPE_PREFIX + legacy
+    for legacy in (
+        "tender.published",
+        "tender.updated",
+        "tender.expired",
+        "tender.withdrawn",
+        "alert.matched",
+    )
+}
 LEGACY_DATASCHEMAS = {"urn:tenderwatch:schema:tender-event:1": DATASCHEMA}
-# Serialized JSON Schemas list every attribute with a default as required: a producer must send them.
+# Serialized JSON Schemas list every attribute with a default as required: a producer must send
+# them.
 EVENT_CONFIG = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
 
 
@@ -68,7 +81,9 @@ class TenderEventData(BaseModel):
 
     tender: Tender
     sequence: int = Field(ge=1, description="Per tender, strictly increasing")
-    changed_fields: list[str] = Field(default_factory=list, description="Only for updates: the fields that changed")
+    changed_fields: list[str] = Field(
+        default_factory=list, description="Only for updates: the fields that changed"
+    )
 
 
 class TenderEvent(BaseModel):
@@ -77,14 +92,21 @@ class TenderEvent(BaseModel):
     model_config = EVENT_CONFIG
 
     specversion: Literal["1.0"] = "1.0"
-    id: str = Field(min_length=1, description="`<tender id>/<sequence>`: the same event redelivered keeps its id")
-    source: str = Field(min_length=1, description="URI reference of the producer, e.g. /tenderwatch/crawler/flextender")
+    id: str = Field(
+        min_length=1,
+        description="`<tender id>/<sequence>`: the same event redelivered keeps its id",
+    )
+    source: str = Field(
+        min_length=1,
+        description="URI reference of the producer, e.g. /tenderwatch/crawler/flextender",
+    )
     type: Annotated[EventType, ReadsLegacyType]
     time: datetime
     subject: str = Field(min_length=1, description="The tender id")
     datacontenttype: Literal["application/json"] = "application/json"
     dataschema: Literal["urn:tenderwatch:schema:tender-event-data:2"] = Field(
-        DATASCHEMA, description="The `$id` of the JSON Schema of `data`")
+        DATASCHEMA, description="The `$id` of the JSON Schema of `data`"
+    )
     data: TenderEventData
 
     @field_validator("dataschema", mode="before")
@@ -93,14 +115,23 @@ class TenderEvent(BaseModel):
         return LEGACY_DATASCHEMAS.get(value, value) if isinstance(value, str) else value
 
     @classmethod
-    def build(cls, event_type: str, tender: Tender, sequence: int, time: datetime, changed_fields: list[str] | None = None) -> TenderEvent:
+    def build(
+        cls,
+        event_type: str,
+        tender: Tender,
+        sequence: int,
+        time: datetime,
+        changed_fields: list[str] | None = None,
+    ) -> TenderEvent:
         return cls(
             id=f"{tender.id}/{sequence}",
             source=f"/tenderwatch/crawler/{tender.source}",
             type=event_type,
             time=time,
             subject=tender.id,
-            data=TenderEventData(tender=tender, sequence=sequence, changed_fields=changed_fields or []),
+            data=TenderEventData(
+                tender=tender, sequence=sequence, changed_fields=changed_fields or []
+            ),
         )
 
     @property
@@ -112,7 +143,8 @@ class TenderEvent(BaseModel):
 
 
 def decode_event(value: bytes | None) -> TenderEvent:
-    """Kafka record value → `TenderEvent`; anything else raises `SerializationError` with the reason.
+    """Kafka record value → `TenderEvent`; anything else raises `SerializationError` with the
+    reason.
 
     The happy path is one pass of pydantic's JSON parser; only a failure is parsed again to
     say why (not JSON, another schema version, or which field is wrong)."""
@@ -132,7 +164,9 @@ def _reason(value: bytes, exc: ValidationError) -> SerializationError:
     if not isinstance(document, dict):
         return SerializationError("not a JSON object")
     if LEGACY_DATASCHEMAS.get(document.get("dataschema"), document.get("dataschema")) != DATASCHEMA:
-        return SerializationError(f"unknown dataschema {document.get('dataschema')!r} (this version reads {DATASCHEMA})")
+        return SerializationError(
+            f"unknown dataschema {document.get('dataschema')!r} (this version reads {DATASCHEMA})"
+        )
     first = exc.errors()[0]
     where = ".".join(str(part) for part in first["loc"])
     return SerializationError(f"invalid tender event at {where}: {first['msg']}")

@@ -36,9 +36,14 @@ SCHEMAS: dict[str, tuple[type[BaseModel], str]] = {
     "tender-event-data.schema.json": (TenderEventData, DATASCHEMA),
     "alert-event.schema.json": (AlertEvent, ALERT_ENVELOPE_SCHEMA),
     "alert.schema.json": (Alert, ALERT_DATASCHEMA),
-    "saved-search.schema.json": (SavedSearch, f"urn:tenderwatch:schema:saved-search:{CONTRACT_VERSION}"),
-    "saved-search-request.schema.json": (SavedSearchRequest,
-                                         f"urn:tenderwatch:schema:saved-search-request:{CONTRACT_VERSION}"),
+    "saved-search.schema.json": (
+        SavedSearch,
+        f"urn:tenderwatch:schema:saved-search:{CONTRACT_VERSION}",
+    ),
+    "saved-search-request.schema.json": (
+        SavedSearchRequest,
+        f"urn:tenderwatch:schema:saved-search-request:{CONTRACT_VERSION}",
+    ),
 }
 HERE = Path(__file__).parent
 

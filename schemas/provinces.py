@@ -10,11 +10,29 @@ from __future__ import annotations
 import difflib
 import unicodedata
 
-PROVINCES = ("Groningen", "Friesland", "Drenthe", "Overijssel", "Flevoland", "Gelderland", "Utrecht",
-             "Noord-Holland", "Zuid-Holland", "Zeeland", "Noord-Brabant", "Limburg")
+PROVINCES = (
+    "Groningen",
+    "Friesland",
+    "Drenthe",
+    "Overijssel",
+    "Flevoland",
+    "Gelderland",
+    "Utrecht",
+    "Noord-Holland",
+    "Zuid-Holland",
+    "Zeeland",
+    "Noord-Brabant",
+    "Limburg",
+)
 # Spellings beyond the Dutch official name: Frisian and English.
-ALSO_WRITTEN = {"fryslan": "Friesland", "fryslân": "Friesland", "frisia": "Friesland",
-                "north holland": "Noord-Holland", "south holland": "Zuid-Holland", "north brabant": "Noord-Brabant"}
+ALSO_WRITTEN = {
+    "fryslan": "Friesland",
+    "fryslân": "Friesland",
+    "frisia": "Friesland",
+    "north holland": "Noord-Holland",
+    "south holland": "Zuid-Holland",
+    "north brabant": "Noord-Brabant",
+}
 
 
 def name_key(text: str) -> str:
@@ -24,8 +42,9 @@ def name_key(text: str) -> str:
     return " ".join(folded.replace("’", "'").replace("-", " ").split())
 
 
-PROVINCE_BY_KEY = {name_key(name): name for name in PROVINCES} | {name_key(name): province
-                                                                 for name, province in ALSO_WRITTEN.items()}
+PROVINCE_BY_KEY = {name_key(name): name for name in PROVINCES} | {
+    name_key(name): province for name, province in ALSO_WRITTEN.items()
+}
 
 
 def province_named(text: str | None) -> str | None:
@@ -36,5 +55,9 @@ def province_named(text: str | None) -> str | None:
 def unknown_province_message(text: str) -> str:
     """Why `text` is not a region, with a "did you mean" where a province's name is close."""
     close = difflib.get_close_matches(name_key(text), list(PROVINCE_BY_KEY), n=1, cutoff=0.6)
-    hint = f"; did you mean {PROVINCE_BY_KEY[close[0]]}?" if close else f"; one of {', '.join(PROVINCES)}"
+    hint = (
+        f"; did you mean {PROVINCE_BY_KEY[close[0]]}?"
+        if close
+        else f"; one of {', '.join(PROVINCES)}"
+    )
     return f"{text.strip()[:60]!r} is not a province of the Netherlands{hint}"

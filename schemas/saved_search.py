@@ -39,11 +39,27 @@ ALERT_DATASCHEMA = "urn:tenderwatch:schema:alert:2"
 ALERT_ENVELOPE_SCHEMA = "urn:tenderwatch:schema:alert-event:2"
 # An update alerts (searches that ask for updates) only when one of these changed:
 # what a freelancer decides on, not a reworded paragraph or a parser warning.
-MATERIAL_FIELDS = frozenset({
-    "title", "client", "region", "status", "education_level", "hours_per_week", "deadline",
-    "questions_deadline", "start", "end_date", "duration_months", "pay_scale", "max_hourly_rate",
-    "zzp_allowed", "knockout_criteria", "selection_criteria", "also_on",
-})
+MATERIAL_FIELDS = frozenset(
+    {
+        "title",
+        "client",
+        "region",
+        "status",
+        "education_level",
+        "hours_per_week",
+        "deadline",
+        "questions_deadline",
+        "start",
+        "end_date",
+        "duration_months",
+        "pay_scale",
+        "max_hourly_rate",
+        "zzp_allowed",
+        "knockout_criteria",
+        "selection_criteria",
+        "also_on",
+    }
+)
 
 
 def _strip(value: object) -> object:
@@ -52,8 +68,10 @@ def _strip(value: object) -> object:
 
 def _unprintable(text: str) -> bool:
     """A control or format character, or a line or paragraph separator (U+2028, U+2029)."""
-    return any(unicodedata.category(character)[0] == "C" or unicodedata.category(character) in ("Zl", "Zp")
-               for character in text)
+    return any(
+        unicodedata.category(character)[0] == "C" or unicodedata.category(character) in ("Zl", "Zp")
+        for character in text
+    )
 
 
 def _one_line(name: str) -> str:
@@ -71,7 +89,9 @@ def webhook_url_syntax(url: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ValueError("a webhook URL must be http or https (http:// or https:// and a host)")
     if "@" in parts.netloc:
-        raise ValueError("a webhook URL must not carry credentials; use the secret for authenticity")
+        raise ValueError(
+            "a webhook URL must not carry credentials; use the secret for authenticity"
+        )
     try:
         parts.port  # noqa: B018 - parsing it is the check
     except ValueError:
@@ -81,8 +101,15 @@ def webhook_url_syntax(url: str) -> str:
 
 # One set of save-time rules for the CLI, the API and the web form (stored searches are read
 # back with the looser stored shape, so an older one still loads).
-SearchName = Annotated[str, BeforeValidator(_strip), Field(min_length=1, max_length=200), AfterValidator(_one_line)]
-WebhookUrl = Annotated[str, BeforeValidator(_strip), Field(min_length=1, max_length=2000), AfterValidator(webhook_url_syntax)]
+SearchName = Annotated[
+    str, BeforeValidator(_strip), Field(min_length=1, max_length=200), AfterValidator(_one_line)
+]
+WebhookUrl = Annotated[
+    str,
+    BeforeValidator(_strip),
+    Field(min_length=1, max_length=2000),
+    AfterValidator(webhook_url_syntax),
+]
 
 
 class _Strict(BaseModel):
@@ -94,7 +121,9 @@ SECRET_MASK = "**********"
 
 class Webhook(_Strict):
     url: str = Field(max_length=2000, description="http(s) URL that receives a POST per alert")
-    secret: SecretStr = Field(description="HMAC-SHA256 key: X-Tenderwatch-Signature: sha256=<hex of HMAC(body)>")
+    secret: SecretStr = Field(
+        description="HMAC-SHA256 key: X-Tenderwatch-Signature: sha256=<hex of HMAC(body)>"
+    )
 
 
 class SavedSearch(_Strict):
@@ -104,8 +133,12 @@ class SavedSearch(_Strict):
     filter: SearchFilter = Field(default_factory=SearchFilter)
     email: EmailStr | None = None
     webhook: Webhook | None = None
-    frequency: Frequency = Field("instant", description="instant: each alert at once; daily: one mail a day")
-    alert_on_updates: bool = Field(False, description="Also alert when a matching tender changes materially")
+    frequency: Frequency = Field(
+        "instant", description="instant: each alert at once; daily: one mail a day"
+    )
+    alert_on_updates: bool = Field(
+        False, description="Also alert when a matching tender changes materially"
+    )
     active: bool = True
     created: datetime
 
@@ -148,10 +181,14 @@ class SavedSearchRef(_Strict):
 
 
 class Alert(_Strict):
-    id: str = Field(description="`<saved search id>/<tender id>[/<sequence>]`: one alert per key, ever")
+    id: str = Field(
+        description="`<saved search id>/<tender id>[/<sequence>]`: one alert per key, ever"
+    )
     saved_search: SavedSearchRef
     kind: Literal["new", "changed"] = Field(
-        description="new: the first alert of this tender for this search; changed: a material update after it")
+        description="new: the first alert of this tender for this search; changed: a material "
+        "update after it"
+    )
     event: str = Field(description="The tender event type that fired it")
     event_id: str
     sequence: int
@@ -183,7 +220,8 @@ class AlertEvent(BaseModel):
     subject: str = Field(min_length=1, description="The tender id")
     datacontenttype: Literal["application/json"] = "application/json"
     dataschema: Literal["urn:tenderwatch:schema:alert:2"] = Field(
-        ALERT_DATASCHEMA, description="The `$id` of the JSON Schema of `data`")
+        ALERT_DATASCHEMA, description="The `$id` of the JSON Schema of `data`"
+    )
     data: Alert
 
     @classmethod
@@ -202,7 +240,9 @@ class WebhookInput(_Strict):
     """A webhook as responses show it, accepted back: the masked secret means "keep it"."""
 
     url: WebhookUrl
-    secret: str | None = Field(None, max_length=200, description="Omitted or masked: generated (new) or kept (change)")
+    secret: str | None = Field(
+        None, max_length=200, description="Omitted or masked: generated (new) or kept (change)"
+    )
 
 
 def _webhook_fields(request: dict) -> dict:
@@ -230,9 +270,15 @@ class SavedSearchRequest(_Strict):
     filter: SearchFilter = Field(default_factory=SearchFilter)
     email: EmailStr | None = None
     webhook_url: WebhookUrl | None = None
-    webhook_secret: str | None = Field(None, min_length=16, max_length=200,
-                                       description="Generated (and returned once) when not given")
-    webhook: WebhookInput | None = Field(None, description="Alternative to webhook_url/webhook_secret")
+    webhook_secret: str | None = Field(
+        None,
+        min_length=16,
+        max_length=200,
+        description="Generated (and returned once) when not given",
+    )
+    webhook: WebhookInput | None = Field(
+        None, description="Alternative to webhook_url/webhook_secret"
+    )
     frequency: Frequency = "instant"
     alert_on_updates: bool = False
 
@@ -272,17 +318,24 @@ class SavedSearchChange(_Strict):
     @classmethod
     def _webhook_object(cls, change: object) -> object:
         if isinstance(change, dict) and "webhook" in change and change["webhook"] is None:
-            return {**{key: value for key, value in change.items() if key != "webhook"}, "webhook_url": None}
+            return {
+                **{key: value for key, value in change.items() if key != "webhook"},
+                "webhook_url": None,
+            }
         return _webhook_fields(change)  # type: ignore[arg-type]
 
     def apply(self, saved: SavedSearch) -> SavedSearch:
-        """The saved search with this change; ValueError for a read-only field changed or no channel left."""
+        """The saved search with this change; ValueError for a read-only field changed or no
+        channel left."""
         given = self.model_fields_set - {"webhook"}
         for read_only in ("id", "owner", "created"):
             if read_only in given and getattr(self, read_only) != getattr(saved, read_only):
                 raise ValueError(f"{read_only} cannot be changed")
-        update = {field: getattr(self, field) for field in given
-                  if field in ("name", "filter", "email", "frequency", "alert_on_updates", "active")}
+        update = {
+            field: getattr(self, field)
+            for field in given
+            if field in ("name", "filter", "email", "frequency", "alert_on_updates", "active")
+        }
         for field in ("name", "filter", "frequency", "alert_on_updates", "active"):
             if field in update and update[field] is None:
                 raise ValueError(f"{field} cannot be null")
@@ -290,9 +343,13 @@ class SavedSearchChange(_Strict):
             if self.webhook_url is None:
                 update["webhook"] = None
             else:
-                secret = self.webhook_secret or (saved.webhook.secret.get_secret_value() if saved.webhook else None)
+                secret = self.webhook_secret or (
+                    saved.webhook.secret.get_secret_value() if saved.webhook else None
+                )
                 if secret is None:
-                    raise ValueError("a new webhook needs a webhook_secret (at least 16 characters)")
+                    raise ValueError(
+                        "a new webhook needs a webhook_secret (at least 16 characters)"
+                    )
                 update["webhook"] = Webhook(url=self.webhook_url, secret=secret)
         elif "webhook_secret" in given:
             if saved.webhook is None:

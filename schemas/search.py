@@ -31,10 +31,14 @@ from schemas.provinces import province_named, unknown_province_message
 from schemas.tender import EducationLevel
 from schemas.zone import AMSTERDAM
 
-STORED = "stored"  # validation context of a document read back from storage: checked when it was saved
+STORED = (
+    "stored"  # validation context of a document read back from storage: checked when it was saved
+)
 StatusFilter = Literal["open", "expired", "withdrawn", "all"]
 MAX_OFFSET = 100_000
-SOURCE_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")  # deeper paging is refused: narrow the filter instead
+SOURCE_NAME = re.compile(
+    r"[a-z0-9][a-z0-9-]{0,39}"
+)  # deeper paging is refused: narrow the filter instead
 
 
 class SearchFilter(BaseModel):
@@ -57,10 +61,14 @@ class SearchFilter(BaseModel):
 
     @field_validator("regions")
     @classmethod
-    def _regions_are_provinces(cls, regions: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+    def _regions_are_provinces(
+        cls, regions: tuple[str, ...], info: ValidationInfo
+    ) -> tuple[str, ...]:
         if (info.context or {}).get(STORED):
             return regions
-        problems = [unknown_province_message(region) for region in regions if province_named(region) is None]
+        problems = [
+            unknown_province_message(region) for region in regions if province_named(region) is None
+        ]
         if problems:
             raise ValueError("; ".join(problems))
         return regions
@@ -88,26 +96,48 @@ class SearchFilter(BaseModel):
         from schemas.analysis import analyze
 
         if not analyze(keyword):
-            raise ValueError(f"keyword {keyword.strip()!r} has only words too common to search for "
-                             "(stop words such as 'de', 'het', 'een'); add a word that says what you look for")
+            raise ValueError(
+                f"keyword {keyword.strip()!r} has only words too common to search for "
+                "(stop words such as 'de', 'het', 'een'); add a word that says what you look for"
+            )
         return keyword
 
     @model_validator(mode="after")
     def _ranges_run_forwards(self) -> SearchFilter:
-        for low, high, words in (("pay_scale_min", "pay_scale_max", "the lowest pay scale ({}) is above the highest ({})"),
-                                 ("hours_min", "hours_max", "the fewest hours ({}) are more than the most hours ({})"),
-                                 ("deadline_after", "deadline_before",
-                                  "the earliest deadline ({}) is after the latest deadline ({})")):
-            if getattr(self, low) is not None and getattr(self, high) is not None and getattr(self, low) > getattr(self, high):
+        for low, high, words in (
+            (
+                "pay_scale_min",
+                "pay_scale_max",
+                "the lowest pay scale ({}) is above the highest ({})",
+            ),
+            ("hours_min", "hours_max", "the fewest hours ({}) are more than the most hours ({})"),
+            (
+                "deadline_after",
+                "deadline_before",
+                "the earliest deadline ({}) is after the latest deadline ({})",
+            ),
+        ):
+            if (
+                getattr(self, low) is not None
+                and getattr(self, high) is not None
+                and getattr(self, low) > getattr(self, high)
+            ):
                 raise ValueError(words.format(getattr(self, low), getattr(self, high)))
         return self
 
     def deadline_bounds(self) -> tuple[datetime | None, datetime | None]:
         """[from, until) as aware datetimes: the Amsterdam days asked, inclusive."""
         zone = AMSTERDAM
-        start = datetime.combine(self.deadline_after, time(0), tzinfo=zone) if self.deadline_after else None
-        end = (datetime.combine(self.deadline_before + timedelta(days=1), time(0), tzinfo=zone)
-               if self.deadline_before else None)
+        start = (
+            datetime.combine(self.deadline_after, time(0), tzinfo=zone)
+            if self.deadline_after
+            else None
+        )
+        end = (
+            datetime.combine(self.deadline_before + timedelta(days=1), time(0), tzinfo=zone)
+            if self.deadline_before
+            else None
+        )
         return start, end
 
 
@@ -116,5 +146,8 @@ class SearchPage(BaseModel):
 
     limit: int = Field(20, ge=1, le=1000)
     offset: int = Field(0, ge=0, le=MAX_OFFSET)
-    all_listings: bool = Field(False, description="Every listing; by default one hit per assignment (the best "
-                                                  "placed of its listings, naming the others in `also_on`)")
+    all_listings: bool = Field(
+        False,
+        description="Every listing; by default one hit per assignment (the best "
+        "placed of its listings, naming the others in `also_on`)",
+    )

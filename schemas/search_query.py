@@ -40,34 +40,107 @@ class Term:
 
 
 TERMS: tuple[Term, ...] = (
-    Term("keyword", "q", "keyword", N_("Keywords"),
-         "Words that must all occur (Dutch stemming: 'projectleiders' finds 'projectleider')."),
-    Term("regions", "region", "region", N_("Province"),
-         "Province, in Dutch or English, any case (Overijssel, north holland); repeat for several."),
-    Term("pay_scale_min", "pay_min", "pay-scale-min", N_("Pay scale from"),
-         "Lowest pay scale (functieschaal) wanted."),
-    Term("pay_scale_max", "pay_max", "pay-scale-max", N_("Pay scale to"), "Highest pay scale wanted."),
-    Term("hours_min", "hours_min", "hours-min", N_("Hours per week from"), "Fewest hours per week wanted."),
-    Term("hours_max", "hours_max", "hours-max", N_("Hours per week to"), "Most hours per week wanted."),
-    Term("deadline_after", "deadline_after", "deadline-after", N_("Deadline from"),
-         "Closing on or after this date (YYYY-MM-DD, Amsterdam)."),
-    Term("deadline_before", "deadline_before", "deadline-before", N_("Deadline to"),
-         "Closing on or before this date (YYYY-MM-DD, Amsterdam)."),
-    Term("education_level", "education", "education-level", N_("Education level"),
-         "Education level asked (any case)."),
-    Term("das", "das", "das", N_("Dynamic purchasing system (DAS)"), "Only DAS assignments / only others."),
-    Term("zzp_allowed", "zzp", "zzp", N_("Open to solo freelancers (ZZP)"),
-         "Only those open to / closed to solo freelancers."),
+    Term(
+        "keyword",
+        "q",
+        "keyword",
+        N_("Keywords"),
+        "Words that must all occur (Dutch stemming: 'projectleiders' finds 'projectleider').",
+    ),
+    Term(
+        "regions",
+        "region",
+        "region",
+        N_("Province"),
+        "Province, in Dutch or English, any case (Overijssel, north holland); repeat for several.",
+    ),
+    Term(
+        "pay_scale_min",
+        "pay_min",
+        "pay-scale-min",
+        N_("Pay scale from"),
+        "Lowest pay scale (functieschaal) wanted.",
+    ),
+    Term(
+        "pay_scale_max", "pay_max", "pay-scale-max", N_("Pay scale to"), "Highest pay scale wanted."
+    ),
+    Term(
+        "hours_min",
+        "hours_min",
+        "hours-min",
+        N_("Hours per week from"),
+        "Fewest hours per week wanted.",
+    ),
+    Term(
+        "hours_max",
+        "hours_max",
+        "hours-max",
+        N_("Hours per week to"),
+        "Most hours per week wanted.",
+    ),
+    Term(
+        "deadline_after",
+        "deadline_after",
+        "deadline-after",
+        N_("Deadline from"),
+        "Closing on or after this date (YYYY-MM-DD, Amsterdam).",
+    ),
+    Term(
+        "deadline_before",
+        "deadline_before",
+        "deadline-before",
+        N_("Deadline to"),
+        "Closing on or before this date (YYYY-MM-DD, Amsterdam).",
+    ),
+    Term(
+        "education_level",
+        "education",
+        "education-level",
+        N_("Education level"),
+        "Education level asked (any case).",
+    ),
+    Term(
+        "das",
+        "das",
+        "das",
+        N_("Dynamic purchasing system (DAS)"),
+        "Only DAS assignments / only others.",
+    ),
+    Term(
+        "zzp_allowed",
+        "zzp",
+        "zzp",
+        N_("Open to solo freelancers (ZZP)"),
+        "Only those open to / closed to solo freelancers.",
+    ),
     Term("client", "client", "client", N_("Client"), "Client organisation, exactly (any case)."),
-    Term("sources", "source", "source", N_("Platform"), "Only listings of this platform; repeat for several."),
-    Term("status", "status", "status", N_("Status"), "Open (the default), closed, withdrawn or all."),
+    Term(
+        "sources",
+        "source",
+        "source",
+        N_("Platform"),
+        "Only listings of this platform; repeat for several.",
+    ),
+    Term(
+        "status", "status", "status", N_("Status"), "Open (the default), closed, withdrawn or all."
+    ),
 )
 TERM_OF_FIELD = {term.field: term for term in TERMS}
-CLOSING = Term("deadline_before", "closing", "closing-within", N_("Closing within (days)"),
-               "Closing from today to this many days on (Amsterdam days); instead of the deadline dates.")
+CLOSING = Term(
+    "deadline_before",
+    "closing",
+    "closing-within",
+    N_("Closing within (days)"),
+    "Closing from today to this many days on (Amsterdam days); instead of the deadline dates.",
+)
 CLOSING_DAYS = (1, 365)
 YES, NO = "yes", "no"
-STATUS_WORDS = {"open": N_("open"), "expired": N_("closed"), "withdrawn": N_("withdrawn"), "all": N_("all")}
+STATUS_WORDS = {
+    "open": N_("open"),
+    "expired": N_("closed"),
+    "withdrawn": N_("withdrawn"),
+    "all": N_("all"),
+}
 
 
 class Query(Protocol):
@@ -92,8 +165,11 @@ def kind_of(field: str) -> tuple[str, Any]:
     info = SearchFilter.model_fields[field]
     annotation = info.annotation
     arguments = [argument for argument in typing.get_args(annotation) if argument is not type(None)]
-    inner = arguments[0] if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union \
+    inner = (
+        arguments[0]
+        if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union
         else annotation
+    )
     if typing.get_origin(annotation) is tuple:
         return "many", None
     if inner is bool:
@@ -138,7 +214,9 @@ def _number(param: str, raw: str, low: int, high: int) -> int:
     return int(raw)
 
 
-def filter_of(query: Query, today: date, known_sources: Collection[str] | None = None) -> SearchFilter:
+def filter_of(
+    query: Query, today: date, known_sources: Collection[str] | None = None
+) -> SearchFilter:
     """The `SearchFilter` of a URL query (the web form's names). `known_sources`: the platform
     names a `source` value must be one of. FilterProblem names the field that cannot be used."""
     values = {term.field: _value(query, term) for term in TERMS}
@@ -147,7 +225,9 @@ def filter_of(query: Query, today: date, known_sources: Collection[str] | None =
     if closing:
         days = _number(CLOSING.param, closing, *CLOSING_DAYS)
         values["deadline_after"], values["deadline_before"] = today, today + timedelta(days=days)
-    if known_sources is not None and any(source.lower() not in known_sources for source in values.get("sources", ())):
+    if known_sources is not None and any(
+        source.lower() not in known_sources for source in values.get("sources", ())
+    ):
         raise FilterProblem("source", ", ".join(known_sources))
     try:
         return SearchFilter(**values)
@@ -161,8 +241,15 @@ def _problem(exc: ValidationError) -> FilterProblem:
     if error["loc"]:
         return FilterProblem(TERM_OF_FIELD[str(error["loc"][0])].param, message)
     # a range that runs backwards: the message names it
-    field = next(low for low, words in (("pay_scale_min", "pay scale"), ("hours_min", "hours"),
-                                        ("deadline_after", "deadline")) if words in message)
+    field = next(
+        low
+        for low, words in (
+            ("pay_scale_min", "pay scale"),
+            ("hours_min", "hours"),
+            ("deadline_after", "deadline"),
+        )
+        if words in message
+    )
     return FilterProblem(TERM_OF_FIELD[field].param, message)
 
 
@@ -212,8 +299,22 @@ class _Pairs:
 
 
 # The order to suggest loosening an empty result in: the narrowest filters first.
-LOOSEN_ORDER = ("keyword", "deadline_before", "deadline_after", "pay_scale_min", "pay_scale_max", "hours_min",
-                "hours_max", "regions", "client", "sources", "education_level", "das", "zzp_allowed", "status")
+LOOSEN_ORDER = (
+    "keyword",
+    "deadline_before",
+    "deadline_after",
+    "pay_scale_min",
+    "pay_scale_max",
+    "hours_min",
+    "hours_max",
+    "regions",
+    "client",
+    "sources",
+    "education_level",
+    "das",
+    "zzp_allowed",
+    "status",
+)
 
 
 def loosen_hint(search: SearchFilter) -> Term | None:

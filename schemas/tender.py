@@ -25,7 +25,9 @@ StartPrecision = Literal["day", "month"]
 # Fields that describe the fetch or the lifecycle, not the listing's content. They are left
 # out of `content_hash`, so a re-crawl of an unchanged listing yields the same hash.
 # The assignment fields are decided across listings (crawler/assignments), not read from this one.
-NON_CONTENT_FIELDS = frozenset({"fetched_at", "first_seen", "content_hash", "status", "url", "assignment_id", "also_on"})
+NON_CONTENT_FIELDS = frozenset(
+    {"fetched_at", "first_seen", "content_hash", "status", "url", "assignment_id", "also_on"}
+)
 # Fields added after tenders were first hashed: left out of `content_hash` while empty, so a
 # tender crawled before they existed keeps its hash (and makes no update event).
 HASHED_ONLY_WHEN_SET = frozenset({"client_reference", "origin", "listing_refs"})
@@ -94,12 +96,16 @@ class Requirements(_Strict):
 class Origin(_Strict):
     """Where an aggregator's copy came from: the original platform and listing."""
 
-    platform: str = Field(description="The original platform as the aggregator names it", examples=["striive"])
+    platform: str = Field(
+        description="The original platform as the aggregator names it", examples=["striive"]
+    )
     url: str | None = Field(default=None, description="The original listing")
     listing_refs: list[str] = Field(
-        default_factory=list, description="The original listing's identifiers in the form of `Tender.id` or "
-                                          "`Tender.listing_refs`, as far as the copy names them",
-        examples=[["striive:record:392359", "striive:ref:HFSSC000444"]])
+        default_factory=list,
+        description="The original listing's identifiers in the form of `Tender.id` or "
+        "`Tender.listing_refs`, as far as the copy names them",
+        examples=[["striive:record:392359", "striive:ref:HFSSC000444"]],
+    )
 
 
 class Listing(_Strict):
@@ -115,7 +121,9 @@ class Tender(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    id: str = Field(description="`<source>:<external_id>`, stable forever", examples=["flextender:30922"])
+    id: str = Field(
+        description="`<source>:<external_id>`, stable forever", examples=["flextender:30922"]
+    )
     source: str
     external_id: str
     url: str
@@ -125,7 +133,9 @@ class Tender(BaseModel):
     status: TenderStatus = "open"
     education_level: EducationLevel | None = None
     hours_per_week: HoursRange | None = None
-    deadline: datetime | None = Field(default=None, description="Closing moment, Europe/Amsterdam offset")
+    deadline: datetime | None = Field(
+        default=None, description="Closing moment, Europe/Amsterdam offset"
+    )
     questions_deadline: datetime | None = None
     start: Start | None = None
     end_date: date | None = None
@@ -134,7 +144,9 @@ class Tender(BaseModel):
     das: bool | None = Field(default=None, description="Part of a dynamic purchasing system (DAS)")
     pay_scale: PayScale | None = None
     max_hourly_rate: float | None = Field(default=None, ge=0, description="EUR excl. VAT")
-    fee_per_hour: float | None = Field(default=None, ge=0, description="Platform fee, EUR per hour worked")
+    fee_per_hour: float | None = Field(
+        default=None, ge=0, description="Platform fee, EUR per hour worked"
+    )
     professionals: ProfessionalsRange | None = None
     knockout_criteria: list[str] = Field(default_factory=list)
     selection_criteria: list[SelectionCriterion] = Field(default_factory=list)
@@ -147,23 +159,37 @@ class Tender(BaseModel):
     description: str = ""
     sections: dict[str, str] = Field(default_factory=dict)
     fields_of_work: list[str] = Field(default_factory=list)
-    client_kvk: str | None = Field(default=None, description="Chamber of commerce number of the client")
+    client_kvk: str | None = Field(
+        default=None, description="Chamber of commerce number of the client"
+    )
     client_reference: str | None = Field(
-        default=None, description="The client's own request code as the listing prints it (e.g. SRQ202742): the "
-                                  "same assignment on another platform often carries it too",
-        examples=["SRQ202742"])
-    origin: Origin | None = Field(default=None, description="An aggregator's copy: the platform and listing it copies")
+        default=None,
+        description="The client's own request code as the listing prints it (e.g. SRQ202742): the "
+        "same assignment on another platform often carries it too",
+        examples=["SRQ202742"],
+    )
+    origin: Origin | None = Field(
+        default=None, description="An aggregator's copy: the platform and listing it copies"
+    )
     listing_refs: list[str] = Field(
-        default_factory=list, description="Other identifiers the platform gives this listing, `<source>:<kind>:<value>` "
-                                          "(what an aggregator's copy may point at instead of the URL)",
-        examples=[["striive:record:392359", "striive:ref:HFSSC000444"]])
+        default_factory=list,
+        description="Other identifiers the platform gives this listing, `<source>:<kind>:<value>` "
+        "(what an aggregator's copy may point at instead of the URL)",
+        examples=[["striive:record:392359", "striive:ref:HFSSC000444"]],
+    )
     assignment_id: str | None = Field(
-        default=None, description="Listings of the same assignment (on any platform) share it: the id of the "
-                                  "assignment's first-seen listing. Null in events written before assignments "
-                                  "existed: read it as the tender's own id")
-    also_on: list[Listing] = Field(default_factory=list, description="The other listings of the same assignment")
+        default=None,
+        description="Listings of the same assignment (on any platform) share it: the id of the "
+        "assignment's first-seen listing. Null in events written before assignments "
+        "existed: read it as the tender's own id",
+    )
+    also_on: list[Listing] = Field(
+        default_factory=list, description="The other listings of the same assignment"
+    )
     fetched_at: datetime
-    first_seen: datetime | None = Field(default=None, description="When tenderwatch first saw this tender")
+    first_seen: datetime | None = Field(
+        default=None, description="When tenderwatch first saw this tender"
+    )
     content_hash: str = ""
     warnings: list[str] = Field(default_factory=list)
 
@@ -181,7 +207,9 @@ class Tender(BaseModel):
 
     def compute_content_hash(self) -> str:
         """SHA-256 over the normalised content, leaving out fetch and lifecycle metadata."""
-        left_out = set(NON_CONTENT_FIELDS) | {name for name in HASHED_ONLY_WHEN_SET if not getattr(self, name)}
+        left_out = set(NON_CONTENT_FIELDS) | {
+            name for name in HASHED_ONLY_WHEN_SET if not getattr(self, name)
+        }
         content = self.model_dump(mode="json", exclude=left_out)
         canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

@@ -30,9 +30,15 @@ class SourceSummary:
     def line(self) -> str:
         """One line for the end of a source's crawl."""
         if not self.ok:
-            return f"{self.source}: failed after {self.seconds:.1f} s: {self.failure or f'exit {self.exit_code}'}"
-        return (f"{self.source}: ok in {self.seconds:.1f} s: {self.found} listed, {self.new} new, {self.changed} "
-                f"changed, {self.closed} closed, {self.unchanged} unchanged")
+            return (
+                f"{self.source}: failed after {self.seconds:.1f} s: "
+                f"{self.failure or f'exit {self.exit_code}'}"
+            )
+        return (
+            f"{self.source}: ok in {self.seconds:.1f} s: {self.found} listed, {self.new} new, "
+            f"{self.changed} "
+            f"changed, {self.closed} closed, {self.unchanged} unchanged"
+        )
 
     def write(self, path: Path) -> None:
         path.write_text(json.dumps(asdict(self)), encoding="utf-8")
@@ -44,13 +50,31 @@ class SourceSummary:
         try:
             return cls(**json.loads(path.read_text(encoding="utf-8")))
         except (OSError, ValueError, TypeError):
-            return cls(source, exit_code, seconds, failure=f"the crawl ended with exit code {exit_code} before it "
-                                                            "could report (see the log above)")
+            return cls(
+                source,
+                exit_code,
+                seconds,
+                failure=f"the crawl ended with exit code {exit_code} before it "
+                "could report (see the log above)",
+            )
 
 
 def summary_table(summaries: list[SourceSummary]) -> str:
-    rows = [[summary.source, "ok" if summary.ok else "FAILED", f"{summary.seconds:.1f} s", str(summary.found),
-             str(summary.new), str(summary.changed), str(summary.closed), summary.failure or ""]
-            for summary in summaries]
-    return table(["source", "result", "took", "listed", "new", "changed", "closed", "reason"], rows,
-                 right=frozenset({2, 3, 4, 5, 6}))
+    rows = [
+        [
+            summary.source,
+            "ok" if summary.ok else "FAILED",
+            f"{summary.seconds:.1f} s",
+            str(summary.found),
+            str(summary.new),
+            str(summary.changed),
+            str(summary.closed),
+            summary.failure or "",
+        ]
+        for summary in summaries
+    ]
+    return table(
+        ["source", "result", "took", "listed", "new", "changed", "closed", "reason"],
+        rows,
+        right=frozenset({2, 3, 4, 5, 6}),
+    )

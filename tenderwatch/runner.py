@@ -65,25 +65,41 @@ def kafka_available(settings: Settings) -> Iterator[tuple[Settings, EmbeddedBrok
         return
     with EmbeddedBroker(Path(settings.data_dir) / "broker.log") as broker:
         # The embedded default is one user on one machine: loopback webhooks stay allowed.
-        yield settings.model_copy(update={"kafka_bootstrap_servers": broker.bootstrap_servers,
-                                          "webhook_allow_loopback": settings.webhooks_may_use_loopback}), broker
+        yield (
+            settings.model_copy(
+                update={
+                    "kafka_bootstrap_servers": broker.bootstrap_servers,
+                    "webhook_allow_loopback": settings.webhooks_may_use_loopback,
+                }
+            ),
+            broker,
+        )
 
 
-def group_positions(settings: Settings, group_ids: list[str]) -> tuple[dict[int, int], dict[str, dict[int, int]]]:
+def group_positions(
+    settings: Settings, group_ids: list[str]
+) -> tuple[dict[int, int], dict[str, dict[int, int]]]:
     """The tender topic's end offset per partition, and per group its committed offset per
     partition (0 where it has committed nothing)."""
-    probe = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, request_timeout_ms=10000,
-                          enable_auto_commit=False)
+    probe = KafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        request_timeout_ms=10000,
+        enable_auto_commit=False,
+    )
     admin = make_admin(settings)
     try:
-        partitions = [TopicPartition(settings.tender_events_topic, number)
-                      for number in sorted(probe.partitions_for_topic(settings.tender_events_topic) or [])]
+        partitions = [
+            TopicPartition(settings.tender_events_topic, number)
+            for number in sorted(probe.partitions_for_topic(settings.tender_events_topic) or [])
+        ]
         ends = {tp.partition: offset for tp, offset in probe.end_offsets(partitions).items()}
         committed: dict[str, dict[int, int]] = {}
         for group_id in group_ids:  # one group per request: older brokers fetch no more
             offsets = admin.list_group_offsets({group_id: partitions}).get(group_id, {})
-            committed[group_id] = {tp.partition: max(0, offsets[tp].offset if tp in offsets else 0)
-                                   for tp in partitions}
+            committed[group_id] = {
+                tp.partition: max(0, offsets[tp].offset if tp in offsets else 0)
+                for tp in partitions
+            }
         return ends, committed
     finally:
         probe.close()
@@ -94,8 +110,10 @@ def unconsumed(settings: Settings, group_ids: list[str]) -> dict[str, int]:
     """Group → events on the tender topic it has not committed yet."""
     ends, committed = group_positions(settings, group_ids)
     # Tansu may report a commit past the end offset of a compressed batch: >= is caught up.
-    return {group_id: sum(max(0, ends[partition] - offsets[partition]) for partition in ends)
-            for group_id, offsets in committed.items()}
+    return {
+        group_id: sum(max(0, ends[partition] - offsets[partition]) for partition in ends)
+        for group_id, offsets in committed.items()
+    }
 
 
 def consumed_by_every_group(settings: Settings, group_ids: list[str]) -> dict[int, int]:
@@ -103,12 +121,22 @@ def consumed_by_every_group(settings: Settings, group_ids: list[str]) -> dict[in
     ends, committed = group_positions(settings, group_ids)
     if not group_ids:
         return {partition: 2**62 for partition in ends}
-    return {partition: min(offsets[partition] for offsets in committed.values()) for partition in ends}
+    return {
+        partition: min(offsets[partition] for offsets in committed.values()) for partition in ends
+    }
 
 
 class Runner:
-    def __init__(self, settings: Settings, *, once: bool, interval_s: float, consumed_timeout_s: float = 120.0,
-                 consumers: list[str] | None = None, show_summary: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        once: bool,
+        interval_s: float,
+        consumed_timeout_s: float = 120.0,
+        consumers: list[str] | None = None,
+        show_summary: Callable[[str], None] | None = None,
+    ) -> None:
         self.settings, self.once, self.interval_s = settings, once, interval_s
         # where the table of every source's crawl goes after each cycle: stdout unless told
         self.show_summary = show_summary or (lambda text: print(text, flush=True))
@@ -134,8 +162,12 @@ class Runner:
         """A part of the process can no longer work: say so, mark the heartbeats, stop."""
         if self.died is None:
             self.died = component
-            log.critical("component_died", component=component, error=error,
-                         action="stopping tenderwatch run (exit 6); restart it")
+            log.critical(
+                "component_died",
+                component=component,
+                error=error,
+                action="stopping tenderwatch run (exit 6); restart it",
+            )
             report_fault(f"{component} died: {error}")
             self.heartbeat.beat()
         self.stop_requested.set()
@@ -151,8 +183,10 @@ class Runner:
     def healthy(self) -> bool:
         """False (and the run stopping) once the embedded broker has exited on its own."""
         if self.broker is not None and not self.broker.alive and self.died is None:
-            self.component_died("embedded-broker", f"exited with code {self.broker.exit_code}; "
-                                                   f"see {self.broker.log_path}")
+            self.component_died(
+                "embedded-broker",
+                f"exited with code {self.broker.exit_code}; see {self.broker.log_path}",
+            )
         return self.died is None
 
     def run(self) -> int:
@@ -166,26 +200,46 @@ class Runner:
             loops = [spec.loop(settings) for spec in specs]
             self.workers = [spec.worker(settings) for spec in specs if spec.worker is not None]
             workers_stop = threading.Event()
-            consumer_threads = [threading.Thread(target=self._guarded, args=(f"consumer-{loop.name}", loop.run),
-                                                 name=f"consumer-{loop.name}", daemon=True) for loop in loops]
-            worker_threads = [threading.Thread(target=self._guarded,
-                                               args=(f"worker-{type(worker).__name__}", worker.run, workers_stop),
-                                               name=f"worker-{type(worker).__name__}", daemon=True)
-                              for worker in self.workers]
+            consumer_threads = [
+                threading.Thread(
+                    target=self._guarded,
+                    args=(f"consumer-{loop.name}", loop.run),
+                    name=f"consumer-{loop.name}",
+                    daemon=True,
+                )
+                for loop in loops
+            ]
+            worker_threads = [
+                threading.Thread(
+                    target=self._guarded,
+                    args=(f"worker-{type(worker).__name__}", worker.run, workers_stop),
+                    name=f"worker-{type(worker).__name__}",
+                    daemon=True,
+                )
+                for worker in self.workers
+            ]
             for thread in consumer_threads + worker_threads:
                 thread.start()
             state = CrawlState(settings.state_path)
             # The embedded broker keeps messages in memory: the outbox keeps each event until
             # every group has committed past it, and refills a fresh broker from what it kept.
             retain = broker is not None
-            publisher = OutboxPublisher(state, None, settings.tender_events_topic,
-                                        producer_factory=lambda: make_producer(settings), retain=retain)
+            publisher = OutboxPublisher(
+                state,
+                None,
+                settings.tender_events_topic,
+                producer_factory=lambda: make_producer(settings),
+                retain=retain,
+            )
             self.group_ids = [loop.group_id for loop in loops]
             if retain:
                 requeued = state.requeue_retained()
                 if requeued:
-                    log.warning("outbox_refill", events=requeued,
-                                reason="the last run ended before every consumer had every event")
+                    log.warning(
+                        "outbox_refill",
+                        events=requeued,
+                        reason="the last run ended before every consumer had every event",
+                    )
             try:
                 code = self._cycles(settings, publisher, self.group_ids)
             finally:
@@ -207,7 +261,8 @@ class Runner:
 
     @staticmethod
     def _join(threads: list[threading.Thread]) -> None:
-        """Join within one shared budget; a thread still busy after it is left (daemon) and named."""
+        """Join within one shared budget; a thread still busy after it is left (daemon) and
+        named."""
         deadline = time.monotonic() + THREAD_JOIN_BUDGET_S
         for thread in threads:
             thread.join(timeout=max(0.0, deadline - time.monotonic()))
@@ -227,7 +282,9 @@ class Runner:
         if not publisher.state.retained_count():
             return
         try:
-            deleted = publisher.state.prune_consumed(consumed_by_every_group(self.settings_in_use, self.group_ids))
+            deleted = publisher.state.prune_consumed(
+                consumed_by_every_group(self.settings_in_use, self.group_ids)
+            )
         except KafkaError as exc:
             log.warning("outbox_prune_postponed", error=str(exc))
             return
@@ -242,12 +299,19 @@ class Runner:
             if self.stop_requested.is_set():
                 break
             self._drain(publisher)
-            log.info("cycle_crawled", cycle=cycle, crawl_exit_code=crawl_code, published=self.published_this_cycle,
-                     outbox_pending=publisher.state.pending_count())
+            log.info(
+                "cycle_crawled",
+                cycle=cycle,
+                crawl_exit_code=crawl_code,
+                published=self.published_this_cycle,
+                outbox_pending=publisher.state.pending_count(),
+            )
             if self.once:
                 return crawl_code or self._wait_until_consumed(settings, publisher, group_ids)
             next_crawl = time.monotonic() + self.interval_s
-            while not self.stop_requested.wait(timeout=min(1.0, max(0.0, next_crawl - time.monotonic()))):
+            while not self.stop_requested.wait(
+                timeout=min(1.0, max(0.0, next_crawl - time.monotonic()))
+            ):
                 if not self.healthy():
                     break
                 self.heartbeat.beat()
@@ -270,11 +334,19 @@ class Runner:
                 summary_path = Path(directory) / f"{source}.json"
                 started = time.monotonic()
                 code = self.crawl(settings, publisher, source, summary_path=summary_path)
-                summaries.append(SourceSummary.read(summary_path, source, code, round(time.monotonic() - started, 1)))
+                summaries.append(
+                    SourceSummary.read(
+                        summary_path, source, code, round(time.monotonic() - started, 1)
+                    )
+                )
                 status = publisher.state.source_status(source)
-                figures = {"exit_code": code, "open_listings": status.open_listings,
-                           "last_complete_crawl": status.last_complete_at, "last_error": status.last_error,
-                           "failing_since": status.failing_since}
+                figures = {
+                    "exit_code": code,
+                    "open_listings": status.open_listings,
+                    "last_complete_crawl": status.last_complete_at,
+                    "last_error": status.last_error,
+                    "failing_since": status.failing_since,
+                }
                 (log.warning if code else log.info)("source_crawled", source=source, **figures)
                 self.heartbeat.details.setdefault("sources", {})[source] = figures
                 self.heartbeat.beat(force=True)
@@ -285,12 +357,21 @@ class Runner:
     def crawl_argv(self, source: str) -> list[str]:
         return [sys.executable, "-m", "tenderwatch.cli", "crawl", source]
 
-    def crawl(self, settings: Settings, publisher: OutboxPublisher | None = None, source: str = "flextender",
-              summary_path: Path | None = None) -> int:
+    def crawl(
+        self,
+        settings: Settings,
+        publisher: OutboxPublisher | None = None,
+        source: str = "flextender",
+        summary_path: Path | None = None,
+    ) -> int:
         """One crawl in a child process; it writes the outbox, this process publishes it while
         the crawl goes on, so a new listing's event is on its way seconds after its fetch.
         A stop request ends the child in bounded time (SIGTERM, wait, SIGKILL)."""
-        env = {key: value for key, value in os.environ.items() if key != "TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS"}
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if key != "TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS"
+        }
         env.update(crawl_environment(settings))
         summary = ["--summary-file", str(summary_path)] if summary_path is not None else []
         child = children.spawn_python([*self.crawl_argv(source), *summary], env=env)
@@ -304,7 +385,9 @@ class Runner:
             self.stop_requested.wait(timeout=0.2)
         return child.wait()
 
-    def _wait_until_consumed(self, settings: Settings, publisher: OutboxPublisher, group_ids: list[str]) -> int:
+    def _wait_until_consumed(
+        self, settings: Settings, publisher: OutboxPublisher, group_ids: list[str]
+    ) -> int:
         deadline = time.monotonic() + self.consumed_timeout_s
         behind: dict[str, int] = {}
         while time.monotonic() < deadline and not self.stop_requested.is_set() and self.healthy():
@@ -314,17 +397,28 @@ class Runner:
             except KafkaError as exc:
                 log.warning("consumer_progress_unknown", error=str(exc))
                 behind = {group: -1 for group in group_ids}
-            if (not publisher.state.pending_count() and all(count == 0 for count in behind.values())
-                    and all(worker.settled() for worker in self.workers)):
+            if (
+                not publisher.state.pending_count()
+                and all(count == 0 for count in behind.values())
+                and all(worker.settled() for worker in self.workers)
+            ):
                 if publisher.retain:
                     self._prune(publisher)
-                log.info("cycle_consumed", groups=group_ids, published=self.published_this_cycle,
-                         outbox_retained=publisher.state.retained_count())
+                log.info(
+                    "cycle_consumed",
+                    groups=group_ids,
+                    published=self.published_this_cycle,
+                    outbox_retained=publisher.state.retained_count(),
+                )
                 return 0
             time.sleep(0.25)
         if self.stop_requested.is_set():
             log.info("stopped_before_every_event_was_consumed", behind=behind)
             return EXIT_NOT_CONSUMED
-        log.error("events_left_unconsumed", behind=behind, outbox_pending=publisher.state.pending_count(),
-                  workers_settled=[worker.settled() for worker in self.workers])
+        log.error(
+            "events_left_unconsumed",
+            behind=behind,
+            outbox_pending=publisher.state.pending_count(),
+            workers_settled=[worker.settled() for worker in self.workers],
+        )
         return EXIT_NOT_CONSUMED

@@ -9,7 +9,9 @@ def table(headers: list[str], rows: list[list[str]], right: frozenset[int] = fro
     widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows, strict=True)]
 
     def line(cells: list[str]) -> str:
-        return "  ".join(str(cell).rjust(width) if index in right else str(cell).ljust(width)
-                         for index, (cell, width) in enumerate(zip(cells, widths, strict=True))).rstrip()
+        return "  ".join(
+            str(cell).rjust(width) if index in right else str(cell).ljust(width)
+            for index, (cell, width) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
 
     return "\n".join(line(cells) for cells in [headers, *rows])

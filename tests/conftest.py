@@ -28,8 +28,12 @@ def _install_network_guard() -> Path:
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     log = Path(tempfile.gettempdir()) / f"tenderwatch-network-{os.getpid()}-{worker}.log"
     os.environ["TENDERWATCH_TEST_NETWORK_LOG"] = str(log)
-    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(GUARD), os.environ.get("PYTHONPATH")]))
-    spec = importlib.util.spec_from_file_location("tenderwatch_network_guard", GUARD / "sitecustomize.py")
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [str(GUARD), os.environ.get("PYTHONPATH")])
+    )
+    spec = importlib.util.spec_from_file_location(
+        "tenderwatch_network_guard", GUARD / "sitecustomize.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return log
@@ -47,11 +51,16 @@ def no_real_hosts(request):
         with NETWORK_LOG.open(encoding="utf-8") as log:
             log.seek(start)
             reached = sorted({line.rsplit(" (pid", 1)[0] for line in log.read().splitlines()})
-        pytest.fail(f"{request.node.nodeid} reached beyond this machine: {'; '.join(reached)}", pytrace=False)
+        pytest.fail(
+            f"{request.node.nodeid} reached beyond this machine: {'; '.join(reached)}",
+            pytrace=False,
+        )
 
 
 def pytest_sessionfinish(session, exitstatus):
-    if not hasattr(session.config, "workerinput"):  # the controller, or a run without workers: last out
+    if not hasattr(
+        session.config, "workerinput"
+    ):  # the controller, or a run without workers: last out
         from tests.engines import stop_engines_started_by_tests
 
         stop_engines_started_by_tests()
@@ -81,7 +90,8 @@ def replica_pages() -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def seed_tenders(replica_pages):
-    """Request number → Tender, parsed from the replica detail pages with the clock at SEED_CLOCK."""
+    """Request number → Tender, parsed from the replica detail pages with the clock at
+    SEED_CLOCK."""
     return {
         number: normalise(FlextenderDetailPage(page).raw(), fetched_at=SEED_CLOCK, now=SEED_CLOCK)
         for number, page in replica_pages.items()

@@ -35,7 +35,10 @@ class Engines:
 
 
 def _given() -> Engines | None:
-    opensearch, kafka = os.environ.get("TENDERWATCH_TEST_OPENSEARCH_URL"), os.environ.get("TENDERWATCH_TEST_KAFKA")
+    opensearch, kafka = (
+        os.environ.get("TENDERWATCH_TEST_OPENSEARCH_URL"),
+        os.environ.get("TENDERWATCH_TEST_KAFKA"),
+    )
     return Engines(kafka, opensearch) if opensearch and kafka else None
 
 
@@ -46,24 +49,42 @@ def engines() -> Engines:
         return given
     for tool in ("java", "mvn", "python3"):
         if shutil.which(tool) is None:
-            pytest.skip(f"the real engines need {tool}, which this machine does not have "
-                        "(tools/engines/engines.sh: Java 17 and Maven)")
+            pytest.skip(
+                f"the real engines need {tool}, which this machine does not have "
+                "(tools/engines/engines.sh: Java 17 and Maven)"
+            )
     ENGINES_DIR.mkdir(parents=True, exist_ok=True)
     with FileLock(str(ENGINES_DIR / "start.lock"), timeout=900):
-        result = subprocess.run(["bash", str(ENGINES_SH), "start"], capture_output=True, text=True, timeout=900,
-                                env={**os.environ, "ENGINES_DIR": str(ENGINES_DIR)}, check=False)
+        result = subprocess.run(
+            ["bash", str(ENGINES_SH), "start"],
+            capture_output=True,
+            text=True,
+            timeout=900,
+            env={**os.environ, "ENGINES_DIR": str(ENGINES_DIR)},
+            check=False,
+        )
         if result.returncode != 0:
-            pytest.fail(f"tools/engines/engines.sh start failed ({result.returncode}):\n{result.stderr[-3000:]}")
+            pytest.fail(
+                "tools/engines/engines.sh start failed "
+                f"({result.returncode}):\n{result.stderr[-3000:]}"
+            )
         (ENGINES_DIR / STARTED_MARK).touch()
     exported = dict(re.findall(r"^export (\w+)=(\S+)$", result.stdout, flags=re.MULTILINE))
-    return Engines(exported["TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS"], exported["TENDERWATCH_OPENSEARCH_URL"])
+    return Engines(
+        exported["TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS"], exported["TENDERWATCH_OPENSEARCH_URL"]
+    )
 
 
 def stop_engines_started_by_tests() -> None:
     mark = ENGINES_DIR / STARTED_MARK
     if _given() is None and mark.exists():
-        subprocess.run(["bash", str(ENGINES_SH), "stop"], capture_output=True, timeout=120, check=False,
-                       env={**os.environ, "ENGINES_DIR": str(ENGINES_DIR)})
+        subprocess.run(
+            ["bash", str(ENGINES_SH), "stop"],
+            capture_output=True,
+            timeout=120,
+            check=False,
+            env={**os.environ, "ENGINES_DIR": str(ENGINES_DIR)},
+        )
         mark.unlink(missing_ok=True)
 
 
@@ -77,8 +98,14 @@ class PrivateKafka:
 
     def __enter__(self) -> Self:
         engines()  # the shared engines resolved the jars (or this skips where they cannot run)
-        result = subprocess.run(["bash", str(ENGINES_SH), "start", "kafka"], capture_output=True, text=True,
-                                timeout=300, env=self.env, check=False)
+        result = subprocess.run(
+            ["bash", str(ENGINES_SH), "start", "kafka"],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env=self.env,
+            check=False,
+        )
         if result.returncode != 0:
             pytest.fail(f"a private Kafka did not start:\n{result.stderr[-3000:]}")
         return self
@@ -101,7 +128,13 @@ class PrivateKafka:
                     time.sleep(0.1)
             except ProcessLookupError:
                 pass
-        subprocess.run(["bash", str(ENGINES_SH), "stop"], capture_output=True, timeout=120, env=self.env, check=False)
+        subprocess.run(
+            ["bash", str(ENGINES_SH), "stop"],
+            capture_output=True,
+            timeout=120,
+            env=self.env,
+            check=False,
+        )
 
     def __exit__(self, *exc_info) -> None:
         self.stop()

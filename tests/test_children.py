@@ -17,8 +17,14 @@ from tenderwatch.common import children
 from tenderwatch.common.settings import Settings
 from tenderwatch.runner import Runner
 
-STUBBORN = [sys.executable, "-c", ("import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
-                                   "print('ready', flush=True); time.sleep(600)")]
+STUBBORN = [
+    sys.executable,
+    "-c",
+    (
+        "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+        "print('ready', flush=True); time.sleep(600)"
+    ),
+]
 
 
 def ignored_signals(pid: int) -> int:
@@ -51,8 +57,10 @@ def test_stop_escalates_to_sigkill_when_sigterm_is_ignored():
 
 
 def test_stop_of_a_child_that_obeys_sends_sigterm_only():
-    child = subprocess.Popen([sys.executable, "-c", "import time; print('ready', flush=True); time.sleep(600)"],
-                             stdout=subprocess.PIPE)
+    child = subprocess.Popen(
+        [sys.executable, "-c", "import time; print('ready', flush=True); time.sleep(600)"],
+        stdout=subprocess.PIPE,
+    )
     assert child.stdout.readline() == b"ready\n"
     assert children.stop(child, "obedient", grace_s=5.0) == -signal.SIGTERM
 
@@ -72,13 +80,17 @@ def test_children_do_not_inherit_an_ignored_sigterm_and_die_with_their_parent(tm
         print(binary.pid, python.pid, flush=True)
         time.sleep(600)
     """)
-    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, cwd=os.getcwd())
+    parent = subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, cwd=os.getcwd()
+    )
     try:
         binary_pid, python_pid = (int(pid) for pid in parent.stdout.readline().split())
         assert parent.stdout.readline() == b"child ready\n"
         assert sigterm_ignored(parent.pid), "the test parent should ignore SIGTERM"
         assert not sigterm_ignored(binary_pid) and not sigterm_ignored(python_pid)
-        assert os.getsid(binary_pid) == binary_pid and os.getsid(python_pid) == python_pid  # sessions of their own
+        assert (
+            os.getsid(binary_pid) == binary_pid and os.getsid(python_pid) == python_pid
+        )  # sessions of their own
     finally:
         parent.kill()
         parent.wait()

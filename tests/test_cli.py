@@ -13,11 +13,19 @@ from crawler.sources import SOURCES
 from crawler.sources.flextender.replica.server import bundled_pages
 
 
-def tenderwatch(*args: str, stdin: bytes | None = None, env: dict | None = None, cwd=None) -> subprocess.CompletedProcess:
+def tenderwatch(
+    *args: str, stdin: bytes | None = None, env: dict | None = None, cwd=None
+) -> subprocess.CompletedProcess:
     import os
 
-    return subprocess.run([sys.executable, "-m", "tenderwatch.cli", *args], input=stdin, capture_output=True,
-                          timeout=120, env={**os.environ, **(env or {})}, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "tenderwatch.cli", *args],
+        input=stdin,
+        capture_output=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+        cwd=cwd,
+    )
 
 
 def test_parse_a_saved_page(tmp_path):
@@ -36,7 +44,9 @@ def test_parse_from_stdin():
     assert json.loads(result.stdout)["status"] == "expired"
 
 
-@pytest.mark.parametrize("body", [b"", b"<html><body>Pagina niet gevonden</body></html>", b"\xff\xfe garbage", b"{}"])
+@pytest.mark.parametrize(
+    "body", [b"", b"<html><body>Pagina niet gevonden</body></html>", b"\xff\xfe garbage", b"{}"]
+)
 def test_parse_refuses_what_is_not_a_listing_with_one_line(body):
     result = tenderwatch("parse", "-", stdin=body)
     assert result.returncode == 2
@@ -56,13 +66,21 @@ def test_help_explains_every_command():
     for command in (b"crawl", b"parse", b"demo", b"replica", b"run", b"setup", b"consume"):
         assert command in result.stdout
     crawl_help = tenderwatch("crawl", "--help").stdout
-    for option in (b"--base-url", b"--api-url", b"--output", b"--data-dir", b"TENDERWATCH_FLEXTENDER_BASE_URL"):
+    for option in (
+        b"--base-url",
+        b"--api-url",
+        b"--output",
+        b"--data-dir",
+        b"TENDERWATCH_FLEXTENDER_BASE_URL",
+    ):
         assert option in crawl_help
 
 
 def test_unknown_source_is_refused():
     result = tenderwatch("crawl", "monsterboard")
-    assert result.returncode == 2 and b"Invalid value" in result.stderr and b"striive" in result.stderr
+    assert (
+        result.returncode == 2 and b"Invalid value" in result.stderr and b"striive" in result.stderr
+    )
 
 
 def test_demo_crawls_every_source_offline_and_keeps_its_data_to_search(tmp_path):
@@ -70,20 +88,29 @@ def test_demo_crawls_every_source_offline_and_keeps_its_data_to_search(tmp_path)
     assert result.returncode == 0, result.stderr
     header, *lines = result.stdout.decode().splitlines()
     assert header.split()[:3] == ["source", "last", "event"] and "title" in header
-    by_source = {source: sum(1 for line in lines if line.split()[0] == source) for source in SOURCES}
+    by_source = {
+        source: sum(1 for line in lines if line.split()[0] == source) for source in SOURCES
+    }
     assert all(by_source.values()), by_source  # every registered source's replica answered
     assert by_source["flextender"] == 3  # of its five real listings, the open ones
     events = [line.split()[1] for line in lines]
     # Some listings were updated after their publication: another listing of their assignment
     # appeared in a later source's crawl. Two listings of one assignment in the same crawl are
     # each published once, already grouped: a crawl settles assignments once.
-    assert set(events) == {"tender.published", "tender.updated"} and events.count("tender.updated") >= 4
+    assert (
+        set(events) == {"tender.published", "tender.updated"}
+        and events.count("tender.updated") >= 4
+    )
     received = int(re.search(rb"(\d+) tenders received by the consumers", result.stderr).group(1))
     assert received == len(lines) == sum(by_source.values())
-    assert b"5 real listings, 3 open and 2 closed" in result.stderr  # why three of Flextender's five
+    assert (
+        b"5 real listings, 3 open and 2 closed" in result.stderr
+    )  # why three of Flextender's five
     assert b"tenderwatch search --data-dir .tenderwatch-demo" in result.stderr
     assert b"tenderwatch serve --data-dir .tenderwatch-demo" in result.stderr
-    searched = tenderwatch("search", "--data-dir", ".tenderwatch-demo", "--limit", "100", cwd=tmp_path)
+    searched = tenderwatch(
+        "search", "--data-dir", ".tenderwatch-demo", "--limit", "100", cwd=tmp_path
+    )
     assert searched.returncode == 0, searched.stderr
     shown, total = map(int, re.search(rb"(\d+) of (\d+) tenders", searched.stderr).groups())
     assert shown == total < received  # one hit per assignment: fewer than the listings

@@ -27,14 +27,21 @@ from tests.schema_registry import SCHEMA_DIR, cloudevents_validator, schema_regi
 
 @pytest.mark.parametrize("name", sorted(SCHEMAS))
 def test_checked_in_schema_is_current(name):
-    assert (SCHEMA_DIR / name).read_text(encoding="utf-8") == render(*SCHEMAS[name]), \
+    assert (SCHEMA_DIR / name).read_text(encoding="utf-8") == render(*SCHEMAS[name]), (
         f"schemas/{name} is stale: run python -m schemas.generate"
+    )
 
 
 def test_real_events_validate_against_the_published_schema(seed_tenders):
     schema = json.loads((SCHEMA_DIR / "tender-event.schema.json").read_text(encoding="utf-8"))
     for tender in seed_tenders.values():
-        event = TenderEvent.build("nl.tenderwatch.tender.updated", tender, 2, datetime(2026, 3, 1, tzinfo=UTC), ["deadline"])
+        event = TenderEvent.build(
+            "nl.tenderwatch.tender.updated",
+            tender,
+            2,
+            datetime(2026, 3, 1, tzinfo=UTC),
+            ["deadline"],
+        )
         jsonschema.validate(json.loads(event.encode()), schema)
     broken = json.loads(event.encode())
     broken["data"]["tender"]["hours_per_week"] = {"min": "veel"}
@@ -73,19 +80,35 @@ def test_asyncapi_document_matches_the_code():
             assert payload["schemaFormat"] == "application/schema+json;version=2020-12"
             assert (SCHEMA_DIR / payload["schema"]["$ref"].removeprefix("./")).exists()
     dlq_headers = messages["deadLetter"]["headers"]["required"]
-    assert set(dlq_headers) == {"dlq.reason", "dlq.topic", "dlq.partition", "dlq.offset", "dlq.consumer", "dlq.time"}
-    assert messages["deadLetter"]["contentType"] == "application/octet-stream"  # the payload may be anything
+    assert set(dlq_headers) == {
+        "dlq.reason",
+        "dlq.topic",
+        "dlq.partition",
+        "dlq.offset",
+        "dlq.consumer",
+        "dlq.time",
+    }
+    assert (
+        messages["deadLetter"]["contentType"] == "application/octet-stream"
+    )  # the payload may be anything
 
 
 def test_every_tender_message_declares_the_kafka_key_and_every_binding_its_version():
     document = asyncapi_document()
-    tender_messages = [message for message in document["components"]["messages"].values()
-                       if message["name"] in EVENT_TYPES]
+    tender_messages = [
+        message
+        for message in document["components"]["messages"].values()
+        if message["name"] in EVENT_TYPES
+    ]
     assert len(tender_messages) == len(EVENT_TYPES)
     for message in tender_messages:
         kafka = resolved(document, message["bindings"])["kafka"]
-        assert kafka["key"]["type"] == "string" and "tender id" in kafka["key"]["description"], message["name"]
-        assert resolved(document, message["payload"])["schema"]["$ref"] == "./tender-event.schema.json"
+        assert kafka["key"]["type"] == "string" and "tender id" in kafka["key"]["description"], (
+            message["name"]
+        )
+        assert (
+            resolved(document, message["payload"])["schema"]["$ref"] == "./tender-event.schema.json"
+        )
         headers = resolved(document, message["headers"])
         assert not any(name.startswith("ce_") for name in headers["properties"]), message["name"]
 
@@ -98,14 +121,18 @@ def test_every_tender_message_declares_the_kafka_key_and_every_binding_its_versi
         elif isinstance(node, list):
             for item in node:
                 yield from bindings(item)
+
     found = list(bindings(document))
     assert len(found) == 6 and all(binding["bindingVersion"] == "0.5.0" for binding in found)
 
 
 def test_dataschema_resolves_to_the_schema_of_data_in_a_registry_of_the_schema_files(seed_tenders):
     registry = schema_registry()
-    event = json.loads(TenderEvent.build(UPDATED, seed_tenders["30922"], 2, datetime(2026, 3, 1, tzinfo=UTC),
-                                         ["deadline"]).encode())
+    event = json.loads(
+        TenderEvent.build(
+            UPDATED, seed_tenders["30922"], 2, datetime(2026, 3, 1, tzinfo=UTC), ["deadline"]
+        ).encode()
+    )
     data_schema = validator_for(registry, event["dataschema"])
     data_schema.validate(event["data"])
     with pytest.raises(jsonschema.ValidationError):
@@ -117,13 +144,29 @@ def test_dataschema_resolves_to_the_schema_of_data_in_a_registry_of_the_schema_f
     assert len(ids) == len(set(ids)) == len(SCHEMAS)
 
 
-@pytest.mark.parametrize("attribute, value", [("specversion", None), ("source", ""), ("id", ""), ("type", None),
-                                              ("type", "tender.published")])
+@pytest.mark.parametrize(
+    "attribute, value",
+    [
+        ("specversion", None),
+        ("source", ""),
+        ("id", ""),
+        ("type", None),
+        ("type", "tender.published"),
+    ],
+)
 def test_the_envelope_schemas_are_as_strict_as_cloudevents(seed_tenders, attribute, value):
-    """Required attributes may not be left out or empty; a version-1 type is not produced any more."""
+    """Required attributes may not be left out or empty; a version-1 type is not produced any
+    more."""
     registry = schema_registry()
-    tender_event = json.loads(TenderEvent.build(PUBLISHED, seed_tenders["30922"], 1, datetime(2026, 3, 1, tzinfo=UTC)).encode())
-    for document, schema_id in ((tender_event, ENVELOPE_SCHEMA), (alert_event(seed_tenders), ALERT_ENVELOPE_SCHEMA)):
+    tender_event = json.loads(
+        TenderEvent.build(
+            PUBLISHED, seed_tenders["30922"], 1, datetime(2026, 3, 1, tzinfo=UTC)
+        ).encode()
+    )
+    for document, schema_id in (
+        (tender_event, ENVELOPE_SCHEMA),
+        (alert_event(seed_tenders), ALERT_ENVELOPE_SCHEMA),
+    ):
         if value is None:
             del document[attribute]
         else:
@@ -134,7 +177,11 @@ def test_the_envelope_schemas_are_as_strict_as_cloudevents(seed_tenders, attribu
 
 def test_version_1_events_still_in_topics_are_read_as_version_2(seed_tenders):
     """One release of overlap: old records decode, with their types and dataschema upgraded."""
-    document = json.loads(TenderEvent.build(EXPIRED, seed_tenders["30498"], 3, datetime(2026, 3, 1, tzinfo=UTC)).encode())
+    document = json.loads(
+        TenderEvent.build(
+            EXPIRED, seed_tenders["30498"], 3, datetime(2026, 3, 1, tzinfo=UTC)
+        ).encode()
+    )
     document.update(type="tender.expired", dataschema="urn:tenderwatch:schema:tender-event:1")
     event = decode_event(json.dumps(document).encode())
     assert (event.type, event.dataschema) == (EXPIRED, DATASCHEMA)
@@ -149,11 +196,22 @@ def test_version_1_events_still_in_topics_are_read_as_version_2(seed_tenders):
 def alert_event(seed_tenders) -> dict:
     from schemas.saved_search import Alert, KeywordHit, Reasons, SavedSearchRef
 
-    alert = Alert(id="ss_1/flextender:30922", saved_search=SavedSearchRef(id="ss_1", name="Zwolle", owner="anna"),
-                  kind="new", event=PUBLISHED, event_id="flextender:30922/1", sequence=1,
-                  tender=seed_tenders["30922"], created=datetime(2026, 3, 1, tzinfo=UTC),
-                  reasons=Reasons(keywords=[KeywordHit(keyword="procesregisseurs", term="procesregisseur",
-                                                       found_in=["title"])], filters=["region is Overijssel"]))
+    alert = Alert(
+        id="ss_1/flextender:30922",
+        saved_search=SavedSearchRef(id="ss_1", name="Zwolle", owner="anna"),
+        kind="new",
+        event=PUBLISHED,
+        event_id="flextender:30922/1",
+        sequence=1,
+        tender=seed_tenders["30922"],
+        created=datetime(2026, 3, 1, tzinfo=UTC),
+        reasons=Reasons(
+            keywords=[
+                KeywordHit(keyword="procesregisseurs", term="procesregisseur", found_in=["title"])
+            ],
+            filters=["region is Overijssel"],
+        ),
+    )
     return json.loads(AlertEvent.of(alert).encode())
 
 

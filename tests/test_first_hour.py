@@ -20,7 +20,9 @@ def error_lines(result, code: int = 2) -> list[str]:
     message = result.stderr.decode().strip()
     assert result.returncode == code, message
     lines = message.splitlines()
-    assert lines and all(line.startswith("error: ") for line in lines) and "Traceback" not in message, message
+    assert (
+        lines and all(line.startswith("error: ") for line in lines) and "Traceback" not in message
+    ), message
     return lines
 
 
@@ -30,31 +32,80 @@ def closed_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.mark.parametrize("args, env, expected", [
-    (("crawl", "flextender"), {"TENDERWATCH_LOG_LEVEL": "LOUD"}, ["TENDERWATCH_LOG_LEVEL: 'LOUD' is not a log level"]),
-    (("run", "--once"), {"TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS": "localhost"},
-     ["TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS: 'localhost' is not host:port"]),
-    (("search", "--region", "Atlantis"), {}, ["'Atlantis' is not a province of the Netherlands"]),
-    (("saved-search", "add", "--name", "x", "--email", "a@example.nl", "--region", "Overijsel"), {},
-     ["did you mean Overijssel?"]),
-    (("crawl", "nosuch"), {}, ["'nosuch' is not one of 'flextender', 'striive'"]),
-    (("search", "--pay-scale-min", "40", "--hours-min", "many"), {"TENDERWATCH_LOG_LEVEL": "LOUD"},
-     ["--pay-scale-min", "--hours-min", "TENDERWATCH_LOG_LEVEL"]),
-    (("crawl", "striive"), {"TENDERWATCH_LOG_LEVEL": "LOUD", "TENDERWATCH_SOURCES": "striive,nosuch"},
-     ["TENDERWATCH_LOG_LEVEL", "TENDERWATCH_SOURCES: unknown source nosuch (known: flextender"]),
-])
+@pytest.mark.parametrize(
+    "args, env, expected",
+    [
+        (
+            ("crawl", "flextender"),
+            {"TENDERWATCH_LOG_LEVEL": "LOUD"},
+            ["TENDERWATCH_LOG_LEVEL: 'LOUD' is not a log level"],
+        ),
+        (
+            ("run", "--once"),
+            {"TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS": "localhost"},
+            ["TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS: 'localhost' is not host:port"],
+        ),
+        (
+            ("search", "--region", "Atlantis"),
+            {},
+            ["'Atlantis' is not a province of the Netherlands"],
+        ),
+        (
+            (
+                "saved-search",
+                "add",
+                "--name",
+                "x",
+                "--email",
+                "a@example.nl",
+                "--region",
+                "Overijsel",
+            ),
+            {},
+            ["did you mean Overijssel?"],
+        ),
+        (("crawl", "nosuch"), {}, ["'nosuch' is not one of 'flextender', 'striive'"]),
+        (
+            ("search", "--pay-scale-min", "40", "--hours-min", "many"),
+            {"TENDERWATCH_LOG_LEVEL": "LOUD"},
+            ["--pay-scale-min", "--hours-min", "TENDERWATCH_LOG_LEVEL"],
+        ),
+        (
+            ("crawl", "striive"),
+            {"TENDERWATCH_LOG_LEVEL": "LOUD", "TENDERWATCH_SOURCES": "striive,nosuch"},
+            [
+                "TENDERWATCH_LOG_LEVEL",
+                "TENDERWATCH_SOURCES: unknown source nosuch (known: flextender",
+            ],
+        ),
+    ],
+)
 def test_every_bad_value_is_named_at_once_in_one_line_each(tmp_path, args, env, expected):
-    lines = error_lines(tenderwatch(*args, env={"TENDERWATCH_DATA_DIR": str(tmp_path / "data"), **env}))
+    lines = error_lines(
+        tenderwatch(*args, env={"TENDERWATCH_DATA_DIR": str(tmp_path / "data"), **env})
+    )
     assert len(lines) == len(expected), lines
     for line, fragment in zip(lines, expected, strict=True):
         assert fragment in line, (fragment, line)
     assert not (tmp_path / "data").exists()  # refused before anything was written
 
 
-@pytest.mark.parametrize("region", ["overijssel", "NOORD-HOLLAND", "north holland", "Fryslân", "South Holland"])
+@pytest.mark.parametrize(
+    "region", ["overijssel", "NOORD-HOLLAND", "north holland", "Fryslân", "South Holland"]
+)
 def test_a_province_is_taken_in_dutch_or_english_in_any_case(tmp_path, region):
-    result = tenderwatch("saved-search", "add", "--name", "x", "--email", "a@example.nl", "--region", region,
-                         "--data-dir", str(tmp_path))
+    result = tenderwatch(
+        "saved-search",
+        "add",
+        "--name",
+        "x",
+        "--email",
+        "a@example.nl",
+        "--region",
+        region,
+        "--data-dir",
+        str(tmp_path),
+    )
     assert result.returncode == 0, result.stderr.decode()
 
 
@@ -66,12 +117,24 @@ def test_sources_on_a_data_dir_never_crawled_says_so_and_fails(tmp_path):
 
 def test_a_crawl_of_an_unreachable_host_ends_soon_and_says_why_in_words(tmp_path):
     summary_path = tmp_path / "summary.json"
-    result = tenderwatch("crawl", "striive", "--data-dir", str(tmp_path / "data"), "--summary-file", str(summary_path),
-                         env={"TENDERWATCH_STRIIVE_URL": f"http://127.0.0.1:{closed_port()}",
-                              "TENDERWATCH_RETRY_BACKOFF_BASE": "0.05"})
+    result = tenderwatch(
+        "crawl",
+        "striive",
+        "--data-dir",
+        str(tmp_path / "data"),
+        "--summary-file",
+        str(summary_path),
+        env={
+            "TENDERWATCH_STRIIVE_URL": f"http://127.0.0.1:{closed_port()}",
+            "TENDERWATCH_RETRY_BACKOFF_BASE": "0.05",
+        },
+    )
     assert result.returncode == 4
-    logged = {line["event"]: line for line in map(json.loads, result.stderr.decode().splitlines())
-              if line.get("logger") == "tenderwatch.crawl"}
+    logged = {
+        line["event"]: line
+        for line in map(json.loads, result.stderr.decode().splitlines())
+        if line.get("logger") == "tenderwatch.crawl"
+    }
     assert logged["source_crawl_started"]["hosts"][0].startswith("http://127.0.0.1:")
     ended = logged["source_crawl_ended"]["outcome"]
     assert ended.startswith("striive: failed after") and "refused the connection" in ended
@@ -80,55 +143,99 @@ def test_a_crawl_of_an_unreachable_host_ends_soon_and_says_why_in_words(tmp_path
     assert summary["failure"].startswith("the host refused the connection")
 
 
-@pytest.mark.parametrize("error, words", [
-    ("page 1 failed: DNS lookup failed: no results for hostname lookup: api.freep.nl.",
-     "cannot find host api.freep.nl: no network, or a wrong host name"),
-    ("no list of open listings: Connection was refused by other side: 111: Connection refused.",
-     "the host refused the connection"),
-    ("page 2 failed: User timeout caused connection failure: Getting http://x/ took longer than 30.0 seconds..",
-     "the host did not answer in time"),
-    ("the list shrank from 40 to 3 listings (more than half) since the last complete crawl",
-     "the list shrank from 40 to 3 listings"),
-])
+@pytest.mark.parametrize(
+    "error, words",
+    [
+        (
+            "page 1 failed: DNS lookup failed: no results for hostname lookup: api.freep.nl.",
+            "cannot find host api.freep.nl: no network, or a wrong host name",
+        ),
+        (
+            "no list of open listings: Connection was refused by other side: 111: Connection "
+            "refused.",
+            "the host refused the connection",
+        ),
+        (
+            "page 2 failed: User timeout caused connection failure: Getting http://x/ took longer "
+            "than 30.0 seconds..",
+            "the host did not answer in time",
+        ),
+        (
+            "the list shrank from 40 to 3 listings (more than half) since the last complete crawl",
+            "the list shrank from 40 to 3 listings",
+        ),
+    ],
+)
 def test_crawl_failures_read_as_words(error, words):
     assert in_words(error).startswith(words)
 
 
 def test_table_columns_are_as_wide_as_their_widest_cell():
-    lines = table(["source", "open"], [["opdrachtoverheid", "12"], ["freep", "3"]], right=frozenset({1})).splitlines()
+    lines = table(
+        ["source", "open"], [["opdrachtoverheid", "12"], ["freep", "3"]], right=frozenset({1})
+    ).splitlines()
     assert lines == ["source            open", "opdrachtoverheid    12", "freep                3"]
 
 
 def test_the_crawl_summary_lists_every_source_with_its_result():
-    rendered = summary_table([SourceSummary("striive", 0, 1.25, found=25, new=3),
-                              SourceSummary("opdrachtoverheid", 4, 7.0, failure="cannot find host x")]).splitlines()
+    rendered = summary_table(
+        [
+            SourceSummary("striive", 0, 1.25, found=25, new=3),
+            SourceSummary("opdrachtoverheid", 4, 7.0, failure="cannot find host x"),
+        ]
+    ).splitlines()
     assert rendered[1].split()[:5] == ["striive", "ok", "1.2", "s", "25"]
-    assert rendered[2].split()[:2] == ["opdrachtoverheid", "FAILED"] and rendered[2].endswith("cannot find host x")
-    assert rendered[0].index("result") == rendered[1].index(" ok ") + 1 == rendered[2].index("FAILED")
+    assert rendered[2].split()[:2] == ["opdrachtoverheid", "FAILED"] and rendered[2].endswith(
+        "cannot find host x"
+    )
+    assert (
+        rendered[0].index("result") == rendered[1].index(" ok ") + 1 == rendered[2].index("FAILED")
+    )
 
 
 def test_saved_search_add_refuses_a_multi_line_name_and_a_url_with_control_characters(tmp_path):
-    lines = error_lines(tenderwatch("saved-search", "add", "--name", "Zwolle\nBcc: x@example.nl", "--webhook",
-                                    "https://example.com/a\x01b", "--data-dir", str(tmp_path)))
+    lines = error_lines(
+        tenderwatch(
+            "saved-search",
+            "add",
+            "--name",
+            "Zwolle\nBcc: x@example.nl",
+            "--webhook",
+            "https://example.com/a\x01b",
+            "--data-dir",
+            str(tmp_path),
+        )
+    )
     assert len(lines) == 2 and lines[0].startswith("error: --name: a name is one line of text")
     assert lines[1].startswith("error: --webhook: a webhook URL has no spaces, control characters")
 
 
-@pytest.mark.parametrize("key, fragment", [("change-me-long-random-secret", "the placeholder of deploy/.env.example"),
-                                           ("short", "5 bytes is too short to sign links: at least 32")])
+@pytest.mark.parametrize(
+    "key, fragment",
+    [
+        ("change-me-long-random-secret", "the placeholder of deploy/.env.example"),
+        ("short", "5 bytes is too short to sign links: at least 32"),
+    ],
+)
 def test_a_placeholder_or_short_secret_key_is_refused(tmp_path, key, fragment):
-    (line,) = error_lines(tenderwatch("saved-search", "list", "--data-dir", str(tmp_path),
-                                      env={"TENDERWATCH_SECRET_KEY": key}))
+    (line,) = error_lines(
+        tenderwatch(
+            "saved-search", "list", "--data-dir", str(tmp_path), env={"TENDERWATCH_SECRET_KEY": key}
+        )
+    )
     assert line.startswith("error: TENDERWATCH_SECRET_KEY: ") and fragment in line
 
 
 def test_what_tenderwatch_writes_is_private_to_its_user(tmp_path):
     data_dir = tmp_path / "data"
-    result = tenderwatch("saved-search", "add", "--name", "x", "--email", "a@example.nl", "--data-dir", str(data_dir))
+    result = tenderwatch(
+        "saved-search", "add", "--name", "x", "--email", "a@example.nl", "--data-dir", str(data_dir)
+    )
     assert result.returncode == 0, result.stderr.decode()
     written = [data_dir, *data_dir.rglob("*")]
-    assert written[1:] and all(path.stat().st_mode & 0o077 == 0 for path in written), \
-        [(str(path), oct(path.stat().st_mode)) for path in written]
+    assert written[1:] and all(path.stat().st_mode & 0o077 == 0 for path in written), [
+        (str(path), oct(path.stat().st_mode)) for path in written
+    ]
 
 
 def test_the_generated_key_file_is_whole_and_private_when_many_processes_start_at_once(tmp_path):
@@ -136,10 +243,15 @@ def test_the_generated_key_file_is_whole_and_private_when_many_processes_start_a
     import subprocess
     import sys
 
-    code = ("import sys; from tenderwatch.common.settings import Settings; from consumers.alerts.tokens import secret_key; "
-            "print(secret_key(Settings(data_dir=sys.argv[1])).decode())")
-    children = [subprocess.Popen([sys.executable, "-c", code, str(tmp_path)], stdout=subprocess.PIPE)
-                for _ in range(8)]
+    code = (
+        "import sys; from tenderwatch.common.settings import Settings; from "
+        "consumers.alerts.tokens import secret_key; "
+        "print(secret_key(Settings(data_dir=sys.argv[1])).decode())"
+    )
+    children = [
+        subprocess.Popen([sys.executable, "-c", code, str(tmp_path)], stdout=subprocess.PIPE)
+        for _ in range(8)
+    ]
     keys = {child.communicate(timeout=60)[0].decode().strip() for child in children}
     assert len(keys) == 1 and len(keys.pop()) == 64
     assert (tmp_path / "secret.key").stat().st_mode & 0o777 == 0o600

@@ -11,9 +11,12 @@ from tenderwatch.common.settings import Settings
 
 
 def beat_then_exit(data_dir, last: str, fault: str | None = None) -> None:
-    script = ("from tenderwatch.common.settings import Settings; from tenderwatch.common import health; "
-              f"health.report_fault({fault!r}) if {fault!r} else None; "
-              f"heartbeat = health.Heartbeat(Settings(data_dir={str(data_dir)!r}), 'alerts'); heartbeat.{last}()")
+    script = (
+        "from tenderwatch.common.settings import Settings; from tenderwatch.common import health; "
+        f"health.report_fault({fault!r}) if {fault!r} else None; "
+        f"heartbeat = health.Heartbeat(Settings(data_dir={str(data_dir)!r}), 'alerts'); "
+        f"heartbeat.{last}()"
+    )
     subprocess.run([sys.executable, "-c", script], check=True)
 
 

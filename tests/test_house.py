@@ -25,14 +25,22 @@ BELOW = {
     "crawler": {"schemas", "tenderwatch.common"},
     "consumers": {"schemas", "tenderwatch.common"},
     "tenderwatch.web": {"schemas", "tenderwatch.common", "consumers"},
-    "tenderwatch.benchmarks": {"schemas", "tenderwatch.common", "crawler", "consumers", "tenderwatch.web"},
+    "tenderwatch.benchmarks": {
+        "schemas",
+        "tenderwatch.common",
+        "crawler",
+        "consumers",
+        "tenderwatch.web",
+    },
     "tenderwatch": set(),  # the top floor: the shell imports every floor
 }
 
 
 def package_of(dotted: str) -> str | None:
     """The package of BELOW that a dotted module name belongs to (None: not tenderwatch's)."""
-    matches = [package for package in BELOW if dotted == package or dotted.startswith(package + ".")]
+    matches = [
+        package for package in BELOW if dotted == package or dotted.startswith(package + ".")
+    ]
     return max(matches, key=len, default=None)
 
 
@@ -48,28 +56,64 @@ def imported_modules(path: Path) -> set[str]:
 
 
 def modules_of(package: str) -> list[Path]:
-    return [path for path in sorted((ROOT / package.replace(".", "/")).rglob("*.py"))
-            if package_of(".".join(path.relative_to(ROOT).with_suffix("").parts)) == package]
+    return [
+        path
+        for path in sorted((ROOT / package.replace(".", "/")).rglob("*.py"))
+        if package_of(".".join(path.relative_to(ROOT).with_suffix("").parts)) == package
+    ]
 
 
 @pytest.mark.parametrize("package", [package for package in BELOW if package != "tenderwatch"])
 def test_each_floor_imports_only_the_floors_below_it(package):
-    offences = [f"{path.relative_to(ROOT)} imports {name}" for path in modules_of(package)
-                for name in sorted(imported_modules(path))
-                if package_of(name) not in (None, package, *BELOW[package])]
+    offences = [
+        f"{path.relative_to(ROOT)} imports {name}"
+        for path in modules_of(package)
+        for name in sorted(imported_modules(path))
+        if package_of(name) not in (None, package, *BELOW[package])
+    ]
     assert offences == []
 
 
 def test_the_floors_cover_every_module():
-    assert modules_of("tenderwatch.web") and modules_of("tenderwatch.common") and modules_of("tenderwatch")
-    assert package_of("tenderwatch.cli.app") == "tenderwatch" and package_of("tenderwatch.web.api") == "tenderwatch.web"
+    assert (
+        modules_of("tenderwatch.web")
+        and modules_of("tenderwatch.common")
+        and modules_of("tenderwatch")
+    )
+    assert (
+        package_of("tenderwatch.cli.app") == "tenderwatch"
+        and package_of("tenderwatch.web.api") == "tenderwatch.web"
+    )
 
 
 def test_the_issue_greps_print_nothing():
-    crawler = subprocess.run(["git", "grep", "-nE", r"^\s*(from|import) (consumers|tenderwatch\.(web|benchmarks|cli|runner))",
-                              "crawler/"], cwd=ROOT, capture_output=True, text=True, check=False)
-    lower = subprocess.run(["git", "grep", "-nE", r"^\s*(from|import) (crawler|tenderwatch\.(web|benchmarks|cli|runner))",
-                            "consumers/", "schemas/"], cwd=ROOT, capture_output=True, text=True, check=False)
+    crawler = subprocess.run(
+        [
+            "git",
+            "grep",
+            "-nE",
+            r"^\s*(from|import) (consumers|tenderwatch\.(web|benchmarks|cli|runner))",
+            "crawler/",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    lower = subprocess.run(
+        [
+            "git",
+            "grep",
+            "-nE",
+            r"^\s*(from|import) (crawler|tenderwatch\.(web|benchmarks|cli|runner))",
+            "consumers/",
+            "schemas/",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert (crawler.stdout, lower.stdout) == ("", "")
 
 
@@ -77,7 +121,12 @@ def test_the_issue_greps_print_nothing():
 SOURCE_PARTS = ("__init__.py", "spider.py", "pages.py", "normalize.py", "replica/__init__.py")
 # Besides its folder and its tests folder, what adding a source touches: its registry entry,
 # the README's generated parts, the changelog and the labelled pairs of one assignment.
-TOUCHED_OUTSIDE = ("crawler/sources/__init__.py", "README.md", "CHANGELOG.md", "tests/assignments/labelled_pairs.json")
+TOUCHED_OUTSIDE = (
+    "crawler/sources/__init__.py",
+    "README.md",
+    "CHANGELOG.md",
+    "tests/assignments/labelled_pairs.json",
+)
 
 
 @pytest.mark.parametrize("name", sorted(SOURCES))
@@ -94,7 +143,9 @@ def test_every_registered_source_is_a_folder_with_the_same_parts(name):
     assert spider.name == name and source.spider_module == spider.__module__
     assert issubclass(spider, SourceSpider), f"{name}'s spider is not on the shared core"
     assert source.replica_class().__module__.startswith(f"crawler.sources.{name}.replica")
-    assert source.host_settings and all(setting.name in CrawlerSettings.model_fields for setting in source.settings)
+    assert source.host_settings and all(
+        setting.name in CrawlerSettings.model_fields for setting in source.settings
+    )
 
 
 def test_the_sources_readme_names_the_parts_and_the_few_files_a_new_source_touches():
@@ -114,9 +165,18 @@ def test_the_readme_parts_that_list_sources_are_written_from_the_registry():
 
 def test_a_source_setting_is_validated_and_named_by_its_variable(monkeypatch):
     monkeypatch.setenv("TENDERWATCH_STRIIVE_URL", "striive-cms.codebridge.nl")  # no scheme
-    result = subprocess.run([sys.executable, "-m", "tenderwatch.cli", "sources"], capture_output=True, text=True,
-                            env={**os.environ}, check=False)
-    assert result.returncode == 2 and "TENDERWATCH_STRIIVE_URL" in result.stderr and "http(s) URL" in result.stderr
+    result = subprocess.run(
+        [sys.executable, "-m", "tenderwatch.cli", "sources"],
+        capture_output=True,
+        text=True,
+        env={**os.environ},
+        check=False,
+    )
+    assert (
+        result.returncode == 2
+        and "TENDERWATCH_STRIIVE_URL" in result.stderr
+        and "http(s) URL" in result.stderr
+    )
 
 
 @pytest.mark.slow
@@ -127,26 +187,88 @@ def test_a_non_editable_install_gives_a_working_tenderwatch(tmp_path):
     wheel_dir, target = tmp_path / "wheel", tmp_path / "site"
     # Without build isolation: the build tools are installed already, and no test reaches the
     # package index (the network guard of tests/conftest.py).
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w",
-                    str(wheel_dir), str(ROOT)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(wheel_dir),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+    )
     (wheel,) = wheel_dir.glob("tenderwatch-*.whl")
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), str(wheel)],
-                   check=True, capture_output=True)
-    env = {**os.environ, "PYTHONPATH": str(target)}  # ahead of the editable install of the work tree
-    where = subprocess.run([sys.executable, "-c", "import tenderwatch.cli, crawler.sources.flextender.replica as r, "
-                            "consumers.kibana, schemas; print(r.__file__)"], env=env, cwd=tmp_path,
-                           capture_output=True, text=True, check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--target",
+            str(target),
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(target),
+    }  # ahead of the editable install of the work tree
+    where = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import tenderwatch.cli, crawler.sources.flextender.replica as r, "
+            "consumers.kibana, schemas; print(r.__file__)",
+        ],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert where.stdout.startswith(str(target))
-    demo = subprocess.run([sys.executable, "-m", "tenderwatch.cli", "demo"], env=env, cwd=tmp_path,
-                          capture_output=True, text=True, timeout=180, check=False)
+    demo = subprocess.run(
+        [sys.executable, "-m", "tenderwatch.cli", "demo"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
     assert demo.returncode == 0, demo.stderr[-3000:]
     received = re.search(r"(\d+) tenders received by the consumers", demo.stderr)
     sources = {line.split()[0] for line in demo.stdout.splitlines()[1:]}
     assert received and sources == set(SOURCES)  # every source's replica answers from the wheel
-    help_text = subprocess.run([sys.executable, "-m", "tenderwatch.cli", "--help"], env=env, cwd=tmp_path,
-                               capture_output=True, text=True, check=True).stdout
-    for command in ("crawl", "run", "search", "saved-search", "serve", "bench", "replica", "demo", "health"):
+    help_text = subprocess.run(
+        [sys.executable, "-m", "tenderwatch.cli", "--help"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    for command in (
+        "crawl",
+        "run",
+        "search",
+        "saved-search",
+        "serve",
+        "bench",
+        "replica",
+        "demo",
+        "health",
+    ):
         assert f"  {command} " in help_text
 
 
@@ -154,10 +276,22 @@ def test_what_commands_write_by_default_into_the_work_tree_is_ignored_by_git(tmp
     """The data directories of `run`, `demo`, the README's replica walk-through and the engines
     are ignored, so using tenderwatch (or testing it) leaves `git status` clean; .ci/run checks
     the tree after the tests too."""
-    defaults = [".tenderwatch/x", ".tenderwatch-demo/x", "replica-data/x", "unfrozen-data/x", ".engines/x",
-                "tools/axe/node_modules/x", ".venv/x"]
-    ignored = subprocess.run(["git", "check-ignore", "--no-index", *defaults], cwd=ROOT, capture_output=True,
-                             text=True, check=False).stdout.split()
+    defaults = [
+        ".tenderwatch/x",
+        ".tenderwatch-demo/x",
+        "replica-data/x",
+        "unfrozen-data/x",
+        ".engines/x",
+        "tools/axe/node_modules/x",
+        ".venv/x",
+    ]
+    ignored = subprocess.run(
+        ["git", "check-ignore", "--no-index", *defaults],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.split()
     assert ignored == defaults
 
 
@@ -178,7 +312,12 @@ def test_the_web_app_is_routers_over_shared_state_with_short_routes(tmp_path):
     routes = [route for router in routers for route in router.routes if isinstance(route, APIRoute)]
     assert len(routes) >= 20
     served = {(route.path, method) for route in routes for method in route.methods}
-    assert {("/", "GET"), ("/alerts", "POST"), ("/saved-searches", "POST"), ("/signin", "POST")} <= served
+    assert {
+        ("/", "GET"),
+        ("/alerts", "POST"),
+        ("/saved-searches", "POST"),
+        ("/signin", "POST"),
+    } <= served
     assert TestClient(app).get("/healthz").json() == {"status": "ok"}  # the routers are the app's
     for route in routes:
         lines, _ = inspect.getsourcelines(route.endpoint)

@@ -39,8 +39,18 @@ def test_a_connection_to_another_host_is_refused_and_named():
 
 def test_a_child_process_is_guarded_too():
     start = NETWORK_LOG.stat().st_size if NETWORK_LOG.exists() else 0
-    child = subprocess.run([sys.executable, "-c", "import urllib.request as r; r.urlopen('http://api.freep.nl/', timeout=5)"],
-                           capture_output=True, text=True, env=os.environ.copy(), timeout=60, check=False)
+    child = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import urllib.request as r; r.urlopen('http://api.freep.nl/', timeout=5)",
+        ],
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+        timeout=60,
+        check=False,
+    )
     logged = _logged_since(start)
     _forget(start)
     assert child.returncode != 0 and "not this machine" in child.stderr
@@ -59,12 +69,40 @@ def test_a_test_that_reaches_a_real_host_fails_naming_itself_and_the_host(tmp_pa
     (tmp_path / "test_reaching.py").write_text(
         "import subprocess, sys\n\n"
         "def test_crawls_the_real_striive():\n"
-        "    subprocess.run([sys.executable, '-c', \"import socket; socket.getaddrinfo('striive-cms.codebridge.nl', 443)\"])\n",
-        encoding="utf-8")
-    env = {key: value for key, value in os.environ.items() if key not in ("TENDERWATCH_TEST_NETWORK_LOG", "PYTHONPATH")}
-    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-n", "0", "-p", "tests.conftest", "-p", "no:cacheprovider",
-                          "--rootdir", str(tmp_path), str(tmp_path / "test_reaching.py")],
-                         capture_output=True, text=True, env=env, cwd=Path(__file__).resolve().parents[1], timeout=120, check=False)
+        "    subprocess.run([sys.executable, '-c', \"import socket; "
+        "socket.getaddrinfo('striive-cms.codebridge.nl', 443)\"])\n",
+        encoding="utf-8",
+    )
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("TENDERWATCH_TEST_NETWORK_LOG", "PYTHONPATH")
+    }
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-n",
+            "0",
+            "-p",
+            "tests.conftest",
+            "-p",
+            "no:cacheprovider",
+            "--rootdir",
+            str(tmp_path),
+            str(tmp_path / "test_reaching.py"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=Path(__file__).resolve().parents[1],
+        timeout=120,
+        check=False,
+    )
     assert run.returncode == 1, run.stdout[-2000:]
-    assert "test_reaching.py::test_crawls_the_real_striive reached beyond this machine" in run.stdout
+    assert (
+        "test_reaching.py::test_crawls_the_real_striive reached beyond this machine" in run.stdout
+    )
     assert "lookup of striive-cms.codebridge.nl" in run.stdout

@@ -16,7 +16,9 @@ def recorded(state: CrawlState, seed_tenders, *numbers: str) -> list[int]:
     return [row.id for row in state.pending()]
 
 
-def test_acknowledged_rows_are_kept_with_their_place_until_every_group_is_past_them(tmp_path, seed_tenders):
+def test_acknowledged_rows_are_kept_with_their_place_until_every_group_is_past_them(
+    tmp_path, seed_tenders
+):
     state = CrawlState(tmp_path / "state.sqlite3")
     first, second, third = recorded(state, seed_tenders, "30922", "31050", "28671")
     state.retain_published([(first, 0, 10), (second, 0, 11), (third, 1, 5)])
@@ -42,10 +44,12 @@ def test_a_state_file_of_before_retention_is_read_with_every_row_pending(tmp_pat
 
     path = tmp_path / "state.sqlite3"
     old = sqlite3.connect(path)
-    old.executescript("""CREATE TABLE outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, event_key TEXT NOT NULL,
+    old.executescript("""CREATE TABLE outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, event_key TEXT
+    NOT NULL,
                          event_type TEXT NOT NULL, value BLOB NOT NULL, created_at TEXT NOT NULL);
                          INSERT INTO outbox (event_key, event_type, value, created_at)
-                         VALUES ('flextender:1', 'nl.tenderwatch.tender.published', x'7b7d', '2026-03-01');""")
+                         VALUES ('flextender:1', 'nl.tenderwatch.tender.published', x'7b7d',
+                         '2026-03-01');""")
     old.commit()
     old.close()
     state = CrawlState(path)

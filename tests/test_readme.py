@@ -60,12 +60,23 @@ def test_the_readme_does_not_call_what_exists_a_plan():
 def test_the_replica_example_works_as_written_after_every_replica_deadline(tmp_path):
     """Today is after every deadline of the replica's listings: the example freezes the clock."""
     port = free_ports_in_a_row(len(SOURCES))
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-           "TENDERWATCH_AUTOTHROTTLE_START_DELAY": "0"}
-    for variable in ("TENDERWATCH_NOW", "TENDERWATCH_SOURCES"):  # as a newcomer's shell: every source
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        "TENDERWATCH_AUTOTHROTTLE_START_DELAY": "0",
+    }
+    for variable in (
+        "TENDERWATCH_NOW",
+        "TENDERWATCH_SOURCES",
+    ):  # as a newcomer's shell: every source
         env.pop(variable, None)
-    replica = subprocess.Popen(["tenderwatch", "replica", "--port", str(port)], env=env, cwd=tmp_path,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    replica = subprocess.Popen(
+        ["tenderwatch", "replica", "--port", str(port)],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         import socket
 
@@ -77,27 +88,53 @@ def test_the_replica_example_works_as_written_after_every_replica_deadline(tmp_p
         script = "set -euo pipefail\n" + replica_example()
         for offset in reversed(range(len(SOURCES))):  # the sources take the ports from --port on
             script = script.replace(str(8808 + offset), str(port + offset))
-        result = subprocess.run(["bash", "-c", script], check=False, env=env, cwd=tmp_path, capture_output=True, text=True,
-                                timeout=200)
+        result = subprocess.run(
+            ["bash", "-c", script],
+            check=False,
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=200,
+        )
         assert result.returncode == 0, result.stderr[-3000:]
         first, keyword, striive = result.stdout.split("deadline ")[1:]
-        assert sorted(re.findall(r"flextender:\d+", first)) == ["flextender:28671", "flextender:30922",
-                                                               "flextender:31050"], result.stdout
+        assert sorted(re.findall(r"flextender:\d+", first)) == [
+            "flextender:28671",
+            "flextender:30922",
+            "flextender:31050",
+        ], result.stdout
         # 29 listings, one hit per assignment: Striive's second DICTU listing, the DJI listing on
         # Freep, the SAP listings of Striive and Inhuurdesk (the copy closes first) and the copy of
         # Flextender's 31050 are shown as "also on" of another hit.
-        assert len(re.findall(r"striive:", first)) == 8 and len(re.findall(r"inhuurdesk:", first)) == 5
-        assert re.findall(r"\w+:[\w-]+$", keyword.strip(), flags=re.MULTILINE) == ["flextender:30922"]
+        assert (
+            len(re.findall(r"striive:", first)) == 8 and len(re.findall(r"inhuurdesk:", first)) == 5
+        )
+        assert re.findall(r"\w+:[\w-]+$", keyword.strip(), flags=re.MULTILINE) == [
+            "flextender:30922"
+        ]
         assert len(re.findall(r"freep:", first)) == 4
         assert len(re.findall(r"opdrachtoverheid:", first)) == 4
         assert first.count("also on: ") == 4
         assert "24 of 24 tenders" in result.stderr and "1 of 1 tender" in result.stderr
-        assert striive.count("striive:") == 5 and "Zuid-Holland" in striive and "Overijssel" not in striive
+        assert (
+            striive.count("striive:") == 5
+            and "Zuid-Holland" in striive
+            and "Overijssel" not in striive
+        )
 
         unfrozen = script.replace("export TENDERWATCH_NOW", "# export TENDERWATCH_NOW").replace(
-            "./replica-data", "./unfrozen-data")
-        result = subprocess.run(["bash", "-c", unfrozen], check=False, env=env, cwd=tmp_path, capture_output=True, text=True,
-                                timeout=200)
+            "./replica-data", "./unfrozen-data"
+        )
+        result = subprocess.run(
+            ["bash", "-c", unfrozen],
+            check=False,
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=200,
+        )
         assert result.returncode == 0, result.stderr[-3000:]
         assert re.findall(r"flextender:\d+", result.stdout) == []  # as the README warns
     finally:

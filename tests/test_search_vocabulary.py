@@ -31,10 +31,20 @@ from tests.web.test_accounts import PUBLIC, client_for, csrf_of, sign_in
 TODAY = date(2026, 3, 1)
 # A value other than the default for every field; a new field needs one here.
 SAMPLES = {
-    "keyword": "projectleider", "regions": ("Utrecht", "Overijssel"), "pay_scale_min": 9, "pay_scale_max": 11,
-    "hours_min": 16, "hours_max": 32, "deadline_after": date(2026, 4, 1), "deadline_before": date(2026, 6, 30),
-    "education_level": "HBO", "das": False, "zzp_allowed": True, "client": "Gemeente Zwolle",
-    "sources": ("striive", "freep"), "status": "all",
+    "keyword": "projectleider",
+    "regions": ("Utrecht", "Overijssel"),
+    "pay_scale_min": 9,
+    "pay_scale_max": 11,
+    "hours_min": 16,
+    "hours_max": 32,
+    "deadline_after": date(2026, 4, 1),
+    "deadline_before": date(2026, 6, 30),
+    "education_level": "HBO",
+    "das": False,
+    "zzp_allowed": True,
+    "client": "Gemeente Zwolle",
+    "sources": ("striive", "freep"),
+    "status": "all",
 }
 FIELDS = [term.field for term in TERMS]
 
@@ -71,7 +81,9 @@ def echo_filter(**options):
 def test_through_the_command_line(field):
     result = CliRunner().invoke(echo_filter, cli_arguments(field))
     assert result.exit_code == 0, result.output
-    assert SearchFilter.model_validate_json(result.output) == SearchFilter(**{field: SAMPLES[field]})
+    assert SearchFilter.model_validate_json(result.output) == SearchFilter(
+        **{field: SAMPLES[field]}
+    )
 
 
 def test_closing_within_is_the_same_shorthand_on_the_command_line_and_in_the_url():
@@ -79,15 +91,19 @@ def test_closing_within_is_the_same_shorthand_on_the_command_line_and_in_the_url
     from_cli = SearchFilter.model_validate_json(result.output)
     assert from_cli == filter_of(QueryParams(f"{CLOSING.param}=7"), TODAY)
     assert (from_cli.deadline_after, from_cli.deadline_before) == (TODAY, date(2026, 3, 8))
-    clash = CliRunner().invoke(echo_filter, [f"--{CLOSING.option}", "7", "--deadline-after", "2026-03-02"])
+    clash = CliRunner().invoke(
+        echo_filter, [f"--{CLOSING.option}", "7", "--deadline-after", "2026-03-02"]
+    )
     assert clash.exit_code == 2 and "not both" in clash.output
 
 
 @pytest.fixture(scope="module")
 def web(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("vocabulary") / "data"
-    app = create_app(Settings(data_dir=data_dir, public_url=PUBLIC, now="2026-03-01T12:00:00+01:00"),
-                     platforms=platforms())
+    app = create_app(
+        Settings(data_dir=data_dir, public_url=PUBLIC, now="2026-03-01T12:00:00+01:00"),
+        platforms=platforms(),
+    )
     with client_for(app) as client:
         client.csrf = sign_in(client, data_dir, "anna@example.nl")
         client.app_state = app.state
@@ -100,10 +116,22 @@ def test_through_the_web_form_and_my_alerts(web, field):
     term = next(term for term in TERMS if term.field == field)
     form = web.get("/?" + page_query(search)).text
     assert f'name="{term.param}"' in form, f"the search form has no {term.param} field"
-    saved = web.post("/alerts", data={"csrf": web.csrf, "name": f"only {field}", "query": page_query(search),
-                                      "by_email": "1"}, follow_redirects=False)
+    saved = web.post(
+        "/alerts",
+        data={
+            "csrf": web.csrf,
+            "name": f"only {field}",
+            "query": page_query(search),
+            "by_email": "1",
+        },
+        follow_redirects=False,
+    )
     assert saved.status_code == 303, saved.text
-    (stored,) = [one for one in web.app_state.repository.list(owner="anna@example.nl") if one.name == f"only {field}"]
+    (stored,) = [
+        one
+        for one in web.app_state.repository.list(owner="anna@example.nl")
+        if one.name == f"only {field}"
+    ]
     assert stored.filter == search
     my_alerts = html.unescape(web.get("/alerts", params={"lang": "en"}).text)
     (words,) = [value for described_term, value, _ in described(search) if described_term == term]
@@ -115,17 +143,28 @@ def test_through_the_api(tmp_path, field):
     app = create_app(Settings(data_dir=tmp_path))
     with TestClient(app) as api:
         token = app.state.repository.add_user("anna")
-        document = {"name": field, "email": "anna@example.nl",
-                    "filter": SearchFilter(**{field: SAMPLES[field]}).model_dump(mode="json", exclude_defaults=True)}
-        created = api.post("/saved-searches", json=document, headers={"Authorization": f"Bearer {token}"})
+        document = {
+            "name": field,
+            "email": "anna@example.nl",
+            "filter": SearchFilter(**{field: SAMPLES[field]}).model_dump(
+                mode="json", exclude_defaults=True
+            ),
+        }
+        created = api.post(
+            "/saved-searches", json=document, headers={"Authorization": f"Bearer {token}"}
+        )
         assert created.status_code == 201, created.text
-        assert SearchFilter.model_validate(created.json()["filter"]) == SearchFilter(**{field: SAMPLES[field]})
+        assert SearchFilter.model_validate(created.json()["filter"]) == SearchFilter(
+            **{field: SAMPLES[field]}
+        )
 
 
 def test_a_csrf_less_alert_form_changes_nothing(web):
     before = len(web.app_state.repository.list(owner="anna@example.nl"))
     page = web.get("/alerts/new?q=jurist").text
     assert csrf_of(page)  # the form carries one
-    refused = web.post("/alerts", data={"name": "no token", "query": "q=jurist"}, follow_redirects=False)
+    refused = web.post(
+        "/alerts", data={"name": "no token", "query": "q=jurist"}, follow_redirects=False
+    )
     assert refused.status_code == 403
     assert len(web.app_state.repository.list(owner="anna@example.nl")) == before

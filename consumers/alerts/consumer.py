@@ -53,12 +53,19 @@ class AlertMatcher:
             else:
                 self.index.upsert(saved_search)
         if changes:
-            log.info("saved_searches_loaded", changed=len(changes), active=len(self.index), revision=self.revision)
+            log.info(
+                "saved_searches_loaded",
+                changed=len(changes),
+                active=len(self.index),
+                revision=self.revision,
+            )
 
     def handle(self, messages: list[Message]) -> list[Rejection]:
         self.refresh()
         alerts: list[tuple[Alert, list[tuple[str, str]]]] = []
-        alerted: dict[str, set[str]] = {}  # assignment → searches alerted about it, stored or in this batch
+        alerted: dict[
+            str, set[str]
+        ] = {}  # assignment → searches alerted about it, stored or in this batch
         for message in messages:
             event: TenderEvent = message.payload
             if event.type not in ALERTING_EVENTS or not len(self.index):
@@ -77,7 +84,12 @@ class AlertMatcher:
                 keyed = self._alert_key(saved_search, event, alerted[assignment])
                 if keyed is not None:
                     reasons = self.index.explain(saved_search.id, facts)
-                    alerts.append((self._alert(*keyed, saved_search, event, reasons), channels_for(saved_search)))
+                    alerts.append(
+                        (
+                            self._alert(*keyed, saved_search, event, reasons),
+                            channels_for(saved_search),
+                        )
+                    )
         if alerts:
             added = self.repository.add_alerts(alerts)
             self.alerts_added += added
@@ -85,7 +97,9 @@ class AlertMatcher:
         return []
 
     @staticmethod
-    def _alert_key(saved_search: SavedSearch, event: TenderEvent, alerted: set[str]) -> tuple[str, str] | None:
+    def _alert_key(
+        saved_search: SavedSearch, event: TenderEvent, alerted: set[str]
+    ) -> tuple[str, str] | None:
         """(alert id, kind) when this match alerts, else None. `alerted`: the searches that
         already had their first alert about this tender's assignment (updated here). The first
         alert is keyed by the assignment (the tender id of its first listing), so a second
@@ -94,16 +108,28 @@ class AlertMatcher:
         if saved_search.id not in alerted:
             alerted.add(saved_search.id)
             return f"{saved_search.id}/{event.data.tender.assignment}", "new"
-        if (event.type == UPDATED and saved_search.alert_on_updates
-                and MATERIAL_FIELDS.intersection(event.data.changed_fields)):
+        if (
+            event.type == UPDATED
+            and saved_search.alert_on_updates
+            and MATERIAL_FIELDS.intersection(event.data.changed_fields)
+        ):
             return f"{saved_search.id}/{tender_id}/{event.data.sequence}", "changed"
         return None
 
     @staticmethod
-    def _alert(alert_id: str, kind: str, saved_search: SavedSearch, event: TenderEvent, reasons: Reasons) -> Alert:
+    def _alert(
+        alert_id: str, kind: str, saved_search: SavedSearch, event: TenderEvent, reasons: Reasons
+    ) -> Alert:
         return Alert(
             id=alert_id,
-            saved_search=SavedSearchRef(id=saved_search.id, name=saved_search.name, owner=saved_search.owner),
-            kind=kind, event=event.type, event_id=event.id, sequence=event.data.sequence, tender=event.data.tender,
-            reasons=reasons, created=datetime.now(UTC),
+            saved_search=SavedSearchRef(
+                id=saved_search.id, name=saved_search.name, owner=saved_search.owner
+            ),
+            kind=kind,
+            event=event.type,
+            event_id=event.id,
+            sequence=event.data.sequence,
+            tender=event.data.tender,
+            reasons=reasons,
+            created=datetime.now(UTC),
         )

@@ -56,9 +56,15 @@ def is_permanent(exc: Exception) -> bool:
 
 
 class Deliverer:
-    def __init__(self, settings: Settings, repository: AlertRepository | None = None, *,
-                 producer: KafkaProducer | None = None, clock: Callable[[], float] = time.time,
-                 poll_interval_s: float = 0.1) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        repository: AlertRepository | None = None,
+        *,
+        producer: KafkaProducer | None = None,
+        clock: Callable[[], float] = time.time,
+        poll_interval_s: float = 0.1,
+    ) -> None:
         self.settings = settings
         self.repository = repository or AlertRepository(settings.alerts_path)
         self._producer = producer
@@ -67,7 +73,9 @@ class Deliverer:
         self.key = secret_key(settings)
         self._digest_not_before: dict[str, float] = {}
         # Deliveries of one round run side by side, so a slow receiver holds only its own.
-        self.pool = ThreadPoolExecutor(max_workers=PARALLEL_DELIVERIES, thread_name_prefix="delivery")
+        self.pool = ThreadPoolExecutor(
+            max_workers=PARALLEL_DELIVERIES, thread_name_prefix="delivery"
+        )
 
     # the worker ------------------------------------------------------------------------
 
@@ -131,8 +139,13 @@ class Deliverer:
     def _deliver(self, delivery: Delivery) -> None:
         alert = self.repository.alert(delivery.alert_id)
         saved_search = self.repository.get(alert.saved_search.id)
-        bound = log.bind(alert_id=alert.id, channel=delivery.channel, tender_id=alert.tender.id,
-                         saved_search_id=alert.saved_search.id, attempt=delivery.attempts + 1)
+        bound = log.bind(
+            alert_id=alert.id,
+            channel=delivery.channel,
+            tender_id=alert.tender.id,
+            saved_search_id=alert.saved_search.id,
+            attempt=delivery.attempts + 1,
+        )
         if saved_search is None or not saved_search.active:
             self.repository.mark_cancelled(alert.id, delivery.channel)
             bound.info("alert_cancelled_search_gone")
@@ -150,34 +163,58 @@ class Deliverer:
             self._failed(delivery, alert, unexpected(exc), final=is_permanent(exc), bound=bound)
         else:
             self.repository.mark_delivered([alert.id], delivery.channel)
-            bound.info("alert_delivered", latency_ms=round((datetime.now(UTC) - alert.created).total_seconds() * 1000))
+            bound.info(
+                "alert_delivered",
+                latency_ms=round((datetime.now(UTC) - alert.created).total_seconds() * 1000),
+            )
 
     def _post(self, saved_search: SavedSearch, alert: Alert) -> None:
         assert saved_search.webhook is not None
         document = alert.webhook_body()
         document["unsubscribe"] = unsubscribe_url(self.settings, self.key, saved_search.id)
-        webhook.post(saved_search.webhook.url, saved_search.webhook.secret.get_secret_value(), document,
-                     alert_id=alert.id, timeout_s=self.settings.webhook_timeout,
-                     allow_private=self.settings.webhook_allow_private,
-                     allow_loopback=self.settings.webhooks_may_use_loopback)
+        webhook.post(
+            saved_search.webhook.url,
+            saved_search.webhook.secret.get_secret_value(),
+            document,
+            alert_id=alert.id,
+            timeout_s=self.settings.webhook_timeout,
+            allow_private=self.settings.webhook_allow_private,
+            allow_loopback=self.settings.webhooks_may_use_loopback,
+        )
 
     def _mail(self, saved_search: SavedSearch, alerts: list[Alert], name: str) -> None:
-        message = mail.compose(self.settings, saved_search, alerts,
-                               unsubscribe_url(self.settings, self.key, saved_search.id))
+        message = mail.compose(
+            self.settings,
+            saved_search,
+            alerts,
+            unsubscribe_url(self.settings, self.key, saved_search.id),
+        )
         mail.send(self.settings, message, name)
 
     def _publish(self, deliveries: list[Delivery]) -> None:
         alerts = [self.repository.alert(delivery.alert_id) for delivery in deliveries]
         try:
-            futures = [self.producer.send(self.settings.alerts_topic, key=event.key, value=event.encode(),
-                                     headers=[("content-type", CONTENT_TYPE.encode())])
-                       for event in map(AlertEvent.of, alerts)]
+            futures = [
+                self.producer.send(
+                    self.settings.alerts_topic,
+                    key=event.key,
+                    value=event.encode(),
+                    headers=[("content-type", CONTENT_TYPE.encode())],
+                )
+                for event in map(AlertEvent.of, alerts)
+            ]
             self.producer.flush()
             for future in futures:
                 future.get(timeout=0)
         except KafkaError as exc:
             for delivery, alert in zip(deliveries, alerts, strict=True):
-                self._failed(delivery, alert, f"alerts topic: {exc}", final=False, bound=log.bind(alert_id=alert.id))
+                self._failed(
+                    delivery,
+                    alert,
+                    f"alerts topic: {exc}",
+                    final=False,
+                    bound=log.bind(alert_id=alert.id),
+                )
             return
         self.repository.mark_delivered([alert.id for alert in alerts], "topic")
 
@@ -194,11 +231,19 @@ class Deliverer:
 
     def _dead_letter(self, alert: Alert, channel: str, reason: str) -> None:
         event = AlertEvent.of(alert)
-        headers = [("dlq.reason", reason.encode()), ("dlq.channel", channel.encode()),
-                   ("dlq.consumer", b"alerts-deliverer"), ("dlq.time", datetime.now(UTC).isoformat().encode())]
+        headers = [
+            ("dlq.reason", reason.encode()),
+            ("dlq.channel", channel.encode()),
+            ("dlq.consumer", b"alerts-deliverer"),
+            ("dlq.time", datetime.now(UTC).isoformat().encode()),
+        ]
         try:
-            self.producer.send(self.settings.dead_letter_topic, key=event.key, value=event.encode(),
-                          headers=headers).get(timeout=30)
+            self.producer.send(
+                self.settings.dead_letter_topic,
+                key=event.key,
+                value=event.encode(),
+                headers=headers,
+            ).get(timeout=30)
         except KafkaError as exc:  # the alert stays in the store, marked dead, with its reason
             log.error("dead_letter_failed", alert_id=alert.id, error=str(exc))
 
@@ -215,9 +260,12 @@ class Deliverer:
         today = self._today()
         if today is None:
             return {}
-        return {saved_search_id: alert_ids for saved_search_id, alert_ids in self.repository.digest_waiting().items()
-                if self.repository.last_digest_day(saved_search_id) != today
-                and self._digest_not_before.get(saved_search_id, 0.0) <= self.clock()}
+        return {
+            saved_search_id: alert_ids
+            for saved_search_id, alert_ids in self.repository.digest_waiting().items()
+            if self.repository.last_digest_day(saved_search_id) != today
+            and self._digest_not_before.get(saved_search_id, 0.0) <= self.clock()
+        }
 
     def send_digests(self) -> int:
         today = self._today()
@@ -231,10 +279,15 @@ class Deliverer:
                     self.repository.mark_cancelled(alert_id, "email")
                 continue
             try:
-                self._mail(saved_search, [self.repository.alert(alert_id) for alert_id in alert_ids],
-                           name=f"digest-{saved_search_id}-{today}")
+                self._mail(
+                    saved_search,
+                    [self.repository.alert(alert_id) for alert_id in alert_ids],
+                    name=f"digest-{saved_search_id}-{today}",
+                )
             except mail.MailFailed as exc:
-                self._digest_not_before[saved_search_id] = self.clock() + 60 * self.settings.alert_retry_base
+                self._digest_not_before[saved_search_id] = (
+                    self.clock() + 60 * self.settings.alert_retry_base
+                )
                 log.warning("digest_failed", saved_search_id=saved_search_id, reason=str(exc))
                 continue
             except Exception as exc:  # noqa: BLE001 - one digest must never stop the deliverer for everyone
@@ -242,9 +295,16 @@ class Deliverer:
                 if is_permanent(exc):  # it would fail the same way every time: its alerts are dead
                     for alert_id in alert_ids:
                         self.repository.mark_failed(alert_id, "email", reason, None)
-                    log.error("digest_dead", saved_search_id=saved_search_id, reason=reason, alerts=len(alert_ids))
+                    log.error(
+                        "digest_dead",
+                        saved_search_id=saved_search_id,
+                        reason=reason,
+                        alerts=len(alert_ids),
+                    )
                 else:
-                    self._digest_not_before[saved_search_id] = self.clock() + 60 * self.settings.alert_retry_base
+                    self._digest_not_before[saved_search_id] = (
+                        self.clock() + 60 * self.settings.alert_retry_base
+                    )
                     log.warning("digest_failed", saved_search_id=saved_search_id, reason=reason)
                 continue
             self.repository.digest_sent(saved_search_id, today, alert_ids)

@@ -33,13 +33,19 @@ def header_text(text: str, limit: int = 200) -> str:
     separators, ...) and other control character becomes a space, runs of spaces one, cut to
     `limit`. A saved search's name or a listing's title can hold any of them; the email package
     refuses a header with a line break (header injection), which would fail the whole mail."""
-    cleaned = "".join(" " if unicodedata.category(character)[0] in "CZ" else character for character in text)
+    cleaned = "".join(
+        " " if unicodedata.category(character)[0] in "CZ" else character for character in text
+    )
     cleaned = " ".join(cleaned.split())
-    return cleaned if len(cleaned) <= limit else cleaned[:limit - 1] + "\u2026"
+    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "\u2026"
 
 
 def _deadline(tender: Tender) -> str:
-    return tender.deadline.astimezone(AMSTERDAM).strftime("%Y-%m-%d %H:%M") if tender.deadline else "not stated"
+    return (
+        tender.deadline.astimezone(AMSTERDAM).strftime("%Y-%m-%d %H:%M")
+        if tender.deadline
+        else "not stated"
+    )
 
 
 def _facts(tender: Tender, public_url: str) -> list[tuple[str, str]]:
@@ -48,9 +54,16 @@ def _facts(tender: Tender, public_url: str) -> list[tuple[str, str]]:
         ("Region", tender.region or "not stated"),
         ("Deadline", _deadline(tender)),
         ("Pay scale", tender.pay_scale.label if tender.pay_scale else "not stated"),
-        ("Hours per week", (f"{tender.hours_per_week.min}" if tender.hours_per_week.min == tender.hours_per_week.max
-                            else f"{tender.hours_per_week.min}-{tender.hours_per_week.max}")
-         if tender.hours_per_week else "not stated"),
+        (
+            "Hours per week",
+            (
+                f"{tender.hours_per_week.min}"
+                if tender.hours_per_week.min == tender.hours_per_week.max
+                else f"{tender.hours_per_week.min}-{tender.hours_per_week.max}"
+            )
+            if tender.hours_per_week
+            else "not stated",
+        ),
         ("Listing", tender.url),
         ("On tenderwatch", f"{public_url}/tenders/{quote(tender.id, safe=':')}"),
         # The same assignment on other platforms: where its terms may suit the freelancer better.
@@ -59,7 +72,10 @@ def _facts(tender: Tender, public_url: str) -> list[tuple[str, str]]:
 
 
 def _why(alert: Alert) -> list[str]:
-    lines = [f"keyword '{hit.keyword}' found in {' and '.join(hit.found_in)}" for hit in alert.reasons.keywords]
+    lines = [
+        f"keyword '{hit.keyword}' found in {' and '.join(hit.found_in)}"
+        for hit in alert.reasons.keywords
+    ]
     return lines + alert.reasons.filters
 
 
@@ -78,23 +94,34 @@ def _text_block(alert: Alert, public_url: str) -> str:
 def _html_block(alert: Alert, public_url: str) -> str:
     tender = alert.tender
     rows = "".join(
-        f"<tr><th align=\"left\">{html.escape(label)}</th><td>"
-        + (f"<a href=\"{html.escape(value, quote=True)}\">{html.escape(value)}</a>"
-           if label in ("Listing", "On tenderwatch") or label.startswith("Also on") else html.escape(value))
+        f'<tr><th align="left">{html.escape(label)}</th><td>'
+        + (
+            f'<a href="{html.escape(value, quote=True)}">{html.escape(value)}</a>'
+            if label in ("Listing", "On tenderwatch") or label.startswith("Also on")
+            else html.escape(value)
+        )
         + "</td></tr>"
-        for label, value in _facts(tender, public_url))
+        for label, value in _facts(tender, public_url)
+    )
     reasons = "".join(f"<li>{html.escape(reason)}</li>" for reason in _why(alert))
-    return (f"<h2>{html.escape(_event_label(alert))}: <a href=\"{html.escape(tender.url, quote=True)}\">"
-            f"{html.escape(tender.title)}</a></h2><table>{rows}</table><p>Why it matched:</p><ul>{reasons}</ul>")
+    return (
+        f'<h2>{html.escape(_event_label(alert))}: <a href="{html.escape(tender.url, quote=True)}">'
+        f"{html.escape(tender.title)}</a></h2><table>{rows}</table><p>Why it "
+        f"matched:</p><ul>{reasons}</ul>"
+    )
 
 
-def compose(settings: Settings, saved_search: SavedSearch, alerts: list[Alert], unsubscribe: str) -> EmailMessage:
+def compose(
+    settings: Settings, saved_search: SavedSearch, alerts: list[Alert], unsubscribe: str
+) -> EmailMessage:
     """One alert (instant) or several (the daily digest) for one saved search."""
     message = EmailMessage()
     if len(alerts) == 1:
         message["Subject"] = header_text(f"{_event_label(alerts[0])}: {alerts[0].tender.title}")
     else:
-        message["Subject"] = header_text(f"{len(alerts)} tenders for \u201c{saved_search.name}\u201d")
+        message["Subject"] = header_text(
+            f"{len(alerts)} tenders for \u201c{saved_search.name}\u201d"
+        )
     message["From"] = settings.mail_from
     message["To"] = str(saved_search.email)
     message["Date"] = format_datetime(datetime.now(UTC))
@@ -104,13 +131,16 @@ def compose(settings: Settings, saved_search: SavedSearch, alerts: list[Alert], 
     public_url = settings.public_url.rstrip("/")
     intro = f"Saved search \u201c{saved_search.name}\u201d"
     footer = f"My alerts: {public_url}/alerts\nStop these alerts: {unsubscribe}"
-    message.set_content("\n\n".join([intro, *(_text_block(alert, public_url) for alert in alerts), footer]) + "\n")
+    message.set_content(
+        "\n\n".join([intro, *(_text_block(alert, public_url) for alert in alerts), footer]) + "\n"
+    )
     message.add_alternative(
         "<!DOCTYPE html><html><body>"
         f"<p>{html.escape(intro)}</p>{''.join(_html_block(alert, public_url) for alert in alerts)}"
-        f"<p><a href=\"{html.escape(public_url, quote=True)}/alerts\">My alerts</a> · "
-        f"<a href=\"{html.escape(unsubscribe, quote=True)}\">Stop these alerts</a></p></body></html>",
-        subtype="html")
+        f'<p><a href="{html.escape(public_url, quote=True)}/alerts">My alerts</a> · '
+        f'<a href="{html.escape(unsubscribe, quote=True)}">Stop these alerts</a></p></body></html>',
+        subtype="html",
+    )
     return message
 
 
@@ -123,8 +153,12 @@ def send(settings: Settings, message: EmailMessage, name: str) -> None:
         return
     try:
         if settings.smtp_security == "tls":
-            client: smtplib.SMTP = smtplib.SMTP_SSL(settings.smtp_host, settings.smtp_port, timeout=30,
-                                                    context=ssl.create_default_context())
+            client: smtplib.SMTP = smtplib.SMTP_SSL(
+                settings.smtp_host,
+                settings.smtp_port,
+                timeout=30,
+                context=ssl.create_default_context(),
+            )
         else:
             client = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30)
         with client:

@@ -53,14 +53,23 @@ class TenderFacts:
     def of(cls, tender: Tender) -> TenderFacts:
         title_terms = frozenset(analyze(tender.title))
         description_terms = frozenset(analyze(tender.description))
-        return cls(tender=tender, title_terms=title_terms, description_terms=description_terms,
-                   terms=title_terms | description_terms,
-                   region=fold(tender.region) if tender.region else None,
-                   client=fold(tender.client) if tender.client else None, status=tender.status,
-                   pay_scale=(tender.pay_scale.min, tender.pay_scale.max) if tender.pay_scale else None,
-                   hours=(tender.hours_per_week.min, tender.hours_per_week.max) if tender.hours_per_week else None,
-                   deadline=tender.deadline, education_level=tender.education_level, das=tender.das,
-                   zzp_allowed=tender.zzp_allowed)
+        return cls(
+            tender=tender,
+            title_terms=title_terms,
+            description_terms=description_terms,
+            terms=title_terms | description_terms,
+            region=fold(tender.region) if tender.region else None,
+            client=fold(tender.client) if tender.client else None,
+            status=tender.status,
+            pay_scale=(tender.pay_scale.min, tender.pay_scale.max) if tender.pay_scale else None,
+            hours=(tender.hours_per_week.min, tender.hours_per_week.max)
+            if tender.hours_per_week
+            else None,
+            deadline=tender.deadline,
+            education_level=tender.education_level,
+            das=tender.das,
+            zzp_allowed=tender.zzp_allowed,
+        )
 
 
 Check = Callable[[TenderFacts], bool]
@@ -68,19 +77,30 @@ Explain = Callable[[TenderFacts], str]
 PAIR = "\x1f"  # joins region and term in one anchor key; occurs in neither
 
 
-def _within(low: object | None, high: object | None, *, at_least: str = "at least", at_most: str = "at most",
-            separator: str = "-") -> str:
+def _within(
+    low: object | None,
+    high: object | None,
+    *,
+    at_least: str = "at least",
+    at_most: str = "at most",
+    separator: str = "-",
+) -> str:
     """A range in words: "within 9-11", "at least 11", "at most 11" (an open end is not shown)."""
     if low is not None and high is not None:
         return f"within {low}{separator}{high}"
     return f"{at_least} {low}" if low is not None else f"{at_most} {high}"
 
 
-def _range_criterion(name: str, attribute: str, shown: Callable[[Tender], str], low: int | None,
-                     high: int | None) -> tuple[Check, Explain]:
+def _range_criterion(
+    name: str, attribute: str, shown: Callable[[Tender], str], low: int | None, high: int | None
+) -> tuple[Check, Explain]:
     def check(facts: TenderFacts) -> bool:
         value = getattr(facts, attribute)
-        return value is not None and (low is None or value[1] >= low) and (high is None or value[0] <= high)
+        return (
+            value is not None
+            and (low is None or value[1] >= low)
+            and (high is None or value[0] <= high)
+        )
 
     return check, lambda facts: f"{name} {shown(facts.tender)} is {_within(low, high)}"
 
@@ -98,31 +118,75 @@ def compile_criteria(search: SearchFilter, regions: frozenset[str]) -> list[tupl
         status = search.status
         criteria.append((lambda facts: facts.status == status, lambda facts: f"status is {status}"))
     if regions:
-        criteria.append((lambda facts: facts.region in regions, lambda facts: f"region is {facts.tender.region}"))
+        criteria.append(
+            (
+                lambda facts: facts.region in regions,
+                lambda facts: f"region is {facts.tender.region}",
+            )
+        )
     if search.pay_scale_min is not None or search.pay_scale_max is not None:
-        criteria.append(_range_criterion("pay scale", "pay_scale", lambda tender: tender.pay_scale.label,
-                                         search.pay_scale_min, search.pay_scale_max))
+        criteria.append(
+            _range_criterion(
+                "pay scale",
+                "pay_scale",
+                lambda tender: tender.pay_scale.label,
+                search.pay_scale_min,
+                search.pay_scale_max,
+            )
+        )
     if search.hours_min is not None or search.hours_max is not None:
-        criteria.append(_range_criterion("hours per week", "hours", _hours_shown, search.hours_min, search.hours_max))
+        criteria.append(
+            _range_criterion(
+                "hours per week", "hours", _hours_shown, search.hours_min, search.hours_max
+            )
+        )
     start, end = search.deadline_bounds()
     if start is not None or end is not None:
-        wanted_days = _within(search.deadline_after, search.deadline_before, at_least="on or after",
-                              at_most="on or before", separator=" to ")
-        criteria.append((lambda facts: facts.deadline is not None and (start is None or facts.deadline >= start)
-                         and (end is None or facts.deadline < end),
-                         lambda facts: f"deadline {facts.deadline.date().isoformat()} is {wanted_days}"))
-    for name, attribute in (("education level", "education_level"), ("DAS", "das"),
-                            ("solo freelancers allowed", "zzp_allowed")):
+        wanted_days = _within(
+            search.deadline_after,
+            search.deadline_before,
+            at_least="on or after",
+            at_most="on or before",
+            separator=" to ",
+        )
+        criteria.append(
+            (
+                lambda facts: (
+                    facts.deadline is not None
+                    and (start is None or facts.deadline >= start)
+                    and (end is None or facts.deadline < end)
+                ),
+                lambda facts: f"deadline {facts.deadline.date().isoformat()} is {wanted_days}",
+            )
+        )
+    for name, attribute in (
+        ("education level", "education_level"),
+        ("DAS", "das"),
+        ("solo freelancers allowed", "zzp_allowed"),
+    ):
         wanted = getattr(search, attribute)
         if wanted is not None:
-            criteria.append((lambda facts, attribute=attribute, wanted=wanted: getattr(facts, attribute) == wanted,
-                             lambda facts, name=name, wanted=wanted: f"{name} is {wanted}"))
+            criteria.append(
+                (
+                    lambda facts, attribute=attribute, wanted=wanted: (
+                        getattr(facts, attribute) == wanted
+                    ),
+                    lambda facts, name=name, wanted=wanted: f"{name} is {wanted}",
+                )
+            )
     if search.client:
         client = fold(search.client)
-        criteria.append((lambda facts: facts.client == client, lambda facts: f"client is {facts.tender.client}"))
+        criteria.append(
+            (lambda facts: facts.client == client, lambda facts: f"client is {facts.tender.client}")
+        )
     if search.sources:
         sources = frozenset(search.sources)
-        criteria.append((lambda facts: facts.tender.source in sources, lambda facts: f"listed on {facts.tender.source}"))
+        criteria.append(
+            (
+                lambda facts: facts.tender.source in sources,
+                lambda facts: f"listed on {facts.tender.source}",
+            )
+        )
     return criteria
 
 
@@ -150,8 +214,13 @@ class CompiledFilter:
     def of(cls, search: SearchFilter) -> CompiledFilter:
         regions = frozenset(fold(region) for region in search.regions)
         criteria = compile_criteria(search, regions)
-        return cls(search=search, terms=tuple(keyword_terms(search.keyword)), regions=regions,
-                   checks=tuple(check for check, _ in criteria), explanations=tuple(explain for _, explain in criteria))
+        return cls(
+            search=search,
+            terms=tuple(keyword_terms(search.keyword)),
+            regions=regions,
+            checks=tuple(check for check, _ in criteria),
+            explanations=tuple(explain for _, explain in criteria),
+        )
 
     def holds(self, facts: TenderFacts) -> bool:
         """Whether the tender matches: the fast path, run for every candidate."""
@@ -168,8 +237,14 @@ class CompiledFilter:
         """Why the tender matches (keywords found, filters that held), or None when it does not."""
         hits: list[KeywordHit] = []
         for word, term in self.terms:
-            found_in = [name for name, terms in (("title", facts.title_terms), ("description", facts.description_terms))
-                        if term in terms]
+            found_in = [
+                name
+                for name, terms in (
+                    ("title", facts.title_terms),
+                    ("description", facts.description_terms),
+                )
+                if term in terms
+            ]
             if not found_in:
                 return None
             hits.append(KeywordHit(keyword=word, term=term, found_in=found_in))
@@ -213,7 +288,9 @@ class MatchIndex:
         self.searches[saved_search.id] = saved_search
         entry = self.entries.get(saved_search.filter)
         if entry is None:
-            entry = self.entries[saved_search.filter] = _Entry(CompiledFilter.of(saved_search.filter))
+            entry = self.entries[saved_search.filter] = _Entry(
+                CompiledFilter.of(saved_search.filter)
+            )
             anchors = self._anchors(entry.compiled)
             for bucket, keys in anchors:
                 for key in keys:
@@ -246,13 +323,23 @@ class MatchIndex:
         if compiled.terms:
             longest = max((term for _, term in compiled.terms), key=lambda term: (len(term), term))
             if compiled.regions:  # both must hold: anchor on the pair
-                return [(self.by_region_term, [f"{region}{PAIR}{longest}" for region in compiled.regions])]
+                return [
+                    (
+                        self.by_region_term,
+                        [f"{region}{PAIR}{longest}" for region in compiled.regions],
+                    )
+                ]
             return [(self.by_term, [longest])]
         if compiled.regions:
             return [(self.by_region, compiled.regions)]
         search = compiled.search
         if search.pay_scale_min is not None or search.pay_scale_max is not None:
-            return [(self.by_pay_scale, range(search.pay_scale_min or 1, (search.pay_scale_max or 18) + 1))]
+            return [
+                (
+                    self.by_pay_scale,
+                    range(search.pay_scale_min or 1, (search.pay_scale_max or 18) + 1),
+                )
+            ]
         return []
 
     def _groups(self, facts: TenderFacts) -> list[set[_Entry]]:
@@ -272,9 +359,14 @@ class MatchIndex:
                     if members:
                         groups.append(members)
         if facts.pay_scale is not None and self.by_pay_scale:
-            scales = [self.by_pay_scale[value] for value in range(facts.pay_scale[0], facts.pay_scale[1] + 1)
-                      if value in self.by_pay_scale]
-            groups.append(set().union(*scales) if len(scales) > 1 else scales[0] if scales else set())
+            scales = [
+                self.by_pay_scale[value]
+                for value in range(facts.pay_scale[0], facts.pay_scale[1] + 1)
+                if value in self.by_pay_scale
+            ]
+            groups.append(
+                set().union(*scales) if len(scales) > 1 else scales[0] if scales else set()
+            )
         return groups
 
     def candidates(self, facts: TenderFacts) -> set[_Entry]:
@@ -299,5 +391,8 @@ class MatchIndex:
 
     def match_naively(self, facts: TenderFacts) -> list[str]:
         """The baseline the index is measured against: every saved search, verified in turn."""
-        return [saved_search_id for saved_search_id, compiled in self.compiled_by_search.items()
-                if compiled.holds(facts)]
+        return [
+            saved_search_id
+            for saved_search_id, compiled in self.compiled_by_search.items()
+            if compiled.holds(facts)
+        ]

@@ -30,7 +30,9 @@ from tenderwatch.common.settings import ALERTS_FILE
 from tenderwatch.common.sqlite import connect, immediate_transaction
 
 CHANNELS = ("webhook", "email", "topic")
-FROM_STORAGE = {STORED: True}  # checked when saved; a later, stricter check must not make it unreadable
+FROM_STORAGE = {
+    STORED: True
+}  # checked when saved; a later, stricter check must not make it unreadable
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
@@ -100,7 +102,9 @@ class Delivery:
     last_error: str | None
 
 
-DELIVERY_COLUMNS = ", ".join(field.name for field in fields(Delivery))  # in the order `Delivery(*row)` takes
+DELIVERY_COLUMNS = ", ".join(
+    field.name for field in fields(Delivery)
+)  # in the order `Delivery(*row)` takes
 
 
 class AlertRepository:
@@ -136,7 +140,10 @@ class AlertRepository:
             with self.transaction() as connection:
                 connection.execute("ALTER TABLE alerts ADD COLUMN assignment_id TEXT")
                 connection.execute("UPDATE alerts SET assignment_id = tender_id")
-        self.connection.execute("CREATE INDEX IF NOT EXISTS alerts_by_assignment ON alerts (assignment_id, saved_search_id)")
+        self.connection.execute(
+            "CREATE INDEX IF NOT EXISTS alerts_by_assignment ON alerts (assignment_id, "
+            "saved_search_id)"
+        )
 
     @classmethod
     def in_data_dir(cls, data_dir: Path) -> AlertRepository:
@@ -164,15 +171,20 @@ class AlertRepository:
             connection.execute(
                 "INSERT INTO users (owner, token_hash, created) VALUES (?, ?, ?) "
                 "ON CONFLICT (owner) DO UPDATE SET token_hash = excluded.token_hash",
-                (owner, hash_token(token), datetime.now(UTC).isoformat()))
+                (owner, hash_token(token), datetime.now(UTC).isoformat()),
+            )
         return token
 
     def owner_of_token(self, token: str) -> str | None:
-        row = self.connection.execute("SELECT owner FROM users WHERE token_hash = ?", (hash_token(token),)).fetchone()
+        row = self.connection.execute(
+            "SELECT owner FROM users WHERE token_hash = ?", (hash_token(token),)
+        ).fetchone()
         return row[0] if row else None
 
     def users(self) -> list[str]:
-        return [owner for (owner,) in self.connection.execute("SELECT owner FROM users ORDER BY owner")]
+        return [
+            owner for (owner,) in self.connection.execute("SELECT owner FROM users ORDER BY owner")
+        ]
 
     # saved searches ---------------------------------------------------------------------
 
@@ -180,38 +192,62 @@ class AlertRepository:
         with self.transaction() as connection:
             revision = self._next_revision(connection)
             connection.execute(
-                "INSERT INTO saved_searches (id, owner, revision, active, deleted, document) VALUES (?, ?, ?, ?, 0, ?) "
-                "ON CONFLICT (id) DO UPDATE SET revision = excluded.revision, active = excluded.active, "
+                "INSERT INTO saved_searches (id, owner, revision, active, deleted, document) "
+                "VALUES (?, ?, ?, ?, 0, ?) "
+                "ON CONFLICT (id) DO UPDATE SET revision = excluded.revision, active = "
+                "excluded.active, "
                 "document = excluded.document, deleted = 0",
-                (saved_search.id, saved_search.owner, revision, int(saved_search.active), saved_search.stored()))
+                (
+                    saved_search.id,
+                    saved_search.owner,
+                    revision,
+                    int(saved_search.active),
+                    saved_search.stored(),
+                ),
+            )
 
     @staticmethod
     def _next_revision(connection: sqlite3.Connection) -> int:
         """Every change of a saved search gets the next revision, so matchers can follow changes."""
-        return connection.execute("SELECT COALESCE(MAX(revision), 0) + 1 FROM saved_searches").fetchone()[0]
+        return connection.execute(
+            "SELECT COALESCE(MAX(revision), 0) + 1 FROM saved_searches"
+        ).fetchone()[0]
 
     def get(self, saved_search_id: str, owner: str | None = None) -> SavedSearch | None:
-        """The saved search, or None when it does not exist, was removed or (with `owner`) is someone else's."""
+        """The saved search, or None when it does not exist, was removed or (with `owner`) is
+        someone else's."""
         row = self.connection.execute(
-            "SELECT owner, document FROM saved_searches WHERE id = ? AND deleted = 0", (saved_search_id,)).fetchone()
+            "SELECT owner, document FROM saved_searches WHERE id = ? AND deleted = 0",
+            (saved_search_id,),
+        ).fetchone()
         if row is None or (owner is not None and row[0] != owner):
             return None
         return SavedSearch.model_validate_json(row[1], context=FROM_STORAGE)
 
     def count(self, owner: str) -> int:
         """How many saved searches `owner` has (paused ones count)."""
-        return self.connection.execute("SELECT COUNT(*) FROM saved_searches WHERE owner = ? AND deleted = 0",
-                                       (owner,)).fetchone()[0]
+        return self.connection.execute(
+            "SELECT COUNT(*) FROM saved_searches WHERE owner = ? AND deleted = 0", (owner,)
+        ).fetchone()[0]
 
     def list(self, owner: str | None = None) -> list[SavedSearch]:
         if owner is None:
-            rows = self.connection.execute("SELECT document FROM saved_searches WHERE deleted = 0 ORDER BY revision")
+            rows = self.connection.execute(
+                "SELECT document FROM saved_searches WHERE deleted = 0 ORDER BY revision"
+            )
         else:
             rows = self.connection.execute(
-                "SELECT document FROM saved_searches WHERE owner = ? AND deleted = 0 ORDER BY revision", (owner,))
-        return [SavedSearch.model_validate_json(document, context=FROM_STORAGE) for (document,) in rows]
+                "SELECT document FROM saved_searches WHERE owner = ? AND deleted = 0 ORDER BY "
+                "revision",
+                (owner,),
+            )
+        return [
+            SavedSearch.model_validate_json(document, context=FROM_STORAGE) for (document,) in rows
+        ]
 
-    def set_active(self, saved_search_id: str, active: bool, owner: str | None = None) -> SavedSearch | None:
+    def set_active(
+        self, saved_search_id: str, active: bool, owner: str | None = None
+    ) -> SavedSearch | None:
         saved_search = self.get(saved_search_id, owner)
         if saved_search is None:
             return None
@@ -221,24 +257,41 @@ class AlertRepository:
 
     def remove(self, saved_search_id: str, owner: str | None = None) -> bool:
         with self.transaction() as connection:
-            row = connection.execute("SELECT owner FROM saved_searches WHERE id = ? AND deleted = 0",
-                                     (saved_search_id,)).fetchone()
+            row = connection.execute(
+                "SELECT owner FROM saved_searches WHERE id = ? AND deleted = 0", (saved_search_id,)
+            ).fetchone()
             if row is None or (owner is not None and row[0] != owner):
                 return False
             revision = self._next_revision(connection)
-            connection.execute("UPDATE saved_searches SET deleted = 1, active = 0, revision = ? WHERE id = ?",
-                               (revision, saved_search_id))
             connection.execute(
-                "UPDATE deliveries SET status = 'cancelled' WHERE status IN ('pending', 'digest') AND alert_id IN "
-                "(SELECT id FROM alerts WHERE saved_search_id = ?)", (saved_search_id,))
+                "UPDATE saved_searches SET deleted = 1, active = 0, revision = ? WHERE id = ?",
+                (revision, saved_search_id),
+            )
+            connection.execute(
+                "UPDATE deliveries SET status = 'cancelled' WHERE status IN ('pending', 'digest') "
+                "AND alert_id IN "
+                "(SELECT id FROM alerts WHERE saved_search_id = ?)",
+                (saved_search_id,),
+            )
         return True
 
     def changed_since(self, revision: int) -> tuple[int, list[tuple[str, SavedSearch | None]]]:
-        """(newest revision, [(id, the search or None when removed/inactive)]) changed after `revision`."""
+        """(newest revision, [(id, the search or None when removed/inactive)]) changed after
+        `revision`."""
         rows = self.connection.execute(
-            "SELECT id, revision, active, deleted, document FROM saved_searches WHERE revision > ? ORDER BY revision",
-            (revision,)).fetchall()
-        changes = [(row[0], None if row[3] or not row[2] else SavedSearch.model_validate_json(row[4], context=FROM_STORAGE)) for row in rows]
+            "SELECT id, revision, active, deleted, document FROM saved_searches WHERE revision > "
+            "? ORDER BY revision",
+            (revision,),
+        ).fetchall()
+        changes = [
+            (
+                row[0],
+                None
+                if row[3] or not row[2]
+                else SavedSearch.model_validate_json(row[4], context=FROM_STORAGE),
+            )
+            for row in rows
+        ]
         return (rows[-1][1] if rows else revision), changes
 
     # alerts -----------------------------------------------------------------------------
@@ -247,10 +300,14 @@ class AlertRepository:
         """The saved searches that have had an alert about this assignment or any of its
         listings (also under an assignment id it had before two groups became one)."""
         placeholders = ", ".join("?" for _ in tender_ids)
-        return {saved_search_id for (saved_search_id,) in self.connection.execute(
-            f"SELECT saved_search_id FROM alerts WHERE assignment_id = ? UNION "
-            f"SELECT saved_search_id FROM alerts WHERE tender_id IN ({placeholders})",
-            [assignment_id, *sorted(tender_ids)])}
+        return {
+            saved_search_id
+            for (saved_search_id,) in self.connection.execute(
+                f"SELECT saved_search_id FROM alerts WHERE assignment_id = ? UNION "
+                f"SELECT saved_search_id FROM alerts WHERE tender_id IN ({placeholders})",
+                [assignment_id, *sorted(tender_ids)],
+            )
+        }
 
     def add_alerts(self, alerts: list[tuple[Alert, list[tuple[str, str]]]]) -> int:
         """Persist alerts with their deliveries [(channel, 'pending'|'digest')]; an alert whose id
@@ -260,47 +317,67 @@ class AlertRepository:
         with self.transaction() as connection:
             for alert, channels in alerts:
                 inserted = connection.execute(
-                    "INSERT OR IGNORE INTO alerts (id, saved_search_id, tender_id, assignment_id, created, document) "
+                    "INSERT OR IGNORE INTO alerts (id, saved_search_id, tender_id, assignment_id, "
+                    "created, document) "
                     "VALUES (?, ?, ?, ?, ?, ?)",
-                    (alert.id, alert.saved_search.id, alert.tender.id, alert.tender.assignment,
-                     alert.created.isoformat(), alert.model_dump_json())).rowcount
+                    (
+                        alert.id,
+                        alert.saved_search.id,
+                        alert.tender.id,
+                        alert.tender.assignment,
+                        alert.created.isoformat(),
+                        alert.model_dump_json(),
+                    ),
+                ).rowcount
                 if not inserted:
                     continue
                 added += 1
                 connection.executemany(
-                    "INSERT INTO deliveries (alert_id, channel, status, next_attempt_at) VALUES (?, ?, ?, ?)",
-                    [(alert.id, channel, status, now) for channel, status in channels])
+                    "INSERT INTO deliveries (alert_id, channel, status, next_attempt_at) VALUES "
+                    "(?, ?, ?, ?)",
+                    [(alert.id, channel, status, now) for channel, status in channels],
+                )
         return added
 
     def alert(self, alert_id: str) -> Alert:
-        (document,) = self.connection.execute("SELECT document FROM alerts WHERE id = ?", (alert_id,)).fetchone()
+        (document,) = self.connection.execute(
+            "SELECT document FROM alerts WHERE id = ?", (alert_id,)
+        ).fetchone()
         return Alert.model_validate_json(document)
 
     def alerts(self, saved_search_id: str | None = None) -> list[Alert]:
         query, parameters = "SELECT document FROM alerts", ()
         if saved_search_id is not None:
             query, parameters = query + " WHERE saved_search_id = ?", (saved_search_id,)
-        return [Alert.model_validate_json(document) for (document,) in
-                self.connection.execute(query + " ORDER BY created, id", parameters)]
+        return [
+            Alert.model_validate_json(document)
+            for (document,) in self.connection.execute(query + " ORDER BY created, id", parameters)
+        ]
 
     # deliveries -------------------------------------------------------------------------
 
     def due(self, now: float, limit: int = 100) -> list[Delivery]:
         rows = self.connection.execute(
             f"SELECT {DELIVERY_COLUMNS} FROM deliveries "
-            "WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?", (now, limit))
+            "WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?",
+            (now, limit),
+        )
         return [Delivery(*row) for row in rows]
 
     def deliveries(self, alert_id: str | None = None) -> list[Delivery]:
         query, parameters = f"SELECT {DELIVERY_COLUMNS} FROM deliveries", ()
         if alert_id is not None:
             query, parameters = query + " WHERE alert_id = ?", (alert_id,)
-        return [Delivery(*row) for row in self.connection.execute(query + " ORDER BY alert_id, channel", parameters)]
+        return [
+            Delivery(*row)
+            for row in self.connection.execute(query + " ORDER BY alert_id, channel", parameters)
+        ]
 
     def unattempted(self) -> int:
         """Deliveries still waiting for their first try (what `run --once` waits for)."""
         return self.connection.execute(
-            "SELECT COUNT(*) FROM deliveries WHERE status = 'pending' AND attempts = 0").fetchone()[0]
+            "SELECT COUNT(*) FROM deliveries WHERE status = 'pending' AND attempts = 0"
+        ).fetchone()[0]
 
     def mark_delivered(self, alert_ids: list[str], channel: str) -> None:
         with self.transaction() as connection:
@@ -309,23 +386,36 @@ class AlertRepository:
     @staticmethod
     def _mark_delivered(connection: sqlite3.Connection, alert_ids: list[str], channel: str) -> None:
         connection.executemany(
-            "UPDATE deliveries SET status = 'delivered', attempts = attempts + 1, delivered_at = ?, last_error = NULL "
+            "UPDATE deliveries SET status = 'delivered', attempts = attempts + 1, delivered_at = "
+            "?, last_error = NULL "
             "WHERE alert_id = ? AND channel = ?",
-            [(datetime.now(UTC).isoformat(), alert_id, channel) for alert_id in alert_ids])
+            [(datetime.now(UTC).isoformat(), alert_id, channel) for alert_id in alert_ids],
+        )
 
-    def mark_failed(self, alert_id: str, channel: str, error: str, next_attempt_at: float | None) -> None:
+    def mark_failed(
+        self, alert_id: str, channel: str, error: str, next_attempt_at: float | None
+    ) -> None:
         """A failed try: retry at `next_attempt_at`, or dead (None)."""
         with self.transaction() as connection:
             connection.execute(
-                "UPDATE deliveries SET attempts = attempts + 1, last_error = ?, status = ?, next_attempt_at = ? "
+                "UPDATE deliveries SET attempts = attempts + 1, last_error = ?, status = ?, "
+                "next_attempt_at = ? "
                 "WHERE alert_id = ? AND channel = ?",
-                (error[:1000], "pending" if next_attempt_at is not None else "dead",
-                 next_attempt_at if next_attempt_at is not None else time.time(), alert_id, channel))
+                (
+                    error[:1000],
+                    "pending" if next_attempt_at is not None else "dead",
+                    next_attempt_at if next_attempt_at is not None else time.time(),
+                    alert_id,
+                    channel,
+                ),
+            )
 
     def mark_cancelled(self, alert_id: str, channel: str) -> None:
         with self.transaction() as connection:
-            connection.execute("UPDATE deliveries SET status = 'cancelled' WHERE alert_id = ? AND channel = ?",
-                               (alert_id, channel))
+            connection.execute(
+                "UPDATE deliveries SET status = 'cancelled' WHERE alert_id = ? AND channel = ?",
+                (alert_id, channel),
+            )
 
     # digests ----------------------------------------------------------------------------
 
@@ -333,23 +423,33 @@ class AlertRepository:
         """Saved search id → alert ids waiting for its daily mail."""
         waiting: dict[str, list[str]] = {}
         for saved_search_id, alert_id in self.connection.execute(
-                "SELECT alerts.saved_search_id, alerts.id FROM deliveries JOIN alerts ON alerts.id = deliveries.alert_id "
-                "WHERE deliveries.status = 'digest' ORDER BY alerts.created, alerts.id"):
+            "SELECT alerts.saved_search_id, alerts.id FROM deliveries JOIN alerts ON alerts.id = "
+            "deliveries.alert_id "
+            "WHERE deliveries.status = 'digest' ORDER BY alerts.created, alerts.id"
+        ):
             waiting.setdefault(saved_search_id, []).append(alert_id)
         return waiting
 
     def last_digest_day(self, saved_search_id: str) -> str | None:
-        row = self.connection.execute("SELECT last_sent_day FROM digests WHERE saved_search_id = ?",
-                                      (saved_search_id,)).fetchone()
+        row = self.connection.execute(
+            "SELECT last_sent_day FROM digests WHERE saved_search_id = ?", (saved_search_id,)
+        ).fetchone()
         return row[0] if row else None
 
     def digest_sent(self, saved_search_id: str, day: str, alert_ids: list[str]) -> None:
         with self.transaction() as connection:
-            connection.execute("INSERT INTO digests (saved_search_id, last_sent_day) VALUES (?, ?) "
-                               "ON CONFLICT (saved_search_id) DO UPDATE SET last_sent_day = excluded.last_sent_day",
-                               (saved_search_id, day))
+            connection.execute(
+                "INSERT INTO digests (saved_search_id, last_sent_day) VALUES (?, ?) "
+                "ON CONFLICT (saved_search_id) DO UPDATE SET last_sent_day = "
+                "excluded.last_sent_day",
+                (saved_search_id, day),
+            )
             self._mark_delivered(connection, alert_ids, "email")
 
     def stats(self) -> dict[str, int]:
-        return {f"{channel}_{status}": count for channel, status, count in self.connection.execute(
-            "SELECT channel, status, COUNT(*) FROM deliveries GROUP BY channel, status")}
+        return {
+            f"{channel}_{status}": count
+            for channel, status, count in self.connection.execute(
+                "SELECT channel, status, COUNT(*) FROM deliveries GROUP BY channel, status"
+            )
+        }

@@ -30,33 +30,52 @@ class TooManySavedSearches(ValueError):
     """The owner has as many saved searches as one account may have."""
 
 
-def create_saved_search(settings: Settings, repository: AlertRepository, owner: str,
-                        request: SavedSearchRequest) -> tuple[SavedSearch, str | None]:
-    """Validate, store and return the new saved search and its webhook secret (None without a webhook).
+def create_saved_search(
+    settings: Settings, repository: AlertRepository, owner: str, request: SavedSearchRequest
+) -> tuple[SavedSearch, str | None]:
+    """Validate, store and return the new saved search and its webhook secret (None without a
+    webhook).
 
     Raises `UnsafeWebhook` for a webhook URL that may not be used, `TooManySavedSearches` when
     the owner has `max_saved_searches` already (one account cannot fill the store or the
     matcher for everyone)."""
     if repository.count(owner) >= settings.max_saved_searches:
-        raise TooManySavedSearches(f"an account has at most {settings.max_saved_searches} saved searches; "
-                                   "remove one you no longer need first")
+        raise TooManySavedSearches(
+            f"an account has at most {settings.max_saved_searches} saved searches; "
+            "remove one you no longer need first"
+        )
     webhook = None
     secret = None
     if request.webhook_url is not None:
-        check_webhook_url(request.webhook_url, allow_private=settings.webhook_allow_private,
-                          allow_loopback=settings.webhooks_may_use_loopback)
+        check_webhook_url(
+            request.webhook_url,
+            allow_private=settings.webhook_allow_private,
+            allow_loopback=settings.webhooks_may_use_loopback,
+        )
         secret = request.webhook_secret or secrets.token_urlsafe(32)
         webhook = Webhook(url=request.webhook_url, secret=secret)
     saved_search = SavedSearch(
-        id="ss_" + uuid.uuid4().hex[:20], owner=owner, name=request.name, filter=request.filter, email=request.email,
-        webhook=webhook, frequency=request.frequency, alert_on_updates=request.alert_on_updates,
-        created=datetime.now(UTC))
+        id="ss_" + uuid.uuid4().hex[:20],
+        owner=owner,
+        name=request.name,
+        filter=request.filter,
+        email=request.email,
+        webhook=webhook,
+        frequency=request.frequency,
+        alert_on_updates=request.alert_on_updates,
+        created=datetime.now(UTC),
+    )
     repository.save(saved_search)
     return saved_search, secret
 
 
-def change_saved_search(settings: Settings, repository: AlertRepository, owner: str, saved_search_id: str,
-                        change: SavedSearchChange) -> tuple[SavedSearch, str | None] | None:
+def change_saved_search(
+    settings: Settings,
+    repository: AlertRepository,
+    owner: str,
+    saved_search_id: str,
+    change: SavedSearchChange,
+) -> tuple[SavedSearch, str | None] | None:
     """Apply a partial change to one of `owner`'s saved searches; None when it is not theirs.
     Also returns the webhook secret made for a webhook added without one (shown once), else None.
 
@@ -66,13 +85,22 @@ def change_saved_search(settings: Settings, repository: AlertRepository, owner: 
     if saved_search is None:
         return None
     generated = None
-    if change.webhook_url is not None and change.webhook_secret is None and saved_search.webhook is None:
+    if (
+        change.webhook_url is not None
+        and change.webhook_secret is None
+        and saved_search.webhook is None
+    ):
         generated = secrets.token_urlsafe(32)
         change = change.model_copy(update={"webhook_secret": generated})
     changed = change.apply(saved_search)
-    if changed.webhook is not None and (saved_search.webhook is None or changed.webhook.url != saved_search.webhook.url):
-        check_webhook_url(changed.webhook.url, allow_private=settings.webhook_allow_private,
-                          allow_loopback=settings.webhooks_may_use_loopback)
+    if changed.webhook is not None and (
+        saved_search.webhook is None or changed.webhook.url != saved_search.webhook.url
+    ):
+        check_webhook_url(
+            changed.webhook.url,
+            allow_private=settings.webhook_allow_private,
+            allow_loopback=settings.webhooks_may_use_loopback,
+        )
     repository.save(changed)
     return changed, generated
 
@@ -82,7 +110,9 @@ def current_matches(store: TenderStore, saved_search: SavedSearch) -> int:
     return store.search(saved_search.filter, SearchPage(limit=1)).total
 
 
-def alert_existing_matches(repository: AlertRepository, store: TenderStore, saved_search: SavedSearch) -> int:
+def alert_existing_matches(
+    repository: AlertRepository, store: TenderStore, saved_search: SavedSearch
+) -> int:
     """Queue one alert for each tender already in the store that matches `saved_search` (the
     alert consumer only sees tenders published or changed after the search was saved).
 
@@ -99,12 +129,26 @@ def alert_existing_matches(repository: AlertRepository, store: TenderStore, save
         alerts = []
         for tender in result.tenders:
             facts = TenderFacts.of(tender)
-            if saved_search.id not in index.match(facts):  # the store and the matcher share the semantics
+            if saved_search.id not in index.match(
+                facts
+            ):  # the store and the matcher share the semantics
                 continue
-            alerts.append((Alert(id=f"{saved_search.id}/{tender.id}", saved_search=reference, kind="new",
-                                 event=EXISTING_MATCH_EVENT, event_id=f"{EXISTING_MATCH_EVENT}:{saved_search.id}",
-                                 sequence=0, tender=tender, reasons=index.explain(saved_search.id, facts),
-                                 created=datetime.now(UTC)), channels_for(saved_search)))
+            alerts.append(
+                (
+                    Alert(
+                        id=f"{saved_search.id}/{tender.id}",
+                        saved_search=reference,
+                        kind="new",
+                        event=EXISTING_MATCH_EVENT,
+                        event_id=f"{EXISTING_MATCH_EVENT}:{saved_search.id}",
+                        sequence=0,
+                        tender=tender,
+                        reasons=index.explain(saved_search.id, facts),
+                        created=datetime.now(UTC),
+                    ),
+                    channels_for(saved_search),
+                )
+            )
         queued += repository.add_alerts(alerts) if alerts else 0
         offset += len(result.tenders)
         if not result.tenders or offset >= result.total or offset > MAX_OFFSET:

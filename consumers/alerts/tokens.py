@@ -37,7 +37,9 @@ def secret_key(settings: Settings) -> bytes:
             key_file.flush()
             os.fsync(key_file.fileno())
         try:
-            os.link(partial, path)  # fails if another process put its key there first: that one wins
+            os.link(
+                partial, path
+            )  # fails if another process put its key there first: that one wins
         except FileExistsError:
             pass
         finally:
@@ -48,7 +50,9 @@ def secret_key(settings: Settings) -> bytes:
 def same_secret(one: str, other: str) -> bool:
     """Constant-time comparison of two texts as bytes: `hmac.compare_digest` raises TypeError on
     `str` with non-ASCII characters, and any value can arrive from a request."""
-    return hmac.compare_digest(one.encode("utf-8", "surrogatepass"), other.encode("utf-8", "surrogatepass"))
+    return hmac.compare_digest(
+        one.encode("utf-8", "surrogatepass"), other.encode("utf-8", "surrogatepass")
+    )
 
 
 def _mac(key: bytes, saved_search_id: str) -> str:
@@ -69,4 +73,5 @@ def verify_unsubscribe_token(key: bytes, token: str) -> str | None:
 
 
 def unsubscribe_url(settings: Settings, key: bytes, saved_search_id: str) -> str:
-    return f"{settings.public_url.rstrip('/')}/unsubscribe?token={quote(unsubscribe_token(key, saved_search_id))}"
+    token = quote(unsubscribe_token(key, saved_search_id))
+    return f"{settings.public_url.rstrip('/')}/unsubscribe?token={token}"

@@ -53,7 +53,9 @@ def verify_signature(secret: str, body: bytes, signature: str) -> bool:
     return hmac.compare_digest(sign(secret, body), signature)
 
 
-def check_webhook_url(url: str, *, allow_private: bool, allow_loopback: bool, resolve: bool = True) -> str | None:
+def check_webhook_url(
+    url: str, *, allow_private: bool, allow_loopback: bool, resolve: bool = True
+) -> str | None:
     """Refuse a URL that may not receive webhooks (`UnsafeWebhook`); return the address to
     connect to (None when not resolved)."""
     try:
@@ -69,16 +71,22 @@ def check_webhook_url(url: str, *, allow_private: bool, allow_loopback: bool, re
     try:
         answers = socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError) as exc:
-        raise UnsafeWebhook(f"webhook host {parts.hostname} does not resolve: "
-                            f"{getattr(exc, 'strerror', None) or exc}") from None
+        raise UnsafeWebhook(
+            f"webhook host {parts.hostname} does not resolve: "
+            f"{getattr(exc, 'strerror', None) or exc}"
+        ) from None
     addresses = [ipaddress.ip_address(answer[4][0].split("%", 1)[0]) for answer in answers]
     for address in addresses:
         if address.is_loopback:
             if not allow_loopback or not names_loopback(parts.hostname):
-                raise UnsafeWebhook(f"webhook host {parts.hostname} is this machine (a loopback address)")
+                raise UnsafeWebhook(
+                    f"webhook host {parts.hostname} is this machine (a loopback address)"
+                )
         elif not address.is_global and not allow_private:
-            raise UnsafeWebhook(f"webhook host {parts.hostname} is a private or reserved address, not one on "
-                                "the internet")
+            raise UnsafeWebhook(
+                f"webhook host {parts.hostname} is a private or reserved address, not one on "
+                "the internet"
+            )
     return str(addresses[0])
 
 
@@ -107,9 +115,13 @@ class _PinnedStream(httpcore.NetworkStream):
     def close(self) -> None:
         self.stream.close()
 
-    def start_tls(self, ssl_context, server_hostname: str | None = None, timeout: float | None = None):
-        return _PinnedStream(self.stream.start_tls(ssl_context, server_hostname, _left(self.deadline, timeout)),
-                             self.deadline)
+    def start_tls(
+        self, ssl_context, server_hostname: str | None = None, timeout: float | None = None
+    ):
+        return _PinnedStream(
+            self.stream.start_tls(ssl_context, server_hostname, _left(self.deadline, timeout)),
+            self.deadline,
+        )
 
     def get_extra_info(self, info: str):
         return self.stream.get_extra_info(info)
@@ -123,10 +135,20 @@ class _PinnedBackend(httpcore.NetworkBackend):
         self.address, self.deadline = address, deadline
         self.backend = httpcore.SyncBackend()
 
-    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
-                    socket_options=None) -> httpcore.NetworkStream:
-        return _PinnedStream(self.backend.connect_tcp(self.address, port, _left(self.deadline, timeout),
-                                                      local_address, socket_options), self.deadline)
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options=None,
+    ) -> httpcore.NetworkStream:
+        return _PinnedStream(
+            self.backend.connect_tcp(
+                self.address, port, _left(self.deadline, timeout), local_address, socket_options
+            ),
+            self.deadline,
+        )
 
     def connect_unix_socket(self, path: str, timeout: float | None = None, socket_options=None):
         raise httpcore.ConnectError("webhooks are delivered over TCP only")
@@ -143,22 +165,44 @@ def _left(deadline: float, timeout: float | None) -> float:
 
 
 # NetworkError covers ConnectError; OSError covers ssl.SSLError.
-_FAILURES = (httpcore.TimeoutException, httpcore.NetworkError, httpcore.ProtocolError, httpcore.UnsupportedProtocol,
-             OSError)
+_FAILURES = (
+    httpcore.TimeoutException,
+    httpcore.NetworkError,
+    httpcore.ProtocolError,
+    httpcore.UnsupportedProtocol,
+    OSError,
+)
 
 
-def post(url: str, secret: str, document: dict, *, alert_id: str, timeout_s: float, allow_private: bool,
-         allow_loopback: bool) -> int:
+def post(
+    url: str,
+    secret: str,
+    document: dict,
+    *,
+    alert_id: str,
+    timeout_s: float,
+    allow_private: bool,
+    allow_loopback: bool,
+) -> int:
     """POST the document; returns the 2xx status or raises `DeliveryFailed` / `UnsafeWebhook`."""
     address = check_webhook_url(url, allow_private=allow_private, allow_loopback=allow_loopback)
     body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    headers = [("Content-Type", "application/json; charset=utf-8"), (SIGNATURE_HEADER, sign(secret, body)),
-               (ALERT_ID_HEADER, alert_id), ("User-Agent", "tenderwatch-webhook/1")]
+    headers = [
+        ("Content-Type", "application/json; charset=utf-8"),
+        (SIGNATURE_HEADER, sign(secret, body)),
+        (ALERT_ID_HEADER, alert_id),
+        ("User-Agent", "tenderwatch-webhook/1"),
+    ]
     deadline = time.monotonic() + timeout_s
     try:
-        with httpcore.ConnectionPool(ssl_context=ssl.create_default_context(), retries=0,
-                                     network_backend=_PinnedBackend(address, deadline)) as pool, \
-                pool.stream("POST", url, headers=headers, content=body) as response:
+        with (
+            httpcore.ConnectionPool(
+                ssl_context=ssl.create_default_context(),
+                retries=0,
+                network_backend=_PinnedBackend(address, deadline),
+            ) as pool,
+            pool.stream("POST", url, headers=headers, content=body) as response,
+        ):
             status = response.status
             received = 0
             for chunk in response.iter_stream():  # a little of the answer, never all of a huge one

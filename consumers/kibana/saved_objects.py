@@ -34,15 +34,24 @@ def saved_objects(alias: str = "tenders") -> list[dict]:
 def import_saved_objects(settings: Settings) -> int:
     """Import (overwrite) the objects; returns how many Kibana took."""
     assert settings.kibana_url
-    body = "".join(json.dumps(item, ensure_ascii=False) + "\n" for item in saved_objects(settings.elasticsearch_index_alias))
+    body = "".join(
+        json.dumps(item, ensure_ascii=False) + "\n"
+        for item in saved_objects(settings.elasticsearch_index_alias)
+    )
     username = settings.kibana_username or settings.elasticsearch_username
     password = settings.kibana_password or settings.elasticsearch_password
     try:
         response = httpx.post(
-            f"{settings.kibana_url.rstrip('/')}/api/saved_objects/_import", params={"overwrite": "true"},
-            headers={"kbn-xsrf": "tenderwatch"}, files={"file": ("tenderwatch.ndjson", body.encode(), "application/ndjson")},
-            auth=(username, password or "") if username else None, timeout=60,
-            verify=str(settings.elasticsearch_ca_certs) if settings.elasticsearch_ca_certs else True)
+            f"{settings.kibana_url.rstrip('/')}/api/saved_objects/_import",
+            params={"overwrite": "true"},
+            headers={"kbn-xsrf": "tenderwatch"},
+            files={"file": ("tenderwatch.ndjson", body.encode(), "application/ndjson")},
+            auth=(username, password or "") if username else None,
+            timeout=60,
+            verify=str(settings.elasticsearch_ca_certs)
+            if settings.elasticsearch_ca_certs
+            else True,
+        )
     except httpx.HTTPError as exc:
         raise KibanaUnavailable(f"{type(exc).__name__}: {exc}") from exc
     if response.status_code != 200:

@@ -57,9 +57,13 @@ class ClusterCalls(Protocol):
     def create_index(self, index: str, body: dict[str, Any] | None = None) -> None: ...
     def put_write_alias(self, index: str, alias: str) -> None: ...
     def alias_indices(self, alias: str) -> list[str]: ...
-    def reindex(self, body: dict[str, Any]) -> dict[str, Any]: ...  # waits for completion, refreshes
+    def reindex(
+        self, body: dict[str, Any]
+    ) -> dict[str, Any]: ...  # waits for completion, refreshes
     def update_aliases(self, actions: list[dict[str, Any]]) -> None: ...
-    def bulk(self, operations: list[dict[str, Any]]) -> dict[str, Any]: ...  # no refresh: the caller decides
+    def bulk(
+        self, operations: list[dict[str, Any]]
+    ) -> dict[str, Any]: ...  # no refresh: the caller decides
     def refresh(self, indices: list[str]) -> None: ...
     def search(self, index: str, body: dict[str, Any]) -> dict[str, Any]: ...
     def close(self) -> None: ...
@@ -70,14 +74,24 @@ def index_operations(alias: str, events: list[TenderEvent]) -> list[dict[str, An
     external version (the cluster itself refuses an older or the same one with a 409)."""
     operations: list[dict[str, Any]] = []
     for event in events:
-        operations.append({"index": {"_index": alias, "_id": event.subject, "version": event.data.sequence,
-                                     "version_type": "external"}})
+        operations.append(
+            {
+                "index": {
+                    "_index": alias,
+                    "_id": event.subject,
+                    "version": event.data.sequence,
+                    "version_type": "external",
+                }
+            }
+        )
         operations.append(document(event))
     return operations
 
 
 def index_template() -> dict[str, Any]:
-    return json.loads((resources.files("consumers.store") / "tenders-template.json").read_text(encoding="utf-8"))
+    return json.loads(
+        (resources.files("consumers.store") / "tenders-template.json").read_text(encoding="utf-8")
+    )
 
 
 def document(event: TenderEvent) -> dict[str, Any]:
@@ -93,15 +107,27 @@ def document(event: TenderEvent) -> dict[str, Any]:
     return body
 
 
-HISTORY_MAPPING = {"dynamic": False, "properties": {
-    "tender_id": {"type": "keyword"}, "sequence": {"type": "long"}, "type": {"type": "keyword"},
-    "time": {"type": "date"}, "changed_fields": {"type": "keyword"}}}
+HISTORY_MAPPING = {
+    "dynamic": False,
+    "properties": {
+        "tender_id": {"type": "keyword"},
+        "sequence": {"type": "long"},
+        "type": {"type": "keyword"},
+        "time": {"type": "date"},
+        "changed_fields": {"type": "keyword"},
+    },
+}
 
 
 def history_document(event: TenderEvent) -> dict[str, Any]:
     entry = HistoryEntry.of(event)
-    return {"tender_id": event.subject, "sequence": entry.sequence, "type": entry.type,
-            "time": entry.time.isoformat(), "changed_fields": list(entry.changed_fields)}
+    return {
+        "tender_id": event.subject,
+        "sequence": entry.sequence,
+        "type": entry.type,
+        "time": entry.time.isoformat(),
+        "changed_fields": list(entry.changed_fields),
+    }
 
 
 def build_query(search: SearchFilter) -> dict[str, Any]:
@@ -111,17 +137,28 @@ def build_query(search: SearchFilter) -> dict[str, Any]:
         filters.append({"term": {"status": search.status}})
     if search.regions:
         filters.append({"terms": {"region.folded": list(search.regions)}})
-    for field, low, high in (("pay_scale_range", search.pay_scale_min, search.pay_scale_max),
-                             ("hours_range", search.hours_min, search.hours_max)):
+    for field, low, high in (
+        ("pay_scale_range", search.pay_scale_min, search.pay_scale_max),
+        ("hours_range", search.hours_min, search.hours_max),
+    ):
         if low is not None or high is not None:
-            bounds = {key: value for key, value in (("gte", low), ("lte", high)) if value is not None}
+            bounds = {
+                key: value for key, value in (("gte", low), ("lte", high)) if value is not None
+            }
             filters.append({"range": {field: {**bounds, "relation": "intersects"}}})
     start, end = search.deadline_bounds()
     if start or end:
-        bounds = {key: value.isoformat() for key, value in (("gte", start), ("lt", end)) if value is not None}
+        bounds = {
+            key: value.isoformat()
+            for key, value in (("gte", start), ("lt", end))
+            if value is not None
+        }
         filters.append({"range": {"deadline": bounds}})
-    for field, value in (("education_level", search.education_level), ("das", search.das),
-                         ("zzp_allowed", search.zzp_allowed)):
+    for field, value in (
+        ("education_level", search.education_level),
+        ("das", search.das),
+        ("zzp_allowed", search.zzp_allowed),
+    ):
         if value is not None:
             filters.append({"term": {field: value}})
     if search.client:
@@ -130,8 +167,17 @@ def build_query(search: SearchFilter) -> dict[str, Any]:
         filters.append({"terms": {"source": list(search.sources)}})
     must: list[dict[str, Any]] = []
     if search.keyword and search.keyword.strip():
-        must.append({"multi_match": {"query": search.keyword, "fields": ["title^3", "description"],
-                                     "type": "cross_fields", "operator": "and", "zero_terms_query": "all"}})
+        must.append(
+            {
+                "multi_match": {
+                    "query": search.keyword,
+                    "fields": ["title^3", "description"],
+                    "type": "cross_fields",
+                    "operator": "and",
+                    "zero_terms_query": "all",
+                }
+            }
+        )
     return {"bool": {"filter": filters, "must": must}}
 
 
@@ -176,13 +222,24 @@ class ClusterStore(TenderStore):
             self.calls.create_index(self.index)
         copied = 0
         for old in current:
-            answer = self.calls.reindex({"conflicts": "proceed", "source": {"index": old},
-                                         "dest": {"index": self.index, "version_type": "external"}})
+            answer = self.calls.reindex(
+                {
+                    "conflicts": "proceed",
+                    "source": {"index": old},
+                    "dest": {"index": self.index, "version_type": "external"},
+                }
+            )
             copied += answer.get("created", 0) + answer.get("updated", 0)
             if answer.get("failures"):
-                raise ClusterRefused(f"reindex {old} → {self.index} failed: {answer['failures'][:3]}")
-        self.calls.update_aliases([*({"remove": {"index": old, "alias": self.alias}} for old in current),
-                                   {"add": {"index": self.index, "alias": self.alias, "is_write_index": True}}])
+                raise ClusterRefused(
+                    f"reindex {old} → {self.index} failed: {answer['failures'][:3]}"
+                )
+        self.calls.update_aliases(
+            [
+                *({"remove": {"index": old, "alias": self.alias}} for old in current),
+                {"add": {"index": self.index, "alias": self.alias, "is_write_index": True}},
+            ]
+        )
         log.info("reindexed", alias=self.alias, source=current, index=self.index, tenders=copied)
 
     def close(self) -> None:
@@ -201,32 +258,53 @@ class ClusterStore(TenderStore):
             status = outcome.get("status", 500)
             if status < 300:
                 result.written += 1
-                history += [{"index": {"_index": self.history_index, "_id": event.id}}, history_document(event)]
+                history += [
+                    {"index": {"_index": self.history_index, "_id": event.id}},
+                    history_document(event),
+                ]
             elif status == 409:
                 result.stale += 1
             else:
                 error = outcome.get("error") or {}
                 reason = f"{status} {error.get('type', '')}: {error.get('reason', '')}".strip()
-                result.failures.append(WriteFailure(event.id, reason, retriable=status in RETRIABLE_STATUS))
+                result.failures.append(
+                    WriteFailure(event.id, reason, retriable=status in RETRIABLE_STATUS)
+                )
         refreshed = [self.alias]
         if history:
             try:
                 self.calls.bulk(history)
                 refreshed.append(self.history_index)
-            except StoreUnavailable as exc:  # the tenders are written: the history of this batch waits for a replay
+            except (
+                StoreUnavailable
+            ) as exc:  # the tenders are written: the history of this batch waits for a replay
                 log.warning("history_not_written", error=str(exc), events=len(history) // 2)
         self.calls.refresh(refreshed)
         return result
 
     def history(self, tender_id: str) -> list[HistoryEntry]:
-        response = self.calls.search(self.history_index, {"query": {"term": {"tender_id": tender_id}},
-                                                          "sort": [{"sequence": {"order": "asc"}}], "size": 1000})
-        return [HistoryEntry(hit["_source"]["sequence"], hit["_source"]["type"],
-                             datetime.fromisoformat(hit["_source"]["time"]), tuple(hit["_source"]["changed_fields"]))
-                for hit in response["hits"]["hits"]]
+        response = self.calls.search(
+            self.history_index,
+            {
+                "query": {"term": {"tender_id": tender_id}},
+                "sort": [{"sequence": {"order": "asc"}}],
+                "size": 1000,
+            },
+        )
+        return [
+            HistoryEntry(
+                hit["_source"]["sequence"],
+                hit["_source"]["type"],
+                datetime.fromisoformat(hit["_source"]["time"]),
+                tuple(hit["_source"]["changed_fields"]),
+            )
+            for hit in response["hits"]["hits"]
+        ]
 
     def get(self, tender_id: str) -> Tender | None:
-        response = self.calls.search(self.alias, {"query": {"ids": {"values": [tender_id]}}, "size": 1})
+        response = self.calls.search(
+            self.alias, {"query": {"ids": {"values": [tender_id]}}, "size": 1}
+        )
         hits = response["hits"]["hits"]
         return self._tender(hits[0]["_source"]) if hits else None
 
@@ -235,20 +313,33 @@ class ClusterStore(TenderStore):
         by_deadline = [{"deadline": {"order": "asc", "missing": "_last"}}, {"id": {"order": "asc"}}]
         has_keyword = bool(search.keyword and search.keyword.strip())
         sort = [{"_score": {"order": "desc"}}, *by_deadline] if has_keyword else by_deadline
-        body: dict[str, Any] = {"query": build_query(search), "sort": sort, "size": page.limit, "from": page.offset,
-                                "track_total_hits": True}
+        body: dict[str, Any] = {
+            "query": build_query(search),
+            "sort": sort,
+            "size": page.limit,
+            "from": page.offset,
+            "track_total_hits": True,
+        }
         if not page.all_listings:
             # One hit per assignment: `collapse` keeps each assignment's best placed listing; the
             # count of assignments is a cardinality aggregation (exact below 40,000 assignments).
             body["collapse"] = {"field": "assignment_key"}
-            body["aggs"] = {"assignments": {"cardinality": {"field": "assignment_key", "precision_threshold": 40000}}}
+            body["aggs"] = {
+                "assignments": {
+                    "cardinality": {"field": "assignment_key", "precision_threshold": 40000}
+                }
+            }
         response = self.calls.search(self.alias, body)
         total = response["hits"]["total"]
         count = total["value"] if isinstance(total, dict) else int(total)
         if not page.all_listings:
             count = response["aggregations"]["assignments"]["value"]
-        return SearchResult(total=count, tenders=[self._tender(hit["_source"]) for hit in response["hits"]["hits"]])
+        return SearchResult(
+            total=count, tenders=[self._tender(hit["_source"]) for hit in response["hits"]["hits"]]
+        )
 
     @staticmethod
     def _tender(source: dict[str, Any]) -> Tender:
-        return Tender.model_validate({key: value for key, value in source.items() if key not in DERIVED_FIELDS})
+        return Tender.model_validate(
+            {key: value for key, value in source.items() if key not in DERIVED_FIELDS}
+        )

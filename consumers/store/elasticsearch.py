@@ -19,7 +19,10 @@ def client_from_settings(settings: Settings, **options: Any) -> Elasticsearch:
     if settings.elasticsearch_api_key:
         auth["api_key"] = settings.elasticsearch_api_key
     elif settings.elasticsearch_username:
-        auth["basic_auth"] = (settings.elasticsearch_username, settings.elasticsearch_password or "")
+        auth["basic_auth"] = (
+            settings.elasticsearch_username,
+            settings.elasticsearch_password or "",
+        )
     if settings.elasticsearch_ca_certs:
         auth["ca_certs"] = str(settings.elasticsearch_ca_certs)
     return Elasticsearch(settings.elasticsearch_url, request_timeout=30, **auth, **options)
@@ -35,7 +38,9 @@ class ElasticsearchCalls:
         except TransportError as exc:
             raise StoreUnavailable(str(exc)) from exc
         except UnsupportedProductError as exc:
-            raise ClusterRefused(f"{exc} (an OpenSearch cluster is set with TENDERWATCH_OPENSEARCH_URL)") from exc
+            raise ClusterRefused(
+                f"{exc} (an OpenSearch cluster is set with TENDERWATCH_OPENSEARCH_URL)"
+            ) from exc
         except ApiError as exc:
             if exc.meta.status in RETRIABLE_STATUS:
                 raise StoreUnavailable(f"{exc.meta.status}: {exc.message}") from exc
@@ -88,4 +93,8 @@ class ElasticsearchStore(ClusterStore):
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ElasticsearchStore:
-        return cls(client_from_settings(settings), settings.elasticsearch_index_alias, settings.elasticsearch_index_version)
+        return cls(
+            client_from_settings(settings),
+            settings.elasticsearch_index_alias,
+            settings.elasticsearch_index_version,
+        )

@@ -85,7 +85,8 @@ CREATE TABLE IF NOT EXISTS tender_history (
     tender_id TEXT NOT NULL, sequence INTEGER NOT NULL, type TEXT NOT NULL, time TEXT NOT NULL,
     changed_fields TEXT NOT NULL, PRIMARY KEY (tender_id, sequence)
 );
-CREATE VIRTUAL TABLE IF NOT EXISTS tender_terms USING fts5(title, description, facets, tokenize = 'unicode61');
+CREATE VIRTUAL TABLE IF NOT EXISTS tender_terms
+    USING fts5(title, description, facets, tokenize = 'unicode61');
 """
 
 
@@ -111,7 +112,9 @@ def _region_facet(region_folded: str) -> str:
 
 
 def _facets(status: str, region_folded: str | None) -> str:
-    return " ".join([_status_facet(status), *([_region_facet(region_folded)] if region_folded else [])])
+    return " ".join(
+        [_status_facet(status), *([_region_facet(region_folded)] if region_folded else [])]
+    )
 
 
 def _default_search_workers() -> int:
@@ -121,13 +124,20 @@ def _default_search_workers() -> int:
 class EmbeddedStore(TenderStore):
     name = "embedded"
 
-    def __init__(self, path: Path, busy_timeout_s: float = 10.0, search_workers: int | None = None,
-                 docs_per_search_worker: int = 1000) -> None:
+    def __init__(
+        self,
+        path: Path,
+        busy_timeout_s: float = 10.0,
+        search_workers: int | None = None,
+        docs_per_search_worker: int = 1000,
+    ) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.busy_timeout_s = busy_timeout_s
         self.search_workers = search_workers or _default_search_workers()
-        self.docs_per_search_worker = docs_per_search_worker  # below this, threads cost more than they save
+        self.docs_per_search_worker = (
+            docs_per_search_worker  # below this, threads cost more than they save
+        )
         self._readers: list[sqlite3.Connection] = []
         self._search_pool: ThreadPoolExecutor | None = None
         self._search_lock = threading.Lock()  # one partitioned search at a time per reader set
@@ -162,16 +172,26 @@ class EmbeddedStore(TenderStore):
         version = self.connection.execute("PRAGMA user_version").fetchone()[0]
         if version >= STORE_VERSION:
             return
-        old_terms = version < 2 and self.connection.execute(
-            "SELECT 1 FROM sqlite_master WHERE name = 'tender_terms'").fetchone() is not None
+        old_terms = (
+            version < 2
+            and self.connection.execute(
+                "SELECT 1 FROM sqlite_master WHERE name = 'tender_terms'"
+            ).fetchone()
+            is not None
+        )
         if old_terms:
             self.connection.execute("DROP TABLE tender_terms")
-        tenders_existed = self.connection.execute(
-            "SELECT 1 FROM sqlite_master WHERE name = 'tenders'").fetchone() is not None
+        tenders_existed = (
+            self.connection.execute("SELECT 1 FROM sqlite_master WHERE name = 'tenders'").fetchone()
+            is not None
+        )
         if tenders_existed and "assignment" not in {
-                row[1] for row in self.connection.execute("PRAGMA table_info(tenders)")}:
+            row[1] for row in self.connection.execute("PRAGMA table_info(tenders)")
+        }:
             self.connection.execute("ALTER TABLE tenders ADD COLUMN assignment TEXT")
-            self.connection.execute("ALTER TABLE tenders ADD COLUMN shared INTEGER NOT NULL DEFAULT 0")
+            self.connection.execute(
+                "ALTER TABLE tenders ADD COLUMN shared INTEGER NOT NULL DEFAULT 0"
+            )
             self.connection.execute("UPDATE tenders SET assignment = id")
         for statement in SCHEMA.split(";"):
             if statement.strip():
@@ -182,9 +202,13 @@ class EmbeddedStore(TenderStore):
 
     def _rebuild_terms(self) -> None:
         total = self.connection.execute("SELECT COUNT(*) FROM tender_documents").fetchone()[0]
-        log.warning("embedded_store_rebuilding_full_text_index", tenders=total, store_version=STORE_VERSION)
+        log.warning(
+            "embedded_store_rebuilding_full_text_index", tenders=total, store_version=STORE_VERSION
+        )
         rows = self.connection.execute(
-            "SELECT doc, status, region_folded, tender_json FROM tenders JOIN tender_documents USING (doc)")
+            "SELECT doc, status, region_folded, tender_json FROM tenders JOIN tender_documents "
+            "USING (doc)"
+        )
         for done, (doc, status, region_folded, tender_json) in enumerate(rows, start=1):
             self._insert_terms(doc, Tender.model_validate_json(tender_json), status, region_folded)
             if done % 5000 == 0:
@@ -225,59 +249,99 @@ class EmbeddedStore(TenderStore):
 
     def _write_one(self, event: TenderEvent) -> bool:
         tender = event.data.tender
-        row = self.connection.execute("SELECT doc, sequence FROM tenders WHERE id = ?", (tender.id,)).fetchone()
+        row = self.connection.execute(
+            "SELECT doc, sequence FROM tenders WHERE id = ?", (tender.id,)
+        ).fetchone()
         if row is not None and row[1] >= event.data.sequence:
             return False
         values = (
-            tender.id, event.data.sequence, tender.status,
-            fold(tender.region) if tender.region else None, fold(tender.client) if tender.client else None,
-            tender.education_level, _flag(tender.das), _flag(tender.zzp_allowed),
-            tender.pay_scale.min if tender.pay_scale else None, tender.pay_scale.max if tender.pay_scale else None,
+            tender.id,
+            event.data.sequence,
+            tender.status,
+            fold(tender.region) if tender.region else None,
+            fold(tender.client) if tender.client else None,
+            tender.education_level,
+            _flag(tender.das),
+            _flag(tender.zzp_allowed),
+            tender.pay_scale.min if tender.pay_scale else None,
+            tender.pay_scale.max if tender.pay_scale else None,
             tender.hours_per_week.min if tender.hours_per_week else None,
             tender.hours_per_week.max if tender.hours_per_week else None,
-            _deadline_key(tender.deadline), tender.assignment, 1 if tender.also_on else 0,
+            _deadline_key(tender.deadline),
+            tender.assignment,
+            1 if tender.also_on else 0,
         )
         if row is None:
             doc = self.connection.execute(
-                "INSERT INTO tenders (id, sequence, status, region_folded, client_folded, education_level, das, "
-                "zzp_allowed, pay_min, pay_max, hours_min, hours_max, deadline_key, assignment, shared) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", values).lastrowid
+                "INSERT INTO tenders (id, sequence, status, region_folded, client_folded, "
+                "education_level, das, "
+                "zzp_allowed, pay_min, pay_max, hours_min, hours_max, deadline_key, assignment, "
+                "shared) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                values,
+            ).lastrowid
         else:
             doc = row[0]
             self.connection.execute(
-                "UPDATE tenders SET id = ?, sequence = ?, status = ?, region_folded = ?, client_folded = ?, "
-                "education_level = ?, das = ?, zzp_allowed = ?, pay_min = ?, pay_max = ?, hours_min = ?, "
-                "hours_max = ?, deadline_key = ?, assignment = ?, shared = ? WHERE doc = ?", (*values, doc))
+                "UPDATE tenders SET id = ?, sequence = ?, status = ?, region_folded = ?, "
+                "client_folded = ?, "
+                "education_level = ?, das = ?, zzp_allowed = ?, pay_min = ?, pay_max = ?, "
+                "hours_min = ?, "
+                "hours_max = ?, deadline_key = ?, assignment = ?, shared = ? WHERE doc = ?",
+                (*values, doc),
+            )
             self.connection.execute("DELETE FROM tender_terms WHERE rowid = ?", (doc,))
-        self.connection.execute("INSERT OR REPLACE INTO tender_documents (doc, tender_json) VALUES (?, ?)",
-                                (doc, tender.model_dump_json()))
+        self.connection.execute(
+            "INSERT OR REPLACE INTO tender_documents (doc, tender_json) VALUES (?, ?)",
+            (doc, tender.model_dump_json()),
+        )
         self._insert_terms(doc, tender, values[2], values[3])
         entry = HistoryEntry.of(event)
         self.connection.execute(
-            "INSERT OR REPLACE INTO tender_history (tender_id, sequence, type, time, changed_fields) VALUES (?, ?, ?, ?, ?)",
-            (tender.id, entry.sequence, entry.type, entry.time.isoformat(), json.dumps(entry.changed_fields)))
+            "INSERT OR REPLACE INTO tender_history (tender_id, sequence, type, time, "
+            "changed_fields) VALUES (?, ?, ?, ?, ?)",
+            (
+                tender.id,
+                entry.sequence,
+                entry.type,
+                entry.time.isoformat(),
+                json.dumps(entry.changed_fields),
+            ),
+        )
         return True
 
-    def _insert_terms(self, doc: int, tender: Tender, status: str, region_folded: str | None) -> None:
+    def _insert_terms(
+        self, doc: int, tender: Tender, status: str, region_folded: str | None
+    ) -> None:
         self.connection.execute(
             "INSERT INTO tender_terms (rowid, title, description, facets) VALUES (?, ?, ?, ?)",
-            (doc, " ".join(analyze(tender.title)), " ".join(analyze(tender.description)),
-             _facets(status, region_folded)),
+            (
+                doc,
+                " ".join(analyze(tender.title)),
+                " ".join(analyze(tender.description)),
+                _facets(status, region_folded),
+            ),
         )
 
     # reading --------------------------------------------------------------------------
 
     def get(self, tender_id: str) -> Tender | None:
         row = self.connection.execute(
-            "SELECT tender_json FROM tenders JOIN tender_documents USING (doc) WHERE id = ?", (tender_id,)).fetchone()
+            "SELECT tender_json FROM tenders JOIN tender_documents USING (doc) WHERE id = ?",
+            (tender_id,),
+        ).fetchone()
         return Tender.model_validate_json(row[0]) if row else None
 
     def history(self, tender_id: str) -> list[HistoryEntry]:
         rows = self.connection.execute(
-            "SELECT sequence, type, time, changed_fields FROM tender_history WHERE tender_id = ? ORDER BY sequence",
-            (tender_id,)).fetchall()
-        return [HistoryEntry(sequence, kind, datetime.fromisoformat(moment), tuple(json.loads(changed)))
-                for sequence, kind, moment, changed in rows]
+            "SELECT sequence, type, time, changed_fields FROM tender_history WHERE tender_id = ? "
+            "ORDER BY sequence",
+            (tender_id,),
+        ).fetchall()
+        return [
+            HistoryEntry(sequence, kind, datetime.fromisoformat(moment), tuple(json.loads(changed)))
+            for sequence, kind, moment, changed in rows
+        ]
 
     def search(self, search: SearchFilter, page: SearchPage | None = None) -> SearchResult:
         page = page or SearchPage()
@@ -287,73 +351,124 @@ class EmbeddedStore(TenderStore):
                 total, page_docs = self._keyword_search(search, terms, page)
             else:
                 total, page_docs = self._filter_search(search, page)
-            documents = dict(self.connection.execute(
-                f"SELECT doc, tender_json FROM tender_documents WHERE doc IN ({', '.join('?' for _ in page_docs)})",
-                page_docs,
-            ).fetchall()) if page_docs else {}
+            documents = (
+                dict(
+                    self.connection.execute(
+                        "SELECT doc, tender_json FROM tender_documents WHERE doc IN "
+                        f"({', '.join('?' for _ in page_docs)})",
+                        page_docs,
+                    ).fetchall()
+                )
+                if page_docs
+                else {}
+            )
         except sqlite3.OperationalError as exc:
             raise StoreUnavailable(str(exc)) from exc
-        return SearchResult(total=total, tenders=[Tender.model_validate_json(documents[doc]) for doc in page_docs])
+        return SearchResult(
+            total=total, tenders=[Tender.model_validate_json(documents[doc]) for doc in page_docs]
+        )
 
     def _filter_search(self, search: SearchFilter, page: SearchPage) -> tuple[int, list[int]]:
         """No keyword: the deadline index drives, soonest first."""
         conditions, parameters = self._conditions(search)
         where = " AND ".join(conditions) or "1"
-        total = self.connection.execute(f"SELECT COUNT(*) FROM tenders WHERE {where}", parameters).fetchone()[0]
+        total = self.connection.execute(
+            f"SELECT COUNT(*) FROM tenders WHERE {where}", parameters
+        ).fetchone()[0]
         if page.all_listings:
             page_docs = self.connection.execute(
                 f"SELECT doc FROM tenders WHERE {where} ORDER BY deadline_key, id LIMIT ? OFFSET ?",
-                [*parameters, page.limit, page.offset]).fetchall()
+                [*parameters, page.limit, page.offset],
+            ).fetchall()
             return total, [doc for (doc,) in page_docs]
         total -= self._listings_beyond_one(f"FROM tenders WHERE shared = 1 AND {where}", parameters)
-        return total, one_per_assignment(lambda wanted: self.connection.execute(
-            f"SELECT doc, assignment FROM tenders WHERE {where} ORDER BY deadline_key, id LIMIT ?",
-            [*parameters, wanted]).fetchall(), page)
+        return total, one_per_assignment(
+            lambda wanted: self.connection.execute(
+                f"SELECT doc, assignment FROM tenders WHERE {where} ORDER BY deadline_key, id "
+                "LIMIT ?",
+                [*parameters, wanted],
+            ).fetchall(),
+            page,
+        )
 
     def _listings_beyond_one(self, rows: str, parameters: list) -> int:
         """Among the matches `rows` selects, how many are a second (third, ...) listing of an
         assignment: only listings that share an assignment are counted, so this is cheap."""
-        return self.connection.execute(f"SELECT COUNT(*) - COUNT(DISTINCT assignment) {rows}", parameters).fetchone()[0]
+        return self.connection.execute(
+            f"SELECT COUNT(*) - COUNT(DISTINCT assignment) {rows}", parameters
+        ).fetchone()[0]
 
-    def _keyword_search(self, search: SearchFilter, terms: list[str], page: SearchPage) -> tuple[int, list[int]]:
+    def _keyword_search(
+        self, search: SearchFilter, terms: list[str], page: SearchPage
+    ) -> tuple[int, list[int]]:
         # The words are searched in title and description only, never among the facet tokens.
-        match = "{title description} : (" + " AND ".join('"' + term.replace('"', '""') + '"' for term in terms) + ")"
+        match = (
+            "{title description} : ("
+            + " AND ".join('"' + term.replace('"', '""') + '"' for term in terms)
+            + ")"
+        )
         if search.status != "all":
             match += f" AND facets:{_status_facet(search.status)}"
         if search.regions:
-            match += " AND (" + " OR ".join(f"facets:{_region_facet(fold(region))}" for region in search.regions) + ")"
+            match += (
+                " AND ("
+                + " OR ".join(f"facets:{_region_facet(fold(region))}" for region in search.regions)
+                + ")"
+            )
         # The status facet is exact; regions are checked again in SQL (a hash could collide).
         conditions, parameters = self._conditions(search, status_in_match=True)
         last_doc = self.connection.execute("SELECT MAX(doc) FROM tenders").fetchone()[0] or 0
         parts = max(1, min(self.search_workers, last_doc // max(1, self.docs_per_search_worker)))
-        bounds = [(last_doc * part // parts, last_doc * (part + 1) // parts) for part in range(parts)]
+        bounds = [
+            (last_doc * part // parts, last_doc * (part + 1) // parts) for part in range(parts)
+        ]
         totals: list[int] = []
 
         def best(wanted: int) -> list[tuple]:
             """The best `wanted` matches (score, deadline, id, doc, assignment) of every part."""
             if parts == 1:
-                results = [self._keyword_part(self.connection, match, conditions, parameters, wanted, *bounds[0])]
+                results = [
+                    self._keyword_part(
+                        self.connection, match, conditions, parameters, wanted, *bounds[0]
+                    )
+                ]
             else:
                 with self._search_lock:
                     readers = self._reader_connections(parts)
-                    results = list(self._search_pool.map(
-                        lambda part: self._keyword_part(readers[part], match, conditions, parameters, wanted,
-                                                        *bounds[part]), range(parts)))
+                    results = list(
+                        self._search_pool.map(
+                            lambda part: self._keyword_part(
+                                readers[part], match, conditions, parameters, wanted, *bounds[part]
+                            ),
+                            range(parts),
+                        )
+                    )
             totals.append(sum(count for count, _ in results))
             return sorted(row for _, rows in results for row in rows)[:wanted]
 
         if page.all_listings:
             rows = best(page.offset + page.limit)
-            return totals[0], [row[3] for row in rows[page.offset:]]
+            return totals[0], [row[3] for row in rows[page.offset :]]
         docs = one_per_assignment(lambda wanted: [(row[3], row[4]) for row in best(wanted)], page)
-        shared = ("FROM tender_terms CROSS JOIN tenders ON tenders.doc = tender_terms.rowid WHERE tender_terms MATCH ? "
-                  f"AND tenders.shared = 1{''.join(' AND ' + condition for condition in conditions)}")
+        shared = (
+            "FROM tender_terms CROSS JOIN tenders ON tenders.doc = tender_terms.rowid WHERE "
+            "tender_terms MATCH ? "
+            f"AND tenders.shared = 1{''.join(' AND ' + condition for condition in conditions)}"
+        )
         return totals[0] - self._listings_beyond_one(shared, [match, *parameters]), docs
 
     @staticmethod
-    def _keyword_part(connection: sqlite3.Connection, match: str, conditions: list[str], parameters: list,
-                      wanted: int, low: int, high: int) -> tuple[int, list[tuple]]:
-        """Count and best `wanted` rows (score, deadline, id, doc, assignment) among docs in (low, high]."""
+    def _keyword_part(
+        connection: sqlite3.Connection,
+        match: str,
+        conditions: list[str],
+        parameters: list,
+        wanted: int,
+        low: int,
+        high: int,
+    ) -> tuple[int, list[tuple]]:
+        """Count and best `wanted` rows (score, deadline, id, doc, assignment) among docs in (low,
+        high]."""
         in_range = "tender_terms MATCH ? AND tender_terms.rowid > ? AND tender_terms.rowid <= ?"
         arguments = [match, low, high, *parameters]
         if conditions:
@@ -361,23 +476,31 @@ class EmbeddedStore(TenderStore):
             # looked up per match (left to itself the planner ran the MATCH once per row).
             where = " AND ".join([in_range, *conditions])
             total = connection.execute(
-                "SELECT COUNT(*) FROM tender_terms CROSS JOIN tenders ON tenders.doc = tender_terms.rowid "
-                f"WHERE {where}", arguments).fetchone()[0]
+                "SELECT COUNT(*) FROM tender_terms CROSS JOIN tenders ON tenders.doc = "
+                "tender_terms.rowid "
+                f"WHERE {where}",
+                arguments,
+            ).fetchone()[0]
         else:
             where = in_range
-            total = connection.execute(f"SELECT COUNT(*) FROM tender_terms WHERE {where}", arguments).fetchone()[0]
+            total = connection.execute(
+                f"SELECT COUNT(*) FROM tender_terms WHERE {where}", arguments
+            ).fetchone()[0]
         rows = connection.execute(
             f"SELECT {RANK} AS score, deadline_key, tenders.id, tenders.doc, tenders.assignment "
             "FROM tender_terms CROSS JOIN tenders ON tenders.doc = tender_terms.rowid "
-            f"WHERE {where} ORDER BY score, deadline_key, tenders.id LIMIT ?", [*arguments, wanted]).fetchall()
+            f"WHERE {where} ORDER BY score, deadline_key, tenders.id LIMIT ?",
+            [*arguments, wanted],
+        ).fetchall()
         return total, rows
 
     def _reader_connections(self, count: int) -> list[sqlite3.Connection]:
         """One reader connection per search worker, opened on the first split search."""
         if not self._readers:
             self._readers = [self._connect(read_only=True) for _ in range(self.search_workers)]
-            self._search_pool = ThreadPoolExecutor(max_workers=self.search_workers,
-                                                   thread_name_prefix="embedded-search")
+            self._search_pool = ThreadPoolExecutor(
+                max_workers=self.search_workers, thread_name_prefix="embedded-search"
+            )
         return self._readers[:count]
 
     @staticmethod
@@ -390,8 +513,10 @@ class EmbeddedStore(TenderStore):
         if search.regions:
             conditions.append(f"region_folded IN ({', '.join('?' for _ in search.regions)})")
             parameters.extend(fold(region) for region in search.regions)
-        for column_min, column_max, low, high in (("pay_min", "pay_max", search.pay_scale_min, search.pay_scale_max),
-                                                  ("hours_min", "hours_max", search.hours_min, search.hours_max)):
+        for column_min, column_max, low, high in (
+            ("pay_min", "pay_max", search.pay_scale_min, search.pay_scale_max),
+            ("hours_min", "hours_max", search.hours_min, search.hours_max),
+        ):
             if low is not None:
                 conditions.append(f"{column_max} >= ?")
                 parameters.append(low)
@@ -405,8 +530,11 @@ class EmbeddedStore(TenderStore):
         if end is not None:
             conditions.append("deadline_key < ?")
             parameters.append(_utc(end))
-        for column, value in (("education_level", search.education_level), ("das", _flag(search.das)),
-                              ("zzp_allowed", _flag(search.zzp_allowed))):
+        for column, value in (
+            ("education_level", search.education_level),
+            ("das", _flag(search.das)),
+            ("zzp_allowed", _flag(search.zzp_allowed)),
+        ):
             if value is not None:
                 conditions.append(f"{column} = ?")
                 parameters.append(value)
@@ -414,7 +542,11 @@ class EmbeddedStore(TenderStore):
             conditions.append("client_folded = ?")
             parameters.append(fold(search.client))
         if search.sources:  # an id is `<source>:<external id>`: a range of the id index per source
-            conditions.append("(" + " OR ".join("(tenders.id >= ? AND tenders.id < ?)" for _ in search.sources) + ")")
+            conditions.append(
+                "("
+                + " OR ".join("(tenders.id >= ? AND tenders.id < ?)" for _ in search.sources)
+                + ")"
+            )
             for source in search.sources:
                 parameters.extend([f"{source}:", f"{source};"])  # ';' is the character after ':'
         return conditions, parameters
@@ -431,5 +563,5 @@ def one_per_assignment(fetch, page: SearchPage) -> list[int]:
         seen: set[str] = set()
         docs = [doc for doc, assignment in rows if not (assignment in seen or seen.add(assignment))]
         if len(docs) >= wanted or len(rows) < asked:
-            return docs[page.offset:wanted]
+            return docs[page.offset : wanted]
         asked *= 4

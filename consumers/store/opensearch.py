@@ -52,7 +52,9 @@ class OpenSearchCalls:
         self._call(self.client.indices.create, index=index, body=body or {})
 
     def put_write_alias(self, index: str, alias: str) -> None:
-        self._call(self.client.indices.put_alias, index=index, name=alias, body={"is_write_index": True})
+        self._call(
+            self.client.indices.put_alias, index=index, name=alias, body={"is_write_index": True}
+        )
 
     def refresh(self, indices: list[str]) -> None:
         self._call(self.client.indices.refresh, index=",".join(indices))
@@ -61,7 +63,11 @@ class OpenSearchCalls:
         return sorted(self._call(self.client.indices.get_alias, name=alias))
 
     def reindex(self, body: dict[str, Any]) -> dict[str, Any]:
-        return self._call(self.client.reindex, body=body, params={"wait_for_completion": "true", "refresh": "true"})
+        return self._call(
+            self.client.reindex,
+            body=body,
+            params={"wait_for_completion": "true", "refresh": "true"},
+        )
 
     def update_aliases(self, actions: list[dict[str, Any]]) -> None:
         self._call(self.client.indices.update_aliases, body={"actions": actions})
@@ -85,4 +91,8 @@ class OpenSearchStore(ClusterStore):
 
     @classmethod
     def from_settings(cls, settings: Settings) -> OpenSearchStore:
-        return cls(client_from_settings(settings), settings.elasticsearch_index_alias, settings.elasticsearch_index_version)
+        return cls(
+            client_from_settings(settings),
+            settings.elasticsearch_index_alias,
+            settings.elasticsearch_index_version,
+        )

@@ -41,9 +41,16 @@ CODE = re.compile(r"[a-z0-9]+(?:[-_./][a-z0-9]+)*")
 WORD = re.compile(r"[a-z0-9]+")
 # Organisation kinds: two names of different kinds are different clients ("Provincie Utrecht"
 # is not "Gemeente Utrecht"), whatever else they share.
-ORGANISATION_KINDS = {"gemeente": "gemeente", "provincie": "provincie", "waterschap": "waterschap",
-                      "ministerie": "ministerie", "hoogheemraadschap": "waterschap"}
-CLIENT_NOISE = frozenset({"van", "de", "het", "der", "en", "voor", "bv", "b", "v", "nv", "n", "the", "of"})
+ORGANISATION_KINDS = {
+    "gemeente": "gemeente",
+    "provincie": "provincie",
+    "waterschap": "waterschap",
+    "ministerie": "ministerie",
+    "hoogheemraadschap": "waterschap",
+}
+CLIENT_NOISE = frozenset(
+    {"van", "de", "het", "der", "en", "voor", "bv", "b", "v", "nv", "n", "the", "of"}
+)
 
 
 def code_key(text: str) -> str:
@@ -63,8 +70,11 @@ def codes_in(text: str) -> set[str]:
 def title_key(title: str) -> str:
     """Lower case, no accents or punctuation, "&" read as "en", without codes or numbers
     ("(SO26-1658)", "2x")."""
-    words = [word for word in WORD.findall(fold(title).replace("&", " en "))
-             if not any(character.isdigit() for character in word)]
+    words = [
+        word
+        for word in WORD.findall(fold(title).replace("&", " en "))
+        if not any(character.isdigit() for character in word)
+    ]
     return " ".join(words)
 
 
@@ -76,7 +86,7 @@ class ClientName:
 
 @lru_cache(maxsize=4096)
 def client_name(client: str | None) -> ClientName | None:
-    """"HAERT inzake Gemeente Hoeksche Waard" → kind gemeente, words (hoeksche, waard)."""
+    """ "HAERT inzake Gemeente Hoeksche Waard" → kind gemeente, words (hoeksche, waard)."""
     if not client:
         return None
     folded = fold(client)
@@ -84,14 +94,19 @@ def client_name(client: str | None) -> ClientName | None:
         folded = folded.split(" inzake ", 1)[1]
     words = WORD.findall(folded)
     kinds = {ORGANISATION_KINDS[word] for word in words if word in ORGANISATION_KINDS}
-    rest = tuple(word for word in words if word not in ORGANISATION_KINDS and word not in CLIENT_NOISE)
+    rest = tuple(
+        word for word in words if word not in ORGANISATION_KINDS and word not in CLIENT_NOISE
+    )
     if not rest:
         return None
     return ClientName(kind=kinds.pop() if len(kinds) == 1 else None, words=rest)
 
 
 def _contains(longer: tuple[str, ...], shorter: tuple[str, ...]) -> bool:
-    return any(longer[start:start + len(shorter)] == shorter for start in range(len(longer) - len(shorter) + 1))
+    return any(
+        longer[start : start + len(shorter)] == shorter
+        for start in range(len(longer) - len(shorter) + 1)
+    )
 
 
 def compatible_clients(first: str | None, second: str | None) -> bool:
@@ -130,14 +145,21 @@ class ListingFacts:
         reference = code_key(tender.client_reference) if tender.client_reference else ""
         title_codes = frozenset(codes_in(tender.title))
         return cls(
-            tender_id=tender.id, source=tender.source, url=tender.url,
+            tender_id=tender.id,
+            source=tender.source,
+            url=tender.url,
             identities=frozenset({tender.id, *tender.listing_refs, _url_key(tender.url)}),
-            pointers=frozenset({*origin.listing_refs, *((_url_key(origin.url),) if origin.url else ())})
-            if origin else frozenset(),
+            pointers=frozenset(
+                {*origin.listing_refs, *((_url_key(origin.url),) if origin.url else ())}
+            )
+            if origin
+            else frozenset(),
             reference=reference if is_code(reference) else None,
             title_codes=title_codes,
             codes=title_codes | codes_in(tender.description),
-            title=title_key(tender.title), client=tender.client, deadline=tender.deadline,
+            title=title_key(tender.title),
+            client=tender.client,
+            deadline=tender.deadline,
             opened=tender.first_seen or tender.fetched_at,
         )
 
@@ -165,18 +187,36 @@ class ListingFacts:
         return keys
 
     def to_json(self) -> dict:
-        return {"tender_id": self.tender_id, "source": self.source, "url": self.url,
-                "identities": sorted(self.identities), "pointers": sorted(self.pointers),
-                "reference": self.reference, "title_codes": sorted(self.title_codes), "codes": sorted(self.codes), "title": self.title, "client": self.client,
-                "deadline": self.deadline.isoformat() if self.deadline else None, "opened": self.opened.isoformat()}
+        return {
+            "tender_id": self.tender_id,
+            "source": self.source,
+            "url": self.url,
+            "identities": sorted(self.identities),
+            "pointers": sorted(self.pointers),
+            "reference": self.reference,
+            "title_codes": sorted(self.title_codes),
+            "codes": sorted(self.codes),
+            "title": self.title,
+            "client": self.client,
+            "deadline": self.deadline.isoformat() if self.deadline else None,
+            "opened": self.opened.isoformat(),
+        }
 
     @classmethod
     def from_json(cls, document: dict) -> ListingFacts:
-        return cls(**{**document, "identities": frozenset(document["identities"]),
-                      "pointers": frozenset(document["pointers"]), "codes": frozenset(document["codes"]),
-                      "title_codes": frozenset(document["title_codes"]),
-                      "deadline": datetime.fromisoformat(document["deadline"]) if document["deadline"] else None,
-                      "opened": datetime.fromisoformat(document["opened"])})
+        return cls(
+            **{
+                **document,
+                "identities": frozenset(document["identities"]),
+                "pointers": frozenset(document["pointers"]),
+                "codes": frozenset(document["codes"]),
+                "title_codes": frozenset(document["title_codes"]),
+                "deadline": datetime.fromisoformat(document["deadline"])
+                if document["deadline"]
+                else None,
+                "opened": datetime.fromisoformat(document["opened"]),
+            }
+        )
 
 
 def _url_key(url: str) -> str:
@@ -218,11 +258,16 @@ def link_reason(first: ListingFacts, second: ListingFacts) -> str | None:
     if not open_together(first, second):
         return None
     clients_compatible = compatible_clients(first.client, second.client)
-    if first.reference and first.reference == second.reference and (
-            clients_compatible or (first.title and first.title == second.title)):
+    if (
+        first.reference
+        and first.reference == second.reference
+        and (clients_compatible or (first.title and first.title == second.title))
+    ):
         return "client_reference"
-    if clients_compatible and ((first.reference and first.reference in second.codes)
-                               or (second.reference and second.reference in first.codes)):
+    if clients_compatible and (
+        (first.reference and first.reference in second.codes)
+        or (second.reference and second.reference in first.codes)
+    ):
         return "reference_in_text"
     if clients_compatible and first.title and first.title == second.title:
         return "title"

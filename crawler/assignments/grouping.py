@@ -31,7 +31,8 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS assignment_facts (
     tender_id TEXT PRIMARY KEY, facts TEXT NOT NULL, arrival INTEGER NOT NULL
 );
-CREATE TABLE IF NOT EXISTS assignment_keys (key TEXT NOT NULL, tender_id TEXT NOT NULL, PRIMARY KEY (key, tender_id));
+CREATE TABLE IF NOT EXISTS assignment_keys (key TEXT NOT NULL, tender_id TEXT NOT NULL, PRIMARY KEY
+(key, tender_id));
 CREATE INDEX IF NOT EXISTS assignment_keys_by_tender ON assignment_keys (tender_id);
 CREATE TABLE IF NOT EXISTS assignment_links (
     first TEXT NOT NULL, second TEXT NOT NULL, reason TEXT NOT NULL, PRIMARY KEY (first, second)
@@ -56,26 +57,36 @@ def relink(connection: sqlite3.Connection, facts: ListingFacts) -> set[str]:
     group is reached from one of them)."""
     tender_id = facts.tender_id
     document = json.dumps(facts.to_json())
-    stored = connection.execute("SELECT facts FROM assignment_facts WHERE tender_id = ?", (tender_id,)).fetchone()
+    stored = connection.execute(
+        "SELECT facts FROM assignment_facts WHERE tender_id = ?", (tender_id,)
+    ).fetchone()
     if stored is not None and stored[0] == document:
         return {tender_id}  # what the rules read did not change: neither did its links
     touched = {tender_id} | neighbours(connection, tender_id)
     connection.execute(
         "INSERT INTO assignment_facts (tender_id, facts, arrival) "
         "VALUES (?, ?, (SELECT COALESCE(MAX(arrival), 0) + 1 FROM assignment_facts)) "
-        "ON CONFLICT (tender_id) DO UPDATE SET facts = excluded.facts", (tender_id, document))
+        "ON CONFLICT (tender_id) DO UPDATE SET facts = excluded.facts",
+        (tender_id, document),
+    )
     connection.execute("DELETE FROM assignment_keys WHERE tender_id = ?", (tender_id,))
-    connection.executemany("INSERT OR IGNORE INTO assignment_keys (key, tender_id) VALUES (?, ?)",
-                           [(key, tender_id) for key in sorted(facts.keys())])
-    connection.execute("DELETE FROM assignment_links WHERE first = ? OR second = ?", (tender_id, tender_id))
+    connection.executemany(
+        "INSERT OR IGNORE INTO assignment_keys (key, tender_id) VALUES (?, ?)",
+        [(key, tender_id) for key in sorted(facts.keys())],
+    )
+    connection.execute(
+        "DELETE FROM assignment_links WHERE first = ? OR second = ?", (tender_id, tender_id)
+    )
     new_links = []
     for candidate in candidates(connection, facts):
         reason = link_reason(facts, candidate)
         if reason is not None:
             new_links.append((*sorted((tender_id, candidate.tender_id)), reason))
             touched.add(candidate.tender_id)
-    connection.executemany("INSERT OR REPLACE INTO assignment_links (first, second, reason) VALUES (?, ?, ?)",
-                           new_links)
+    connection.executemany(
+        "INSERT OR REPLACE INTO assignment_links (first, second, reason) VALUES (?, ?, ?)",
+        new_links,
+    )
     return touched
 
 
@@ -89,9 +100,15 @@ def memberships(connection: sqlite3.Connection, seeds: Iterable[str]) -> dict[st
 
 
 def neighbours(connection: sqlite3.Connection, tender_id: str) -> set[str]:
-    return {other for (other,) in connection.execute(
-        "SELECT second FROM assignment_links WHERE first = ? UNION SELECT first FROM assignment_links "
-        "WHERE second = ?", (tender_id, tender_id))}
+    return {
+        other
+        for (other,) in connection.execute(
+            "SELECT second FROM assignment_links WHERE first = ? UNION SELECT first FROM "
+            "assignment_links "
+            "WHERE second = ?",
+            (tender_id, tender_id),
+        )
+    }
 
 
 def candidates(connection: sqlite3.Connection, facts: ListingFacts) -> list[ListingFacts]:
@@ -99,8 +116,11 @@ def candidates(connection: sqlite3.Connection, facts: ListingFacts) -> list[List
     if not keys:
         return []
     rows = connection.execute(
-        f"SELECT facts FROM assignment_facts WHERE tender_id IN (SELECT DISTINCT tender_id FROM assignment_keys "
-        f"WHERE key IN ({', '.join('?' for _ in keys)}) AND tender_id != ?)", [*keys, facts.tender_id]).fetchall()
+        "SELECT facts FROM assignment_facts WHERE tender_id IN (SELECT DISTINCT tender_id FROM "
+        "assignment_keys "
+        f"WHERE key IN ({', '.join('?' for _ in keys)}) AND tender_id != ?)",
+        [*keys, facts.tender_id],
+    ).fetchall()
     return [facts_of(document) for (document,) in rows]
 
 
@@ -123,18 +143,32 @@ def component(connection: sqlite3.Connection, tender_id: str) -> set[str]:
 def memberships_of(connection: sqlite3.Connection, members: set[str]) -> dict[str, Membership]:
     """The assignment of one group: its oldest listing's id, and for each member the others."""
     placeholders = ", ".join("?" for _ in members)
-    rows = connection.execute(f"SELECT facts, arrival FROM assignment_facts WHERE tender_id IN ({placeholders})",
-                              sorted(members)).fetchall()
+    rows = connection.execute(
+        f"SELECT facts, arrival FROM assignment_facts WHERE tender_id IN ({placeholders})",
+        sorted(members),
+    ).fetchall()
     # The oldest: first seen, then first recorded (one crawl sees many listings at one moment).
-    listings = [facts for facts, _ in sorted(((facts_of(document), arrival)
-                                              for document, arrival in rows),
-                                             key=lambda pair: (pair[0].opened, pair[1]))]
+    listings = [
+        facts
+        for facts, _ in sorted(
+            ((facts_of(document), arrival) for document, arrival in rows),
+            key=lambda pair: (pair[0].opened, pair[1]),
+        )
+    ]
     assignment_id = listings[0].tender_id
-    everyone = [Listing(source=other.source, id=other.tender_id, url=other.url)
-                for other in sorted(listings, key=lambda listing: listing.tender_id)]
-    return {facts.tender_id: Membership(assignment_id, [other for other in everyone if other.id != facts.tender_id])
-            for facts in listings}
+    everyone = [
+        Listing(source=other.source, id=other.tender_id, url=other.url)
+        for other in sorted(listings, key=lambda listing: listing.tender_id)
+    ]
+    return {
+        facts.tender_id: Membership(
+            assignment_id, [other for other in everyone if other.id != facts.tender_id]
+        )
+        for facts in listings
+    }
 
 
 def links(connection: sqlite3.Connection) -> list[tuple[str, str, str]]:
-    return connection.execute("SELECT first, second, reason FROM assignment_links ORDER BY first, second").fetchall()
+    return connection.execute(
+        "SELECT first, second, reason FROM assignment_links ORDER BY first, second"
+    ).fetchall()

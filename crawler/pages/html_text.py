@@ -13,8 +13,30 @@ from lxml import etree, html
 from crawler.pages.raw import RawSection
 
 BLOCK_TAGS = frozenset(
-    {"p", "div", "li", "ul", "ol", "br", "tr", "table", "section", "article", "blockquote",
-     "h1", "h2", "h3", "h4", "h5", "h6", "dd", "dt", "hr", "header", "footer"}
+    {
+        "p",
+        "div",
+        "li",
+        "ul",
+        "ol",
+        "br",
+        "tr",
+        "table",
+        "section",
+        "article",
+        "blockquote",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "dd",
+        "dt",
+        "hr",
+        "header",
+        "footer",
+    }
 )
 BOLD_TAGS = frozenset({"strong", "b", "h1", "h2", "h3", "h4", "h5", "h6"})
 SKIPPED_TAGS = frozenset({"script", "style", "noscript", "template"})
@@ -39,7 +61,9 @@ class _LineBuilder:
         if self._pieces:
             line = " ".join("".join(self._pieces).split())
             if line:
-                self.lines.append((f"- {line}" if list_item else line, self._all_bold and not list_item))
+                self.lines.append(
+                    (f"- {line}" if list_item else line, self._all_bold and not list_item)
+                )
         self._pieces = []
         self._all_bold = True
 

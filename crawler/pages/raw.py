@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 
 
 class UnrecognisedPage(ValueError):
-    """The input is not a page this page object knows (layout changed, truncated, or not a listing)."""
+    """The input is not a page this page object knows (layout changed, truncated, or not a
+    listing)."""
 
 
 @dataclass(frozen=True, slots=True)

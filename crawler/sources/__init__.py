@@ -33,7 +33,9 @@ class Setting:
     description: str
     host: bool = True
     minimum: float | None = None
-    against_replica: str | float | None = None  # its value when a local replica answers (no politeness needed)
+    against_replica: str | float | None = (
+        None  # its value when a local replica answers (no politeness needed)
+    )
 
     @property
     def variable(self) -> str:
@@ -84,13 +86,21 @@ class Source:
     def replica_values(self, url: str) -> dict[str, Any]:
         """Settings values that crawl a replica at `url`: every host there, and the knobs that
         have a value for a replica."""
-        return {**{name: url for name in self.host_settings},
-                **{setting.name: setting.against_replica for setting in self.settings
-                   if setting.against_replica is not None}}
+        return {
+            **{name: url for name in self.host_settings},
+            **{
+                setting.name: setting.against_replica
+                for setting in self.settings
+                if setting.against_replica is not None
+            },
+        }
 
     def replica_variables(self, url: str) -> dict[str, str]:
         """The same as `TENDERWATCH_*` variables."""
-        return {f"TENDERWATCH_{name.upper()}": str(value) for name, value in self.replica_values(url).items()}
+        return {
+            f"TENDERWATCH_{name.upper()}": str(value)
+            for name, value in self.replica_values(url).items()
+        }
 
 
 SOURCES: dict[str, Source] = {
@@ -99,78 +109,114 @@ SOURCES: dict[str, Source] = {
         label="Flextender",
         covers="municipalities, provinces and regions (Overijssel, Drenthe, Gelderland, ...)",
         reading="JSON API list (`/v1/getjobs`), the WordPress listing as fallback; an HTML "
-                "detail page per new or changed listing",
+        "detail page per new or changed listing",
         closing="a listing gone from a complete list gets its detail page again: expired notice "
-                "or passed deadline → `expired`, else (or 404/410) → `withdrawn`; an empty list, "
-                "or one that shrank by more than half, closes nothing",
+        "or passed deadline → `expired`, else (or 404/410) → `withdrawn`; an empty list, "
+        "or one that shrank by more than half, closes nothing",
         spider="crawler.sources.flextender.spider:FlextenderSpider",
         replica="crawler.sources.flextender.replica:FlextenderReplica",
-        settings=(Setting("flextender_base_url", "https://www.flextender.nl",
-                          "Flextender's www site: listing, AJAX list, detail pages"),
-                  Setting("flextender_api_url", "https://api.flextender.nl", "Flextender's JSON API host")),
+        settings=(
+            Setting(
+                "flextender_base_url",
+                "https://www.flextender.nl",
+                "Flextender's www site: listing, AJAX list, detail pages",
+            ),
+            Setting(
+                "flextender_api_url", "https://api.flextender.nl", "Flextender's JSON API host"
+            ),
+        ),
     ),
     "striive": Source(
         name="striive",
         label="Striive",
         covers="Striive's brands (Between, HeadFirst, HeadFirst Select, YellowFriday, "
-               "StarApple): central government (Belastingdienst, Defensie, DJI, SSC-ICT, ...) "
-               "and more",
+        "StarApple): central government (Belastingdienst, Defensie, DJI, SSC-ICT, ...) "
+        "and more",
         reading="public JSON list, 25 a page, paged to the end (stop at a short page, at `total` "
-                "ids, or 40 pages); the item is the whole listing",
+        "ids, or 40 pages); the item is the whole listing",
         closing="deadline passed → `expired`; missing from 2 complete lists in a row → "
-                "`withdrawn`; a list that is not complete (a failed or unrecognised page, an "
-                "empty list, one that shrank by more than half) closes nothing and `crawl` exits "
-                "4",
+        "`withdrawn`; a list that is not complete (a failed or unrecognised page, an "
+        "empty list, one that shrank by more than half) closes nothing and `crawl` exits "
+        "4",
         spider="crawler.sources.striive.spider:StriiveSpider",
         replica="crawler.sources.striive.replica:StriiveReplica",
-        settings=(Setting("striive_url", "https://striive-cms.codebridge.nl",
-                          "Striive's list API host (`/api/jobs?open=true&page=N`)"),),
+        settings=(
+            Setting(
+                "striive_url",
+                "https://striive-cms.codebridge.nl",
+                "Striive's list API host (`/api/jobs?open=true&page=N`)",
+            ),
+        ),
     ),
     "inhuurdesk": Source(
         name="inhuurdesk",
         label="Inhuurdesk",
         covers="Nétive/Staffing desks: municipalities, provinces, public companies",
         reading="the same schema as Striive (one shared mapping, `crawler/sources/headfirst/`), "
-                "paged until an empty page or `total` ids",
+        "paged until an empty page or `total` ids",
         closing="as Striive",
         spider="crawler.sources.inhuurdesk.spider:InhuurdeskSpider",
         replica="crawler.sources.inhuurdesk.replica:InhuurdeskReplica",
-        settings=(Setting("inhuurdesk_url", "https://www.inhuurdesk.nl",
-                          "Inhuurdesk host (`/wp-json/headfirst-assignments/search?page=N`)"),),
+        settings=(
+            Setting(
+                "inhuurdesk_url",
+                "https://www.inhuurdesk.nl",
+                "Inhuurdesk host (`/wp-json/headfirst-assignments/search?page=N`)",
+            ),
+        ),
     ),
     "freep": Source(
         name="freep",
         label="Freep",
         covers="ministries and agencies (several hundred open assignments)",
         reading="the complete list in one JSON answer; a detail answer (closing date, dates, "
-                "rates, text) only for assignments that are new or whose list entry changed, 1 s "
-                "apart",
+        "rates, text) only for assignments that are new or whose list entry changed, 1 s "
+        "apart",
         closing="as Striive; the deadline is the detail's closing date (a date without a time "
-                "closes at 23:59:59, with a warning)",
+        "closes at 23:59:59, with a warning)",
         spider="crawler.sources.freep.spider:FreepSpider",
         replica="crawler.sources.freep.replica:FreepReplica",
-        settings=(Setting("freep_url", "https://api.freep.nl",
-                          "Freep's API host (`/v1/assignments`, `/v1/assignment/<slug>/`)"),
-                  Setting("freep_request_delay", 1.0, "Seconds between two requests to Freep", host=False,
-                          minimum=0, against_replica=0.0)),
+        settings=(
+            Setting(
+                "freep_url",
+                "https://api.freep.nl",
+                "Freep's API host (`/v1/assignments`, `/v1/assignment/<slug>/`)",
+            ),
+            Setting(
+                "freep_request_delay",
+                1.0,
+                "Seconds between two requests to Freep",
+                host=False,
+                minimum=0,
+                against_replica=0.0,
+            ),
+        ),
     ),
     "opdrachtoverheid": Source(
         name="opdrachtoverheid",
         label="Opdrachtoverheid",
         covers="an aggregator (~400 open public-sector assignments copied from Striive, Harvey "
-               "Nash, Mercell, municipal portals, ...)",
+        "Nash, Mercell, municipal portals, ...)",
         reading="the site's own search endpoint (POST with the site's filter body, 100 a page, "
-                "paged by offset); when it fails or answers an unknown shape, the sitemap and "
-                "each detail page's JobPosting JSON-LD (new listings only, nothing closed, the "
-                "source marked failing); the original platform and URL kept as `origin`",
+        "paged by offset); when it fails or answers an unknown shape, the sitemap and "
+        "each detail page's JobPosting JSON-LD (new listings only, nothing closed, the "
+        "source marked failing); the original platform and URL kept as `origin`",
         closing="as Striive; the deadline is Opdrachtoverheid's own closing moment "
-                "(`tender_offline_date`, a working day before the source's)",
+        "(`tender_offline_date`, a working day before the source's)",
         spider="crawler.sources.opdrachtoverheid.spider:OpdrachtoverheidSpider",
         replica="crawler.sources.opdrachtoverheid.replica:OpdrachtoverheidReplica",
-        settings=(Setting("opdrachtoverheid_api_url", "https://kbenp-match-api.azurewebsites.net",
-                          "Opdrachtoverheid's search endpoint host (`/v7/vacancies/search`)"),
-                  Setting("opdrachtoverheid_url", "https://www.opdrachtoverheid.nl",
-                          "Opdrachtoverheid's site: sitemap and detail pages (the fallback)")),
+        settings=(
+            Setting(
+                "opdrachtoverheid_api_url",
+                "https://kbenp-match-api.azurewebsites.net",
+                "Opdrachtoverheid's search endpoint host (`/v7/vacancies/search`)",
+            ),
+            Setting(
+                "opdrachtoverheid_url",
+                "https://www.opdrachtoverheid.nl",
+                "Opdrachtoverheid's site: sitemap and detail pages (the fallback)",
+            ),
+        ),
     ),
 }
 
@@ -188,7 +234,9 @@ def enabled(sources: str) -> list[str]:
     names = [name.strip() for name in sources.split(",") if name.strip()]
     unknown = [name for name in names if name not in SOURCES]
     if unknown:
-        raise ValueError(f"unknown source {', '.join(unknown)} (known: {', '.join(SOURCES)}, or all)")
+        raise ValueError(
+            f"unknown source {', '.join(unknown)} (known: {', '.join(SOURCES)}, or all)"
+        )
     if not names:
         raise ValueError(f"{sources!r} names no known source (known: {', '.join(SOURCES)}, or all)")
     return names

@@ -7,7 +7,8 @@
   appearing between crawls, a real webhook receiver; latency from the crawler fetching a
   listing (its `fetched_at`) to the receiver getting its alert, after one warm-up alert
   (the consumer group's first join; printed apart); goal p95 < 2 s.
-Run: `python tenderwatch/benchmarks/alerts.py [--sizes 1000,10000,100000] [--e2e-samples 20] [--json]`.
+Run: `python tenderwatch/benchmarks/alerts.py [--sizes 1000,10000,100000] [--e2e-samples 20]
+[--json]`.
 """
 
 from __future__ import annotations
@@ -45,11 +46,40 @@ def percentile(values: list[float], fraction: float) -> float:
 # vocabulary: 200 Dutch-style job compounds (prefix + role) and 5,000 skill terms; a tender
 # names one job in its title and 40 skills (Zipf-distributed) in its text, on top of a real
 # seed description (so analysis costs what it costs on real listings).
-JOB_PREFIXES = ["beleids", "project", "proces", "programma", "communicatie", "contract", "data", "financieel",
-                "juridisch", "ruimtelijk", "informatie", "verander", "kwaliteits", "subsidie", "inkoop", "facilitair",
-                "personeels", "omgevings", "verkeers", "milieu"]
-JOB_ROLES = ["adviseur", "leider", "manager", "coordinator", "medewerker", "specialist", "regisseur", "analist",
-             "consulent", "officier"]
+JOB_PREFIXES = [
+    "beleids",
+    "project",
+    "proces",
+    "programma",
+    "communicatie",
+    "contract",
+    "data",
+    "financieel",
+    "juridisch",
+    "ruimtelijk",
+    "informatie",
+    "verander",
+    "kwaliteits",
+    "subsidie",
+    "inkoop",
+    "facilitair",
+    "personeels",
+    "omgevings",
+    "verkeers",
+    "milieu",
+]
+JOB_ROLES = [
+    "adviseur",
+    "leider",
+    "manager",
+    "coordinator",
+    "medewerker",
+    "specialist",
+    "regisseur",
+    "analist",
+    "consulent",
+    "officier",
+]
 JOBS = [prefix + role for prefix in JOB_PREFIXES for role in JOB_ROLES]
 SKILLS = [f"vaardigheid{number:04d}" for number in range(5000)]
 SKILL_WEIGHTS = [1 / (rank + 1) ** 1.07 for rank in range(len(SKILLS))]
@@ -62,12 +92,17 @@ def tenders(count: int, seed: int = 3) -> list:
     for number in range(count):
         base = bases[number % len(bases)]
         skills = rng.choices(SKILLS, weights=SKILL_WEIGHTS, k=40)
-        made.append(base.model_copy(update={
-            "id": f"flextender:{3_000_000 + number}", "status": "open",
-            "title": f"{rng.choice(JOBS).capitalize()} {rng.choice(SUBJECTS)} {skills[0]}",
-            "region": rng.choice(PROVINCES),
-            "description": base.description + " " + " ".join(skills),
-        }))
+        made.append(
+            base.model_copy(
+                update={
+                    "id": f"flextender:{3_000_000 + number}",
+                    "status": "open",
+                    "title": f"{rng.choice(JOBS).capitalize()} {rng.choice(SUBJECTS)} {skills[0]}",
+                    "region": rng.choice(PROVINCES),
+                    "description": base.description + " " + " ".join(skills),
+                }
+            )
+        )
     return made
 
 
@@ -82,15 +117,28 @@ def saved_searches(count: int, seed: int = 5) -> list[SavedSearch]:
         criteria: dict = {}
         if roll < 0.91:
             kind = rng.random()
-            words = ([rng.choice(JOBS)] if kind < 0.4 else [rng.choice(SKILLS)] if kind < 0.8
-                     else [rng.choice(JOBS), rng.choice(SKILLS)])
+            words = (
+                [rng.choice(JOBS)]
+                if kind < 0.4
+                else [rng.choice(SKILLS)]
+                if kind < 0.8
+                else [rng.choice(JOBS), rng.choice(SKILLS)]
+            )
             criteria["keyword"] = " ".join(words)
         if rng.random() < 0.5 or 0.91 <= roll < 0.99:
             criteria["regions"] = tuple(rng.sample(PROVINCES, rng.choice([1, 1, 2])))
         if rng.random() < 0.33 or roll >= 0.99:
             criteria["pay_scale_min"] = rng.randint(7, 13)
-        searches.append(SavedSearch(id=f"ss_{number:06d}", owner=f"user{number % 997}", name=f"search {number}",
-                                    filter=SearchFilter(**criteria), email="someone@example.nl", created=CREATED))
+        searches.append(
+            SavedSearch(
+                id=f"ss_{number:06d}",
+                owner=f"user{number % 997}",
+                name=f"search {number}",
+                filter=SearchFilter(**criteria),
+                email="someone@example.nl",
+                created=CREATED,
+            )
+        )
     return searches
 
 
@@ -103,8 +151,10 @@ def measure_matching(sizes: list[int], tender_count: int = 300) -> dict:
         started = time.perf_counter()
         facts_list.append(TenderFacts.of(tender))
         analysis_ms.append((time.perf_counter() - started) * 1000)
-    figures: dict = {"tender_analysis_p50_ms": round(percentile(analysis_ms, 0.50), 3),
-                     "tender_analysis_p99_ms": round(percentile(analysis_ms, 0.99), 3)}
+    figures: dict = {
+        "tender_analysis_p50_ms": round(percentile(analysis_ms, 0.50), 3),
+        "tender_analysis_p99_ms": round(percentile(analysis_ms, 0.99), 3),
+    }
     for size in sizes:
         index = MatchIndex()
         for saved_search in saved_searches(size):
@@ -121,20 +171,25 @@ def measure_matching(sizes: list[int], tender_count: int = 300) -> dict:
             index.match_naively(facts)
             naive.append((time.perf_counter() - started) * 1000)
         label = f"{size // 1000}k"
-        with_analysis = [match + analysis for match, analysis in zip(indexed, analysis_ms, strict=True)]
+        with_analysis = [
+            match + analysis for match, analysis in zip(indexed, analysis_ms, strict=True)
+        ]
         figures[f"match_p50_ms_{label}"] = round(percentile(indexed, 0.50), 3)
         figures[f"match_p99_ms_{label}"] = round(percentile(indexed, 0.99), 3)
         figures[f"match_with_analysis_p99_ms_{label}"] = round(percentile(with_analysis, 0.99), 3)
         figures[f"naive_p50_ms_{label}"] = round(percentile(naive, 0.50), 3)
         figures[f"naive_p99_ms_{label}"] = round(percentile(naive, 0.99), 3)
-        figures[f"match_vs_naive_ratio_{label}"] = round(statistics.mean(naive) / statistics.mean(indexed), 1)
+        figures[f"match_vs_naive_ratio_{label}"] = round(
+            statistics.mean(naive) / statistics.mean(indexed), 1
+        )
         figures[f"match_candidates_mean_{label}"] = round(statistics.mean(candidates), 1)
         figures[f"match_alerts_mean_{label}"] = round(statistics.mean(matches), 2)
     return figures
 
 
 def measure_end_to_end(samples: int, per_cycle: int = 4) -> dict:
-    """`tenderwatch run` with a short interval; `per_cycle` new listings appear before each crawl."""
+    """`tenderwatch run` with a short interval; `per_cycle` new listings appear before each
+    crawl."""
     from crawler.sources.flextender.replica import FlextenderReplica
     from crawler.sources.flextender.replica.server import open_copy
     from tenderwatch.benchmarks.peers import WebhookReceiver
@@ -143,26 +198,70 @@ def measure_end_to_end(samples: int, per_cycle: int = 4) -> dict:
     # Copies of a seed that closes in July 2026, closing a year later: open now.
     page = open_copy  # listings of their own: copies differing only in number are one assignment
 
-    with tempfile.TemporaryDirectory(prefix="tenderwatch-bench-") as work_dir, FlextenderReplica() as site, \
-            WebhookReceiver(secret) as receiver:
+    with (
+        tempfile.TemporaryDirectory(prefix="tenderwatch-bench-") as work_dir,
+        FlextenderReplica() as site,
+        WebhookReceiver(secret) as receiver,
+    ):
         data_dir = Path(os.environ.get("TENDERWATCH_BENCH_KEEP") or work_dir)
-        env = {**embedded_environment(), "TENDERWATCH_DATA_DIR": str(data_dir), "TENDERWATCH_AUTOTHROTTLE_START_DELAY": "0",
-               "TENDERWATCH_LOG_LEVEL": "WARNING", "TENDERWATCH_LOG_FORMAT": "json",
-               "TENDERWATCH_SOURCES": "flextender"}  # the replica served here
-        subprocess.run([sys.executable, "-m", "tenderwatch.cli", "saved-search", "add", "--name", "bench", "--webhook",
-                        receiver.url, "--webhook-secret", secret, "--keyword", "procesregisseur"],
-                       env=env, check=True, capture_output=True)
+        env = {
+            **embedded_environment(),
+            "TENDERWATCH_DATA_DIR": str(data_dir),
+            "TENDERWATCH_AUTOTHROTTLE_START_DELAY": "0",
+            "TENDERWATCH_LOG_LEVEL": "WARNING",
+            "TENDERWATCH_LOG_FORMAT": "json",
+            "TENDERWATCH_SOURCES": "flextender",
+        }  # the replica served here
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "tenderwatch.cli",
+                "saved-search",
+                "add",
+                "--name",
+                "bench",
+                "--webhook",
+                receiver.url,
+                "--webhook-secret",
+                secret,
+                "--keyword",
+                "procesregisseur",
+            ],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
         site.pages, site.expired, site.listed = {}, set(), []
-        run = subprocess.Popen([sys.executable, "-m", "tenderwatch.cli", "run", "--interval", "2s", "--base-url", site.url,
-                                "--api-url", site.url], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        run = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "tenderwatch.cli",
+                "run",
+                "--interval",
+                "2s",
+                "--base-url",
+                site.url,
+                "--api-url",
+                site.url,
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             number = 40000
-            # Warm-up: the first alert waits for the consumer group's first join; time the steady state.
+            # Warm-up: the first alert waits for the consumer group's first join; time the steady
+            # state.
             site.pages[str(number)] = page(number)
             site.listed = [str(number)]
             receiver.wait_for(1, timeout_s=60)
-            warmup_ms = [(call.at - datetime.fromisoformat(call.body["tender"]["fetched_at"]).timestamp()) * 1000
-                         for call in receiver.calls]
+            warmup_ms = [
+                (call.at - datetime.fromisoformat(call.body["tender"]["fetched_at"]).timestamp())
+                * 1000
+                for call in receiver.calls
+            ]
             receiver.calls.clear()
             deadline = time.monotonic() + 60 + samples * 3
             while len(receiver.calls) < samples and time.monotonic() < deadline:
@@ -175,11 +274,16 @@ def measure_end_to_end(samples: int, per_cycle: int = 4) -> dict:
         finally:
             run.terminate()
             run.wait(timeout=30)
-        latencies = [(call.at - datetime.fromisoformat(call.body["tender"]["fetched_at"]).timestamp()) * 1000
-                     for call in receiver.calls]
-    return {"e2e_alert_samples": len(latencies), "e2e_alert_warmup_ms": round(warmup_ms[0], 1) if warmup_ms else None,
-            "e2e_alert_p50_ms": round(percentile(latencies, 0.50), 1) if latencies else None,
-            "e2e_alert_p95_ms": round(percentile(latencies, 0.95), 1) if latencies else None}
+        latencies = [
+            (call.at - datetime.fromisoformat(call.body["tender"]["fetched_at"]).timestamp()) * 1000
+            for call in receiver.calls
+        ]
+    return {
+        "e2e_alert_samples": len(latencies),
+        "e2e_alert_warmup_ms": round(warmup_ms[0], 1) if warmup_ms else None,
+        "e2e_alert_p50_ms": round(percentile(latencies, 0.50), 1) if latencies else None,
+        "e2e_alert_p95_ms": round(percentile(latencies, 0.95), 1) if latencies else None,
+    }
 
 
 def run(sizes: list[int], e2e_samples: int, tender_count: int = 300) -> dict:
@@ -191,28 +295,44 @@ def run(sizes: list[int], e2e_samples: int, tender_count: int = 300) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="1000,10000,100000", help="saved-search counts to match against")
-    parser.add_argument("--e2e-samples", type=int, default=20, help="alerts to time end to end (0: skip)")
+    parser.add_argument(
+        "--sizes", default="1000,10000,100000", help="saved-search counts to match against"
+    )
+    parser.add_argument(
+        "--e2e-samples", type=int, default=20, help="alerts to time end to end (0: skip)"
+    )
     parser.add_argument("--json", action="store_true")
     arguments = parser.parse_args()
     figures = run([int(size) for size in arguments.sizes.split(",")], arguments.e2e_samples)
     if arguments.json:
         print(json.dumps(figures))
         return
-    print(f"tender analysis (once per tender, any number of searches): p50 {figures['tender_analysis_p50_ms']} ms, "
-          f"p99 {figures['tender_analysis_p99_ms']} ms")
+    print(
+        "tender analysis (once per tender, any number of searches): p50 "
+        f"{figures['tender_analysis_p50_ms']} ms, "
+        f"p99 {figures['tender_analysis_p99_ms']} ms"
+    )
     for size in arguments.sizes.split(","):
         label = f"{int(size) // 1000}k"
-        print(f"{int(size):>7} saved searches: index p50 {figures[f'match_p50_ms_{label}']:>7.3f} ms, "
-              f"p99 {figures[f'match_p99_ms_{label}']:>7.3f} ms (with analysis {figures[f'match_with_analysis_p99_ms_{label}']:.3f})"
-              f" | naive loop p50 {figures[f'naive_p50_ms_{label}']:>8.2f} ms, p99 {figures[f'naive_p99_ms_{label}']:>8.2f} ms"
-              f" | {figures[f'match_vs_naive_ratio_{label}']:>6.1f}x faster ({figures[f'match_candidates_mean_{label}']} "
-              f"candidates, {figures[f'match_alerts_mean_{label}']} alerts per tender)")
+        print(
+            f"{int(size):>7} saved searches: index p50 {figures[f'match_p50_ms_{label}']:>7.3f} "
+            "ms, "
+            f"p99 {figures[f'match_p99_ms_{label}']:>7.3f} ms (with analysis "
+            f"{figures[f'match_with_analysis_p99_ms_{label}']:.3f})"
+            f" | naive loop p50 {figures[f'naive_p50_ms_{label}']:>8.2f} ms, p99 "
+            f"{figures[f'naive_p99_ms_{label}']:>8.2f} ms"
+            f" | {figures[f'match_vs_naive_ratio_{label}']:>6.1f}x faster "
+            f"({figures[f'match_candidates_mean_{label}']} "
+            f"candidates, {figures[f'match_alerts_mean_{label}']} alerts per tender)"
+        )
     print("goal at 100k: p99 < 5 ms and >= 50x the naive loop")
     if arguments.e2e_samples:
-        print(f"end to end, fetch -> webhook ({figures['e2e_alert_samples']} alerts after a warm-up alert of "
-              f"{figures['e2e_alert_warmup_ms']} ms): p50 {figures['e2e_alert_p50_ms']} ms, "
-              f"p95 {figures['e2e_alert_p95_ms']} ms   (goal p95 < 2000 ms)")
+        print(
+            f"end to end, fetch -> webhook ({figures['e2e_alert_samples']} alerts after a warm-up "
+            "alert of "
+            f"{figures['e2e_alert_warmup_ms']} ms): p50 {figures['e2e_alert_p50_ms']} ms, "
+            f"p95 {figures['e2e_alert_p95_ms']} ms   (goal p95 < 2000 ms)"
+        )
 
 
 if __name__ == "__main__":

@@ -27,13 +27,29 @@ from schemas.tender import Tender  # noqa: E402
 
 NOW = datetime(2026, 9, 1, 9, tzinfo=UTC)
 SOURCE_NAMES = tuple(SOURCES)
-CLIENTS = ("Gemeente Zwolle", "Provincie Utrecht", "Gemeente Hoeksche Waard", "Waterschap Rivierenland")
-WORDS = ("adviseur", "projectleider", "coordinator", "jurist", "inkoper", "regisseur", "beheerder", "analist")
+CLIENTS = (
+    "Gemeente Zwolle",
+    "Provincie Utrecht",
+    "Gemeente Hoeksche Waard",
+    "Waterschap Rivierenland",
+)
+WORDS = (
+    "adviseur",
+    "projectleider",
+    "coordinator",
+    "jurist",
+    "inkoper",
+    "regisseur",
+    "beheerder",
+    "analist",
+)
 
 
 def _title(group: int) -> str:
     """A title of its own per group, without digits (digits are codes, kept out of title keys)."""
-    return " ".join(WORDS[(group // len(WORDS) ** position) % len(WORDS)].capitalize() for position in range(4))
+    return " ".join(
+        WORDS[(group // len(WORDS) ** position) % len(WORDS)].capitalize() for position in range(4)
+    )
 
 
 def listings(count: int, group_size: int) -> list[Tender]:
@@ -42,11 +58,20 @@ def listings(count: int, group_size: int) -> list[Tender]:
     for number in range(count):
         group = number // group_size
         source = SOURCE_NAMES[number % len(SOURCE_NAMES)]
-        tenders.append(Tender(
-            id=f"{source}:{number}", source=source, external_id=str(number),
-            url=f"https://{source}.example/opdracht/{number}", title=_title(group),
-            client=CLIENTS[group % len(CLIENTS)], description="Een opdracht.", status="open",
-            deadline=NOW + timedelta(days=20), fetched_at=NOW).with_content_hash())
+        tenders.append(
+            Tender(
+                id=f"{source}:{number}",
+                source=source,
+                external_id=str(number),
+                url=f"https://{source}.example/opdracht/{number}",
+                title=_title(group),
+                client=CLIENTS[group % len(CLIENTS)],
+                description="Een opdracht.",
+                status="open",
+                deadline=NOW + timedelta(days=20),
+                fetched_at=NOW,
+            ).with_content_hash()
+        )
     return tenders
 
 
@@ -70,18 +95,24 @@ def run(count: int = 1000, group_size: int = 50) -> dict:
     return {
         "crawl_grouped_twice_listings_per_s": round(twice_rate, 1),
         "crawl_grouped_twice_vs_once_ratio": round(twice_rate / grouped_rate, 2),
-        "crawl_listings": count, "crawl_group_size": group_size,
+        "crawl_listings": count,
+        "crawl_group_size": group_size,
         "crawl_grouped_listings_per_s": round(grouped_rate, 1),
         "crawl_ungrouped_listings_per_s": round(ungrouped_rate, 1),
         "crawl_grouped_vs_ungrouped_ratio": round(grouped_rate / ungrouped_rate, 2),
-        "crawl_grouped_events": grouped_events, "crawl_ungrouped_events": ungrouped_events,
+        "crawl_grouped_events": grouped_events,
+        "crawl_ungrouped_events": ungrouped_events,
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--listings", type=int, default=1000, help="listings in the crawl (default 1000)")
-    parser.add_argument("--group", type=int, default=50, help="listings of one assignment at most (default 50)")
+    parser.add_argument(
+        "--listings", type=int, default=1000, help="listings in the crawl (default 1000)"
+    )
+    parser.add_argument(
+        "--group", type=int, default=50, help="listings of one assignment at most (default 50)"
+    )
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     arguments = parser.parse_args()
     figures = run(arguments.listings, arguments.group)
@@ -89,14 +120,23 @@ def main() -> None:
         print(json.dumps(figures))
         return
     print(f"one crawl of {figures['crawl_listings']} listings")
-    print(f"  in groups of {figures['crawl_group_size']}: {figures['crawl_grouped_listings_per_s']} listings/s, "
-          f"{figures['crawl_grouped_events']} events")
-    print(f"  each its own:     {figures['crawl_ungrouped_listings_per_s']} listings/s, "
-          f"{figures['crawl_ungrouped_events']} events")
+    print(
+        f"  in groups of {figures['crawl_group_size']}: {figures['crawl_grouped_listings_per_s']} "
+        "listings/s, "
+        f"{figures['crawl_grouped_events']} events"
+    )
+    print(
+        f"  each its own:     {figures['crawl_ungrouped_listings_per_s']} listings/s, "
+        f"{figures['crawl_ungrouped_events']} events"
+    )
     print(f"  grouped / ungrouped: {figures['crawl_grouped_vs_ungrouped_ratio']}")
-    print(f"  twice the listings, same groups: {figures['crawl_grouped_twice_listings_per_s']} listings/s "
-          f"({figures['crawl_grouped_twice_vs_once_ratio']} of the rate at {figures['crawl_listings']}; "
-          "1.0 is linear growth, 0.5 would be quadratic)")
+    print(
+        f"  twice the listings, same groups: {figures['crawl_grouped_twice_listings_per_s']} "
+        "listings/s "
+        f"({figures['crawl_grouped_twice_vs_once_ratio']} of the rate at "
+        f"{figures['crawl_listings']}; "
+        "1.0 is linear growth, 0.5 would be quadratic)"
+    )
 
 
 if __name__ == "__main__":

@@ -18,7 +18,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from crawler.assignments.evidence import ListingFacts, link_reason  # noqa: E402
 from schemas.tender import Origin, Tender  # noqa: E402
 
-LABELLED_PAIRS = Path(__file__).resolve().parents[2] / "tests" / "assignments" / "labelled_pairs.json"
+LABELLED_PAIRS = (
+    Path(__file__).resolve().parents[2] / "tests" / "assignments" / "labelled_pairs.json"
+)
 FETCHED = datetime(2026, 9, 1, tzinfo=UTC)
 
 
@@ -27,18 +29,28 @@ def tender_of(spec: dict) -> Tender:
     source, external_id = spec["source"], spec["external_id"]
     origin = spec.get("origin")
     return Tender(
-        id=f"{source}:{external_id}", source=source, external_id=external_id,
-        url=spec.get("url", f"https://{source}.example/{external_id}"), title=spec["title"], client=spec["client"],
+        id=f"{source}:{external_id}",
+        source=source,
+        external_id=external_id,
+        url=spec.get("url", f"https://{source}.example/{external_id}"),
+        title=spec["title"],
+        client=spec["client"],
         deadline=datetime.fromisoformat(spec["deadline"]) if spec.get("deadline") else None,
-        first_seen=datetime.fromisoformat(spec["first_seen"]), fetched_at=FETCHED,
-        client_reference=spec.get("client_reference"), listing_refs=spec.get("listing_refs", []),
-        origin=Origin(**origin) if origin else None, description=spec.get("description", ""),
+        first_seen=datetime.fromisoformat(spec["first_seen"]),
+        fetched_at=FETCHED,
+        client_reference=spec.get("client_reference"),
+        listing_refs=spec.get("listing_refs", []),
+        origin=Origin(**origin) if origin else None,
+        description=spec.get("description", ""),
     )
 
 
 def load_pairs(path: Path = LABELLED_PAIRS) -> list[tuple[Tender, Tender, bool, str]]:
     document = json.loads(path.read_text(encoding="utf-8"))
-    return [(tender_of(pair["a"]), tender_of(pair["b"]), pair["same"], pair["why"]) for pair in document["pairs"]]
+    return [
+        (tender_of(pair["a"]), tender_of(pair["b"]), pair["same"], pair["why"])
+        for pair in document["pairs"]
+    ]
 
 
 def measure(pairs: list[tuple[Tender, Tender, bool, str]]) -> dict:
@@ -62,17 +74,22 @@ def measure(pairs: list[tuple[Tender, Tender, bool, str]]) -> dict:
             link_reason(first, second)
     per_decision_us = (time.perf_counter() - started) / (rounds * len(facts)) * 1e6
     return {
-        "dedupe_pairs": len(pairs), "dedupe_same_pairs": sum(same for *_, same, _ in pairs),
+        "dedupe_pairs": len(pairs),
+        "dedupe_same_pairs": sum(same for *_, same, _ in pairs),
         "dedupe_precision": round(true_positive / max(1, true_positive + false_positive), 3),
         "dedupe_recall": round(true_positive / max(1, true_positive + false_negative), 3),
-        "dedupe_decision_us": round(per_decision_us, 1), "dedupe_wrong": wrong,
+        "dedupe_decision_us": round(per_decision_us, 1),
+        "dedupe_wrong": wrong,
     }
 
 
 def run() -> dict:
     if not LABELLED_PAIRS.exists():
-        return {"dedupe_precision": None, "dedupe_recall": None,
-                "dedupe_note": f"no labelled pairs at {LABELLED_PAIRS}: run from a source checkout"}
+        return {
+            "dedupe_precision": None,
+            "dedupe_recall": None,
+            "dedupe_note": f"no labelled pairs at {LABELLED_PAIRS}: run from a source checkout",
+        }
     return measure(load_pairs())
 
 

@@ -19,8 +19,12 @@ from tenderwatch.benchmarks.events import measure_consume, measure_produce, real
 from tenderwatch.benchmarks.search import measure_search, synthetic_events
 from tenderwatch.common.settings import Settings
 
-MEASURED_WRITES = 5000  # indexer-like writes timed; each batch waits for the next refresh (about a second)
-NOT_RUNNING = "not measured: no engine in the environment (eval \"$(tools/engines/engines.sh start)\" first)"
+MEASURED_WRITES = (
+    5000  # indexer-like writes timed; each batch waits for the next refresh (about a second)
+)
+NOT_RUNNING = (
+    'not measured: no engine in the environment (eval "$(tools/engines/engines.sh start)" first)'
+)
 
 
 def opensearch(size: int, index_events: int) -> dict:
@@ -37,11 +41,15 @@ def opensearch(size: int, index_events: int) -> dict:
     events = synthetic_events(max(size, measured))
     try:
         started = time.perf_counter()
-        for start in range(0, measured, 500):  # as the indexer writes: batches of 500, visible on return
-            store.write(events[start:start + 500])
+        for start in range(
+            0, measured, 500
+        ):  # as the indexer writes: batches of 500, visible on return
+            store.write(events[start : start + 500])
         bulk = measured / (time.perf_counter() - started)
-        for start in range(measured, size, 1000):  # the rest only to search in: no wait for visibility
-            store.calls.bulk(index_operations(store.alias, events[start:min(size, start + 1000)]))
+        for start in range(
+            measured, size, 1000
+        ):  # the rest only to search in: no wait for visibility
+            store.calls.bulk(index_operations(store.alias, events[start : min(size, start + 1000)]))
         store.client.indices.refresh(index=store.index)
         measure_search(store)  # warm-up: caches, the first collapse
         _, p95 = measure_search(store)
@@ -51,8 +59,11 @@ def opensearch(size: int, index_events: int) -> dict:
             store.client.indices.delete(index=index, ignore_unavailable=True)
         store.close()
     label = f"{size // 1000}k"
-    return {"opensearch_index_docs_per_s": round(bulk, 1), f"opensearch_search_p95_ms_{label}": round(p95, 2),
-            f"opensearch_search_all_listings_p95_ms_{label}": round(every_p95, 2)}
+    return {
+        "opensearch_index_docs_per_s": round(bulk, 1),
+        f"opensearch_search_p95_ms_{label}": round(p95, 2),
+        f"opensearch_search_all_listings_p95_ms_{label}": round(every_p95, 2),
+    }
 
 
 def apache_kafka(count: int) -> dict:
@@ -62,14 +73,21 @@ def apache_kafka(count: int) -> dict:
     events = realistic_events(count)
     payloads = [(event.key, event.encode()) for event in events]
     with tempfile.TemporaryDirectory() as work:
-        settings = Settings(kafka_bootstrap_servers=servers, data_dir=Path(work),
-                            tender_events_topic=f"bench-{uuid.uuid4().hex[:6]}")
+        settings = Settings(
+            kafka_bootstrap_servers=servers,
+            data_dir=Path(work),
+            tender_events_topic=f"bench-{uuid.uuid4().hex[:6]}",
+        )
         create_topics(settings)
         rates = measure_produce(settings, payloads)
-        consumed, join_s = measure_consume(settings, 1000 + len(rates) * ((count - 1000) // len(rates)))
-    return {"apache_kafka_produce_events_per_s": round(statistics.median(rates), 1),
-            "apache_kafka_consume_events_per_s": round(consumed, 1),
-            "apache_kafka_consumer_group_join_s": round(join_s, 2)}
+        consumed, join_s = measure_consume(
+            settings, 1000 + len(rates) * ((count - 1000) // len(rates))
+        )
+    return {
+        "apache_kafka_produce_events_per_s": round(statistics.median(rates), 1),
+        "apache_kafka_consume_events_per_s": round(consumed, 1),
+        "apache_kafka_consumer_group_join_s": round(join_s, 2),
+    }
 
 
 def run(size: int, index_events: int, events: int) -> dict:

@@ -7,7 +7,8 @@
   the ids), events/s from the first to the last record (group join time printed apart);
 - memory: peak RSS of `tenderwatch run --once` against the replica, its process tree
   summed (run + crawl child + broker) and the run process alone.
-Goals: at least 5,000 events/s each way. Run: `python tenderwatch/benchmarks/events.py [--events N] [--json]`.
+Goals: at least 5,000 events/s each way. Run: `python tenderwatch/benchmarks/events.py [--events N]
+[--json]`.
 Tansu's memory engine keeps every byte in RAM and slows as it holds more: 16,000 events
 (~400 MB) measure about a fifth lower than 7,000. A crawl cycle publishes hundreds.
 """
@@ -50,23 +51,36 @@ NOW = datetime(2026, 3, 1, tzinfo=UTC)
 
 
 def realistic_events(count: int) -> list[TenderEvent]:
-    tenders = [normalise(FlextenderDetailPage(page).raw(), fetched_at=NOW, now=NOW) for page in bundled_pages().values()]
+    tenders = [
+        normalise(FlextenderDetailPage(page).raw(), fetched_at=NOW, now=NOW)
+        for page in bundled_pages().values()
+    ]
     events = []
     for number in range(count):
         base = tenders[number % len(tenders)]
-        tender = base.model_copy(update={"id": f"flextender:{1_000_000 + number}", "external_id": str(1_000_000 + number)})
+        tender = base.model_copy(
+            update={
+                "id": f"flextender:{1_000_000 + number}",
+                "external_id": str(1_000_000 + number),
+            }
+        )
         events.append(TenderEvent.build(PUBLISHED, tender, 1, NOW))
     return events
 
 
-def measure_produce(settings: Settings, payloads: list[tuple[bytes, bytes]], rounds: int = 3) -> list[float]:
+def measure_produce(
+    settings: Settings, payloads: list[tuple[bytes, bytes]], rounds: int = 3
+) -> list[float]:
     """events/s of each round after a warm-up (connections, metadata, first batches) of 1,000."""
     producer = make_producer(settings)
     warm_up, rest = payloads[:1000], payloads[1000:]
 
     def send_all(chunk: list[tuple[bytes, bytes]]) -> float:
         started = time.perf_counter()
-        futures = [producer.send(settings.tender_events_topic, key=key, value=value) for key, value in chunk]
+        futures = [
+            producer.send(settings.tender_events_topic, key=key, value=value)
+            for key, value in chunk
+        ]
         producer.flush()
         for future in futures:
             future.get(timeout=0)
@@ -74,7 +88,7 @@ def measure_produce(settings: Settings, payloads: list[tuple[bytes, bytes]], rou
 
     send_all(warm_up)
     size = len(rest) // rounds
-    rates = [send_all(rest[index * size:(index + 1) * size]) for index in range(rounds)]
+    rates = [send_all(rest[index * size : (index + 1) * size]) for index in range(rounds)]
     producer.close()
     return rates
 
@@ -89,8 +103,14 @@ def measure_consume(settings: Settings, count: int) -> tuple[float, float]:
         marks["last"] = time.perf_counter()
         return []
 
-    loop = ConsumeLoop(name="bench", group_id=f"bench-{uuid.uuid4().hex[:6]}", topics=[settings.tender_events_topic],
-                       handler=handler, settings=settings, max_records=1000)
+    loop = ConsumeLoop(
+        name="bench",
+        group_id=f"bench-{uuid.uuid4().hex[:6]}",
+        topics=[settings.tender_events_topic],
+        handler=handler,
+        settings=settings,
+        max_records=1000,
+    )
     started = time.perf_counter()
     thread = threading.Thread(target=loop.run, daemon=True)
     thread.start()
@@ -145,13 +165,33 @@ def measure_run_memory() -> tuple[float, float, float, float | None]:
     """Peak RSS of `run --once` (tree, run process), its duration, and the time from its start
     to the first event a consumer applied (`run_start_s`)."""
     with FlextenderReplica() as site, tempfile.TemporaryDirectory() as data_dir:
-        env = {**embedded_environment(), "TENDERWATCH_NOW": "2026-03-01T12:00:00+01:00", "TENDERWATCH_AUTOTHROTTLE_START_DELAY": "0",
-               "TENDERWATCH_LOG_LEVEL": "WARNING", "TENDERWATCH_SOURCES": "flextender"}  # the replica served here
+        env = {
+            **embedded_environment(),
+            "TENDERWATCH_NOW": "2026-03-01T12:00:00+01:00",
+            "TENDERWATCH_AUTOTHROTTLE_START_DELAY": "0",
+            "TENDERWATCH_LOG_LEVEL": "WARNING",
+            "TENDERWATCH_SOURCES": "flextender",
+        }  # the replica served here
         env.pop("TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS", None)
         started = time.perf_counter()
-        process = subprocess.Popen([sys.executable, "-m", "tenderwatch.cli", "run", "--once", "--base-url", site.url,
-                                    "--api-url", site.url, "--data-dir", data_dir],
-                                   env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "tenderwatch.cli",
+                "run",
+                "--once",
+                "--base-url",
+                site.url,
+                "--api-url",
+                site.url,
+                "--data-dir",
+                data_dir,
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         peak_tree = peak_run = 0
         first_consumed = None
         while process.poll() is None:
@@ -173,15 +213,37 @@ def measure_refill(retained: int = 1000) -> tuple[float | None, float | None]:
         with state.transaction() as connection:
             for event in realistic_events(retained):
                 state._outbox(connection, event)
-        state.retain_published([(row.id, 0, offset) for offset, row in enumerate(state.pending(retained))])
+        state.retain_published(
+            [(row.id, 0, offset) for offset, row in enumerate(state.pending(retained))]
+        )
         state.close()
-        env = {**embedded_environment(), "TENDERWATCH_NOW": "2026-03-01T12:00:00+01:00", "TENDERWATCH_AUTOTHROTTLE_START_DELAY": "0",
-               "TENDERWATCH_LOG_LEVEL": "WARNING", "TENDERWATCH_SOURCES": "flextender"}
+        env = {
+            **embedded_environment(),
+            "TENDERWATCH_NOW": "2026-03-01T12:00:00+01:00",
+            "TENDERWATCH_AUTOTHROTTLE_START_DELAY": "0",
+            "TENDERWATCH_LOG_LEVEL": "WARNING",
+            "TENDERWATCH_SOURCES": "flextender",
+        }
         env.pop("TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS", None)
         started = time.perf_counter()
-        process = subprocess.Popen([sys.executable, "-m", "tenderwatch.cli", "run", "--once", "--base-url", site.url,
-                                    "--api-url", site.url, "--data-dir", data_dir],
-                                   env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "tenderwatch.cli",
+                "run",
+                "--once",
+                "--base-url",
+                site.url,
+                "--api-url",
+                site.url,
+                "--data-dir",
+                data_dir,
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         first = everything = None
         while process.poll() is None:
             consumed = consumed_tenders(data_dir)
@@ -201,11 +263,16 @@ def run(count: int) -> dict:
     events = realistic_events(count)
     payloads = [(event.key, event.encode()) for event in events]
     with tempfile.TemporaryDirectory() as work, EmbeddedBroker(Path(work) / "broker.log") as broker:
-        settings = Settings(kafka_bootstrap_servers=broker.bootstrap_servers, data_dir=Path(work),
-                            tender_events_topic=f"bench-{uuid.uuid4().hex[:6]}")
+        settings = Settings(
+            kafka_bootstrap_servers=broker.bootstrap_servers,
+            data_dir=Path(work),
+            tender_events_topic=f"bench-{uuid.uuid4().hex[:6]}",
+        )
         create_topics(settings)
         produce_rates = measure_produce(settings, payloads)
-        consumed, join_s = measure_consume(settings, 1000 + len(produce_rates) * ((count - 1000) // len(produce_rates)))
+        consumed, join_s = measure_consume(
+            settings, 1000 + len(produce_rates) * ((count - 1000) // len(produce_rates))
+        )
     tree_mb, run_mb, run_s, start_s = measure_run_memory()
     refill_first_s, refill_all_s = measure_refill()
     return {
@@ -226,22 +293,37 @@ def run(count: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--events", type=int, default=10000,
-                        help="events to send (default 10,000; the memory engine slows as it holds more)")
+    parser.add_argument(
+        "--events",
+        type=int,
+        default=10000,
+        help="events to send (default 10,000; the memory engine slows as it holds more)",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     figures = run(args.events)
     if args.json:
         print(json.dumps(figures))
         return
-    print(f"{figures['events']} tender events, mean {figures['mean_event_kb']} KB each "
-          f"({figures['events'] * figures['mean_event_kb'] / 1024:.0f} MB), embedded Tansu broker (memory engine)")
-    print(f"produce (acks=all, idempotent, zstd): {figures['produce_events_per_s']:>9.1f} events/s   (goal >= 5000)"
-          f"   median of rounds {figures['produce_rounds_events_per_s']} after a 1,000-event warm-up")
-    print(f"consume (one consume loop, decoded):  {figures['consume_events_per_s']:>9.1f} events/s   (goal >= 5000)"
-          f"   group join {figures['consumer_group_join_s']} s")
-    print(f"tenderwatch run --once: peak RSS {figures['run_rss_mb']} MB for the process tree "
-          f"(run process alone {figures['run_process_rss_mb']} MB), {figures['run_once_s']} s")
+    print(
+        f"{figures['events']} tender events, mean {figures['mean_event_kb']} KB each "
+        f"({figures['events'] * figures['mean_event_kb'] / 1024:.0f} MB), embedded Tansu broker "
+        "(memory engine)"
+    )
+    print(
+        f"produce (acks=all, idempotent, zstd): {figures['produce_events_per_s']:>9.1f} events/s  "
+        " (goal >= 5000)"
+        f"   median of rounds {figures['produce_rounds_events_per_s']} after a 1,000-event warm-up"
+    )
+    print(
+        f"consume (one consume loop, decoded):  {figures['consume_events_per_s']:>9.1f} events/s  "
+        " (goal >= 5000)"
+        f"   group join {figures['consumer_group_join_s']} s"
+    )
+    print(
+        f"tenderwatch run --once: peak RSS {figures['run_rss_mb']} MB for the process tree "
+        f"(run process alone {figures['run_process_rss_mb']} MB), {figures['run_once_s']} s"
+    )
 
 
 if __name__ == "__main__":

@@ -62,7 +62,9 @@ def run(seconds: float) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=3.0, help="measuring time per variant (default 3)")
+    parser.add_argument(
+        "--seconds", type=float, default=3.0, help="measuring time per variant (default 3)"
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
     figures = run(args.seconds)
@@ -71,7 +73,9 @@ def main() -> None:
         return
     print(f"replica detail pages: {figures['pages']} (mean {figures['mean_page_kb']} KB), one core")
     print(f"bare lxml.html parse:       {figures['lxml_pages_per_s']:>9.1f} pages/s")
-    print(f"parse + normalise (Tender): {figures['parse_pages_per_s']:>9.1f} pages/s   (goal >= 300)")
+    print(
+        f"parse + normalise (Tender): {figures['parse_pages_per_s']:>9.1f} pages/s   (goal >= 300)"
+    )
     print(f"ratio to bare lxml:         {figures['parse_vs_lxml_ratio']:>9.3f}")
 
 

@@ -44,10 +44,16 @@ class WebhookReceiver:
                     self.send_response(503)
                     self.end_headers()
                     return
-                receiver.calls.append(Received(
-                    body=json.loads(body), headers={key.lower(): value for key, value in self.headers.items()},
-                    signature_valid=verify_signature(receiver.secret, body, self.headers.get(SIGNATURE_HEADER, "")),
-                    at=time.time()))
+                receiver.calls.append(
+                    Received(
+                        body=json.loads(body),
+                        headers={key.lower(): value for key, value in self.headers.items()},
+                        signature_valid=verify_signature(
+                            receiver.secret, body, self.headers.get(SIGNATURE_HEADER, "")
+                        ),
+                        at=time.time(),
+                    )
+                )
                 self.send_response(204)
                 self.end_headers()
 
@@ -77,12 +83,17 @@ class WebhookReceiver:
 
 
 # The engines `tools/engines/engines.sh` exports: the embedded-default benchmarks leave them out.
-ENGINE_VARIABLES = ("TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS", "TENDERWATCH_OPENSEARCH_URL", "TENDERWATCH_ELASTICSEARCH_URL")
+ENGINE_VARIABLES = (
+    "TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS",
+    "TENDERWATCH_OPENSEARCH_URL",
+    "TENDERWATCH_ELASTICSEARCH_URL",
+)
 
 
 def embedded_environment() -> dict[str, str]:
     """This process's environment without the engines' addresses: what `tenderwatch run` on the
-    embedded default sees, even while the engines run beside it for `tenderwatch.benchmarks.engines`."""
+    embedded default sees, even while the engines run beside it for
+    `tenderwatch.benchmarks.engines`."""
     import os
 
     return {key: value for key, value in os.environ.items() if key not in ENGINE_VARIABLES}

@@ -34,19 +34,54 @@ def saved_search() -> None:
 @saved_search.command("add")
 @click.option("--name", required=True, help="What to call it (shown in every alert).")
 @click.option("--email", help="Send alerts to this address.")
-@click.option("--webhook", "webhook_url", help="POST alerts as JSON to this http(s) URL, signed with HMAC-SHA256.")
-@click.option("--webhook-secret", help="Key for the webhook signature (at least 16 characters). [default: generated, printed once]")
-@click.option("--daily", is_flag=True, help="One mail a day (at TENDERWATCH_DIGEST_HOUR) instead of one per tender.")
-@click.option("--updates", "alert_on_updates", is_flag=True, help="Also alert when a matching tender changes (deadline, pay scale, ...).")
-@click.option("--notify-existing", is_flag=True,
-              help="Also alert once about the tenders already indexed that match now (otherwise only tenders "
-                   "published or changed from now on alert).")
-@click.option("--owner", default="local", show_default=True, callback=_user_name,
-              help="The user it belongs to (see `tenderwatch user`).")
+@click.option(
+    "--webhook",
+    "webhook_url",
+    help="POST alerts as JSON to this http(s) URL, signed with HMAC-SHA256.",
+)
+@click.option(
+    "--webhook-secret",
+    help="Key for the webhook signature (at least 16 characters). [default: generated, printed "
+    "once]",
+)
+@click.option(
+    "--daily",
+    is_flag=True,
+    help="One mail a day (at TENDERWATCH_DIGEST_HOUR) instead of one per tender.",
+)
+@click.option(
+    "--updates",
+    "alert_on_updates",
+    is_flag=True,
+    help="Also alert when a matching tender changes (deadline, pay scale, ...).",
+)
+@click.option(
+    "--notify-existing",
+    is_flag=True,
+    help="Also alert once about the tenders already indexed that match now (otherwise only tenders "
+    "published or changed from now on alert).",
+)
+@click.option(
+    "--owner",
+    default="local",
+    show_default=True,
+    callback=_user_name,
+    help="The user it belongs to (see `tenderwatch user`).",
+)
 @filter_options
 @DATA_DIR_OPTION
-def saved_search_add(name, email, webhook_url, webhook_secret, daily, alert_on_updates, notify_existing, owner,
-                     data_dir, **filters) -> None:
+def saved_search_add(
+    name,
+    email,
+    webhook_url,
+    webhook_secret,
+    daily,
+    alert_on_updates,
+    notify_existing,
+    owner,
+    data_dir,
+    **filters,
+) -> None:
     """Save a search. Give --email and/or --webhook, and any filters of `tenderwatch search`.
 
     Alerts come for tenders published or changed after the search is saved; the tenders
@@ -66,18 +101,31 @@ def saved_search_add(name, email, webhook_url, webhook_secret, daily, alert_on_u
     configure_logging(settings.log_format, "WARNING")
     criteria = search_filter_of(filters, today=settings.today())
     try:
-        request = SavedSearchRequest(name=name, filter=criteria, email=email, webhook_url=webhook_url,
-                                     webhook_secret=webhook_secret, frequency="daily" if daily else "instant",
-                                     alert_on_updates=alert_on_updates)
+        request = SavedSearchRequest(
+            name=name,
+            filter=criteria,
+            email=email,
+            webhook_url=webhook_url,
+            webhook_secret=webhook_secret,
+            frequency="daily" if daily else "instant",
+            alert_on_updates=alert_on_updates,
+        )
     except ValidationError as exc:
-        raise BadValues(validation_problems(
-            exc, lambda field: "--" + {"webhook_url": "webhook"}.get(field, field).replace("_", "-"))) from None
+        raise BadValues(
+            validation_problems(
+                exc,
+                lambda field: "--" + {"webhook_url": "webhook"}.get(field, field).replace("_", "-"),
+            )
+        ) from None
     repository = AlertRepository(settings.alerts_path)
     try:
         saved, secret = create_saved_search(settings, repository, owner, request)
         click.echo(saved.id)
         if secret is not None and webhook_secret is None:
-            click.echo(f"webhook secret (shown once; verify X-Tenderwatch-Signature with it): {secret}", err=True)
+            click.echo(
+                f"webhook secret (shown once; verify X-Tenderwatch-Signature with it): {secret}",
+                err=True,
+            )
         _existing_matches(settings, repository, saved, notify_existing)
     except (UnsafeWebhook, TooManySavedSearches) as exc:
         raise click.UsageError(str(exc)) from None
@@ -92,22 +140,36 @@ def _existing_matches(settings: Settings, repository, saved, notify: bool) -> No
     from consumers.store.factory import open_store, store_exists
 
     if not store_exists(settings):
-        click.echo("Nothing is indexed yet: alerts come for tenders as they are published or changed.", err=True)
+        click.echo(
+            "Nothing is indexed yet: alerts come for tenders as they are published or changed.",
+            err=True,
+        )
         return
     store = open_store(settings)
     try:
         store.setup()
         if notify:
             queued = alert_existing_matches(repository, store, saved)
-            click.echo(f"{queued} alert{'s' if queued != 1 else ''} queued for the tenders that match now; "
-                       "`tenderwatch run` delivers them.", err=True)
+            click.echo(
+                f"{queued} alert{'s' if queued != 1 else ''} queued for the tenders that match "
+                "now; "
+                "`tenderwatch run` delivers them.",
+                err=True,
+            )
         else:
             matching = current_matches(store, saved)
-            click.echo(f"Alerts come for tenders published or changed from now on. {matching} tender"
-                       f"{'s' if matching != 1 else ''} indexed already match{'es' if matching == 1 else ''}: "
-                       "add --notify-existing to be alerted about them once.", err=True)
+            click.echo(
+                f"Alerts come for tenders published or changed from now on. {matching} tender"
+                f"{'s' if matching != 1 else ''} indexed already "
+                f"match{'es' if matching == 1 else ''}: "
+                "add --notify-existing to be alerted about them once.",
+                err=True,
+            )
     except StoreUnavailable as exc:
-        click.echo(f"warning: the {store.name} store is unavailable, existing matches not checked: {exc}", err=True)
+        click.echo(
+            f"warning: the {store.name} store is unavailable, existing matches not checked: {exc}",
+            err=True,
+        )
     finally:
         store.close()
 
@@ -125,15 +187,28 @@ def saved_search_list(owner, as_json, data_dir) -> None:
     saved_searches = repository.list(owner=owner)
     repository.close()
     if as_json:
-        click.echo(json.dumps([saved.public() for saved in saved_searches], ensure_ascii=False, indent=2))
+        click.echo(
+            json.dumps([saved.public() for saved in saved_searches], ensure_ascii=False, indent=2)
+        )
         return
     for saved in saved_searches:
-        channels = ", ".join(part for part in (str(saved.email) if saved.email else "",
-                                               saved.webhook.url if saved.webhook else "") if part)
+        channels = ", ".join(
+            part
+            for part in (
+                str(saved.email) if saved.email else "",
+                saved.webhook.url if saved.webhook else "",
+            )
+            if part
+        )
         criteria = saved.filter.model_dump(exclude_defaults=True, mode="json")
-        click.echo(f"{saved.id}  {'on ' if saved.active else 'off'}  {saved.frequency:<7} {saved.owner:<10} "
-                   f"{saved.name!r} -> {channels}  {json.dumps(criteria, ensure_ascii=False)}")
-    click.echo(f"{len(saved_searches)} saved search{'es' if len(saved_searches) != 1 else ''}", err=True)
+        click.echo(
+            f"{saved.id}  {'on ' if saved.active else 'off'}  {saved.frequency:<7} "
+            f"{saved.owner:<10} "
+            f"{saved.name!r} -> {channels}  {json.dumps(criteria, ensure_ascii=False)}"
+        )
+    click.echo(
+        f"{len(saved_searches)} saved search{'es' if len(saved_searches) != 1 else ''}", err=True
+    )
 
 
 @saved_search.command("rm")
@@ -184,7 +259,12 @@ def user_list(data_dir) -> None:
 
 
 @cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on (0.0.0.0 in a container).")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Interface to listen on (0.0.0.0 in a container).",
+)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @DATA_DIR_OPTION
 def serve(host, port, data_dir) -> None:
@@ -211,7 +291,9 @@ def serve(host, port, data_dir) -> None:
     settings = served_settings(load_settings(data_dir=data_dir), host)
     configure_logging(settings.log_format, settings.log_level)
     loopback = names_loopback(host)
-    # Forwarded headers are believed by the app itself (TENDERWATCH_TRUSTED_PROXIES), not by uvicorn.
-    app = create_app(settings, platforms=platforms(), announce_signin_links=loopback and not settings.smtp_host)
-    uvicorn.run(app, host=host, port=port,
-                log_config=None, access_log=False, proxy_headers=False)
+    # Forwarded headers are believed by the app itself (TENDERWATCH_TRUSTED_PROXIES), not by
+    # uvicorn.
+    app = create_app(
+        settings, platforms=platforms(), announce_signin_links=loopback and not settings.smtp_host
+    )
+    uvicorn.run(app, host=host, port=port, log_config=None, access_log=False, proxy_headers=False)

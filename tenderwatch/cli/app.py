@@ -44,9 +44,17 @@ def load_settings(**overrides) -> Settings:
     try:
         settings = CrawlerSettings(**updates)
     except ValidationError as exc:
-        problems = validation_problems(
-            exc, lambda field: "--" + field.replace("_", "-") if field in updates else f"TENDERWATCH_{field.upper()}"
-        ) + problems
+        problems = (
+            validation_problems(
+                exc,
+                lambda field: (
+                    "--" + field.replace("_", "-")
+                    if field in updates
+                    else f"TENDERWATCH_{field.upper()}"
+                ),
+            )
+            + problems
+        )
         raise BadValues(problems) from None
     if problems:
         raise BadValues(problems)
@@ -92,6 +100,7 @@ _PROBLEMS = "tenderwatch.bad_values"
 
 def _collecting(param: click.Parameter, process_value):
     """`process_value` of `param` that records a bad value in the context instead of stopping."""
+
     def process(ctx: click.Context, value):
         try:
             return process_value(ctx, value)
@@ -100,6 +109,7 @@ def _collecting(param: click.Parameter, process_value):
                 exc.param = param
             ctx.meta.setdefault(_PROBLEMS, []).append(exc.format_message())
             return None
+
     return process
 
 
@@ -131,7 +141,10 @@ def main() -> None:
         sys.exit(130)
 
 
-@click.group(cls=CheckedGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    cls=CheckedGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(package_name="tenderwatch")
 def cli() -> None:
     """tenderwatch: crawls Dutch public-sector freelance assignments (inhuuropdrachten) and
@@ -142,5 +155,8 @@ def cli() -> None:
 
 
 DATA_DIR_OPTION = click.option(
-    "--data-dir", type=click.Path(file_okay=False, path_type=Path),
-    help="Where saved searches and alerts live (alerts.sqlite3). Env: TENDERWATCH_DATA_DIR. [default: ./.tenderwatch]")
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where saved searches and alerts live (alerts.sqlite3). Env: TENDERWATCH_DATA_DIR. "
+    "[default: ./.tenderwatch]",
+)

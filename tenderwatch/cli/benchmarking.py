@@ -12,7 +12,9 @@ from tenderwatch.common.logs import configure_logging
 
 @cli.command()
 @click.option("--quick", is_flag=True, help="Smaller sizes: under a minute, the same figures.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (keys listed in BENCHMARKS.md).")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print one JSON object (keys listed in BENCHMARKS.md)."
+)
 def bench(quick: bool, as_json: bool) -> None:
     """Run every benchmark (parsing, events through the embedded broker, indexing and search,
     alert matching and end-to-end alert latency) and print each figure next to its goal.
@@ -23,8 +25,10 @@ def bench(quick: bool, as_json: bool) -> None:
     try:
         from tenderwatch.benchmarks.suite import run_all, table
     except ImportError as exc:  # the Docker image leaves the benchmarks out (.dockerignore)
-        raise click.ClickException(f"the benchmarks are not installed here ({exc}): run them from a source "
-                                   "checkout with `pip install -e .`") from None
+        raise click.ClickException(
+            f"the benchmarks are not installed here ({exc}): run them from a source "
+            "checkout with `pip install -e .`"
+        ) from None
 
     configure_logging("json", "ERROR")
     figures = run_all(quick, progress=lambda step: click.echo(f"bench: {step}", err=True))

@@ -20,8 +20,14 @@ DEMO_CLOCK = "2026-03-01T12:00:00+01:00"
 
 @cli.command()
 @click.argument("path", type=click.Path(allow_dash=True, dir_okay=False, path_type=str))
-@click.option("--url", help="URL the page was saved from (used when the page lacks its request number).")
-@click.option("--base-url", default=None, help="Site the canonical tender URL points at. [default: www.flextender.nl]")
+@click.option(
+    "--url", help="URL the page was saved from (used when the page lacks its request number)."
+)
+@click.option(
+    "--base-url",
+    default=None,
+    help="Site the canonical tender URL points at. [default: www.flextender.nl]",
+)
 def parse(path: str, url: str | None, base_url: str | None) -> None:
     """Parse a saved Flextender detail page (PATH, or - for stdin) and print the Tender as JSON.
 
@@ -44,7 +50,10 @@ def parse(path: str, url: str | None, base_url: str | None) -> None:
         click.echo(f"error: {path} is not a listing page: {exc}", err=True)
         sys.exit(2)
     if not raw.external_id:
-        click.echo(f"error: {path} has no request number (aanvraagnummer); pass --url of the page", err=True)
+        click.echo(
+            f"error: {path} has no request number (aanvraagnummer); pass --url of the page",
+            err=True,
+        )
         sys.exit(2)
     now = settings.now or datetime.now(UTC)
     click.echo(normalise(raw, fetched_at=now, now=now).model_dump_json(indent=2))
@@ -64,8 +73,9 @@ def _publish_outbox(settings: Settings) -> int | None:
     try:
         producer = make_producer(settings)
     except KafkaError as exc:
-        structlog.get_logger("tenderwatch.crawl").warning("broker_unavailable_events_kept", error=str(exc),
-                                                          outbox_pending=state.pending_count())
+        structlog.get_logger("tenderwatch.crawl").warning(
+            "broker_unavailable_events_kept", error=str(exc), outbox_pending=state.pending_count()
+        )
         state.close()
         return 0
     try:
@@ -77,14 +87,37 @@ def _publish_outbox(settings: Settings) -> int | None:
 
 @cli.command()
 @click.argument("source", type=click.Choice([*SOURCES, "all"]))
-@click.option("--base-url", help="Flextender's www site (listing, AJAX, detail pages). Env: TENDERWATCH_FLEXTENDER_BASE_URL.")
+@click.option(
+    "--base-url",
+    help="Flextender's www site (listing, AJAX, detail pages). Env: "
+    "TENDERWATCH_FLEXTENDER_BASE_URL.",
+)
 @click.option("--api-url", help="Flextender's JSON API host. Env: TENDERWATCH_FLEXTENDER_API_URL.")
-@click.option("--output", "-o", default=None, help="Also append each new, changed or closed tender as a JSON line to this file; - is stdout.")
-@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), help="Crawl state and outbox directory. Env: TENDERWATCH_DATA_DIR. [default: ./.tenderwatch]")
-@click.option("--summary-file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write the crawl's outcome (ok or the failure in words, time, counts) to this file as JSON.")
-def crawl(source: str, base_url: str | None, api_url: str | None, output: str | None, data_dir: Path | None,
-          summary_file: Path | None) -> None:
+@click.option(
+    "--output",
+    "-o",
+    default=None,
+    help="Also append each new, changed or closed tender as a JSON line to this file; - is stdout.",
+)
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Crawl state and outbox directory. Env: TENDERWATCH_DATA_DIR. [default: ./.tenderwatch]",
+)
+@click.option(
+    "--summary-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the crawl's outcome (ok or the failure in words, time, counts) to this file "
+    "as JSON.",
+)
+def crawl(
+    source: str,
+    base_url: str | None,
+    api_url: str | None,
+    output: str | None,
+    data_dir: Path | None,
+    summary_file: Path | None,
+) -> None:
     """Run one crawl of SOURCE (a source of `crawler/sources/`, or all of them, one after the
     other). Each new, changed or closed tender becomes an event in the outbox (crawl state
     directory); with TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS set the outbox is then published to
@@ -112,7 +145,9 @@ def crawl(source: str, base_url: str | None, api_url: str | None, output: str | 
     from tenderwatch.crawl_summary import SourceSummary
 
     die_with_parent()  # only when `run` started this crawl
-    settings = load_settings(flextender_base_url=base_url, flextender_api_url=api_url, data_dir=data_dir)
+    settings = load_settings(
+        flextender_base_url=base_url, flextender_api_url=api_url, data_dir=data_dir
+    )
     configure_logging(settings.log_format, settings.log_level)
     log = structlog.get_logger("tenderwatch.crawl")
     log.info("source_crawl_started", source=source, hosts=SOURCES[source].hosts(settings))
@@ -128,12 +163,25 @@ def crawl(source: str, base_url: str | None, api_url: str | None, output: str | 
     figures["outbox_pending"] = state.pending_count()
     recorded_error = state.source_status(source).last_error
     state.close()
-    log.info("crawl_finished", source=source, exit_code=outcome.exit_code, **outcome.counts(), **figures,
-             **outcome.summary())
-    summary = SourceSummary(source, outcome.exit_code, round(time.monotonic() - started, 1), **outcome.counts(),
-                            unchanged=outcome.stats.get("tenderwatch/unchanged", 0),
-                            failure=outcome.failure(recorded_error))
-    (log.warning if summary.failure else log.info)("source_crawl_ended", source=source, outcome=summary.line())
+    log.info(
+        "crawl_finished",
+        source=source,
+        exit_code=outcome.exit_code,
+        **outcome.counts(),
+        **figures,
+        **outcome.summary(),
+    )
+    summary = SourceSummary(
+        source,
+        outcome.exit_code,
+        round(time.monotonic() - started, 1),
+        **outcome.counts(),
+        unchanged=outcome.stats.get("tenderwatch/unchanged", 0),
+        failure=outcome.failure(recorded_error),
+    )
+    (log.warning if summary.failure else log.info)(
+        "source_crawl_ended", source=source, outcome=summary.line()
+    )
     if summary_file is not None:
         summary.write(summary_file)
     sys.exit(outcome.exit_code)
@@ -149,24 +197,47 @@ def _crawl_each_source(**options: str | Path | None) -> None:
 
     from tenderwatch.crawl_summary import SourceSummary, summary_table
 
-    arguments = [part for name, value in options.items() if value is not None
-                 for part in (f"--{name.replace('_', '-')}", str(value))]
+    arguments = [
+        part
+        for name, value in options.items()
+        if value is not None
+        for part in (f"--{name.replace('_', '-')}", str(value))
+    ]
     summaries = []
     with tempfile.TemporaryDirectory(prefix="tenderwatch-crawl-") as directory:
         for name in SOURCES:
             summary_path = Path(directory) / f"{name}.json"
             started = time.monotonic()
-            code = subprocess.run([sys.executable, "-m", "tenderwatch.cli", "crawl", name, *arguments,
-                                   "--summary-file", str(summary_path)], check=False).returncode
-            summaries.append(SourceSummary.read(summary_path, name, code, round(time.monotonic() - started, 1)))
+            code = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "tenderwatch.cli",
+                    "crawl",
+                    name,
+                    *arguments,
+                    "--summary-file",
+                    str(summary_path),
+                ],
+                check=False,
+            ).returncode
+            summaries.append(
+                SourceSummary.read(summary_path, name, code, round(time.monotonic() - started, 1))
+            )
     click.echo(summary_table(summaries))
     sys.exit(next((summary.exit_code for summary in summaries if summary.exit_code), 0))
 
 
 @cli.command()
-@click.option("--port", default=8808, show_default=True, type=click.IntRange(0, 65535),
-              help="Port of the first source's replica (127.0.0.1); the next sources take the ports after it. "
-                   "0 picks free ones.")
+@click.option(
+    "--port",
+    default=8808,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port of the first source's replica (127.0.0.1); the next sources take the ports after "
+    "it. "
+    "0 picks free ones.",
+)
 def replica(port: int) -> None:
     """Serve a replica of every source until Ctrl-C, for offline work: point the sources'
     host settings (printed) at them. Flextender's serves five real listings, three of them open.
@@ -185,18 +256,24 @@ def replica(port: int) -> None:
             replicas = stack.enter_context(serve_replicas(port))
         except OSError as exc:
             if exc.errno == errno.EADDRINUSE:
-                raise click.ClickException(f"a port from {port} on is in use: stop what listens there, or pass "
-                                           "--port 0 for free ones") from None
-            raise click.ClickException(f"cannot serve on 127.0.0.1 from port {port}: {exc.strerror}") from None
+                raise click.ClickException(
+                    f"a port from {port} on is in use: stop what listens there, or pass "
+                    "--port 0 for free ones"
+                ) from None
+            raise click.ClickException(
+                f"cannot serve on 127.0.0.1 from port {port}: {exc.strerror}"
+            ) from None
         for line in replicas.described():
             click.echo(f"{line}.")
         variables = replicas.environment()
         exports = " ".join(f"{name}={value}" for name, value in variables.items())
-        click.echo(f"Ctrl-C stops it. In another terminal:\n"
-                   f"  export TENDERWATCH_NOW={DEMO_CLOCK}   # when the open listings were open\n"
-                   f"  export {exports}\n"
-                   f"  tenderwatch run --once --data-dir ./replica-data\n"
-                   f"  tenderwatch search --data-dir ./replica-data", )
+        click.echo(
+            f"Ctrl-C stops it. In another terminal:\n"
+            f"  export TENDERWATCH_NOW={DEMO_CLOCK}   # when the open listings were open\n"
+            f"  export {exports}\n"
+            f"  tenderwatch run --once --data-dir ./replica-data\n"
+            f"  tenderwatch search --data-dir ./replica-data",
+        )
         try:
             while True:
                 time.sleep(3600)
@@ -208,8 +285,13 @@ DEMO_DATA_DIR = Path(".tenderwatch-demo")
 
 
 @cli.command()
-@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=DEMO_DATA_DIR,
-              show_default=True, help="Keep the demo's data here (search it afterwards with the same --data-dir).")
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEMO_DATA_DIR,
+    show_default=True,
+    help="Keep the demo's data here (search it afterwards with the same --data-dir).",
+)
 def demo(data_dir: Path) -> None:
     """Offline showcase: serve a replica of every source (Flextender's: five real listings), run
     one `run --once` cycle against them on the embedded broker and print the tenders the
@@ -225,26 +307,45 @@ def demo(data_dir: Path) -> None:
     with serve_replicas() as replicas:
         described = replicas.described()
         settings = load_settings(
-            **replicas.settings_values(), data_dir=data_dir, now=datetime.fromisoformat(DEMO_CLOCK),
-            autothrottle_start_delay=0.0, kafka_bootstrap_servers=None, log_level="WARNING", sources="all",
+            **replicas.settings_values(),
+            data_dir=data_dir,
+            now=datetime.fromisoformat(DEMO_CLOCK),
+            autothrottle_start_delay=0.0,
+            kafka_bootstrap_servers=None,
+            log_level="WARNING",
+            sources="all",
         )
         configure_logging(settings.log_format, settings.log_level)
-        click.echo(f"Crawling the replicas ({'; '.join(described)}), clock frozen at {DEMO_CLOCK}; events "
-                   "through the embedded broker ...", err=True)
-        code = Runner(settings, once=True, interval_s=60, show_summary=lambda text: click.echo(text, err=True)).run()
+        click.echo(
+            f"Crawling the replicas ({'; '.join(described)}), clock frozen at {DEMO_CLOCK}; events "
+            "through the embedded broker ...",
+            err=True,
+        )
+        code = Runner(
+            settings, once=True, interval_s=60, show_summary=lambda text: click.echo(text, err=True)
+        ).run()
         snapshot = TenderSnapshot.for_settings(settings)
         tenders = snapshot.tenders()
         snapshot.close()
-    click.echo(f"{'source':<11} {'last event':<17} {'deadline':<16} {'region':<13} {'scale':<5} title")
+    click.echo(
+        f"{'source':<11} {'last event':<17} {'deadline':<16} {'region':<13} {'scale':<5} title"
+    )
     for _tender_id, _sequence, event_type, tender_json in tenders:
         tender = json.loads(tender_json)
         scale = tender["pay_scale"]["label"] if tender["pay_scale"] else "-"
         deadline = tender["deadline"][:16].replace("T", " ") if tender["deadline"] else "-"
-        click.echo(f"{tender['source']:<11} {event_type.removeprefix(TYPE_PREFIX):<17} {deadline:<16} {(tender['region'] or '-')[:13]:<13} "
-                   f"{scale:<5} {tender['title']}")
-    click.echo(f"{len(tenders)} tenders received by the consumers: the replicas' open listings (the closed "
-               f"ones were never published, as nobody had seen them open). Search them:\n"
-               f"  tenderwatch search --data-dir {data_dir}\n"
-               f"or in the browser (http://127.0.0.1:8000/):\n"
-               f"  tenderwatch serve --data-dir {data_dir}", err=True)
+        click.echo(
+            f"{tender['source']:<11} {event_type.removeprefix(TYPE_PREFIX):<17} {deadline:<16} "
+            f"{(tender['region'] or '-')[:13]:<13} "
+            f"{scale:<5} {tender['title']}"
+        )
+    click.echo(
+        f"{len(tenders)} tenders received by the consumers: the replicas' open listings (the "
+        "closed "
+        f"ones were never published, as nobody had seen them open). Search them:\n"
+        f"  tenderwatch search --data-dir {data_dir}\n"
+        f"or in the browser (http://127.0.0.1:8000/):\n"
+        f"  tenderwatch serve --data-dir {data_dir}",
+        err=True,
+    )
     sys.exit(code)

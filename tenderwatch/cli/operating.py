@@ -27,9 +27,18 @@ def setup() -> None:
     """
     settings = load_settings()
     configure_logging(settings.log_format, settings.log_level)
-    if not settings.kafka_bootstrap_servers and not settings.search_cluster_url and not settings.kibana_url:
-        click.echo("error: nothing to set up: set TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS, TENDERWATCH_OPENSEARCH_URL or "
-                   "TENDERWATCH_ELASTICSEARCH_URL, and/or TENDERWATCH_KIBANA_URL (`tenderwatch run` sets up its embedded broker and store itself)", err=True)
+    if (
+        not settings.kafka_bootstrap_servers
+        and not settings.search_cluster_url
+        and not settings.kibana_url
+    ):
+        click.echo(
+            "error: nothing to set up: set TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS, "
+            "TENDERWATCH_OPENSEARCH_URL or "
+            "TENDERWATCH_ELASTICSEARCH_URL, and/or TENDERWATCH_KIBANA_URL (`tenderwatch run` sets "
+            "up its embedded broker and store itself)",
+            err=True,
+        )
         sys.exit(2)
     if settings.kafka_bootstrap_servers:
         from kafka.errors import KafkaError
@@ -39,7 +48,9 @@ def setup() -> None:
         try:
             outcome = create_topics(settings)
         except KafkaError as exc:
-            raise click.ClickException(f"cannot reach Kafka at {settings.kafka_bootstrap_servers}: {exc}") from exc
+            raise click.ClickException(
+                f"cannot reach Kafka at {settings.kafka_bootstrap_servers}: {exc}"
+            ) from exc
         for topic, result in outcome.items():
             click.echo(f"topic {topic}: {result}")
     if settings.search_cluster_url:
@@ -52,31 +63,52 @@ def setup() -> None:
         try:
             store.setup()
         except StoreUnavailable as exc:
-            raise click.ClickException(f"cannot reach {engine} at {settings.search_cluster_url}: {exc}") from exc
+            raise click.ClickException(
+                f"cannot reach {engine} at {settings.search_cluster_url}: {exc}"
+            ) from exc
         except ClusterRefused as exc:
             raise click.ClickException(
-                f"{engine} at {settings.search_cluster_url} refused the set-up: {exc} (is it the engine and major "
-                "version the client expects, and are the credentials right?)") from exc
+                f"{engine} at {settings.search_cluster_url} refused the set-up: {exc} (is it the "
+                "engine and major "
+                "version the client expects, and are the credentials right?)"
+            ) from exc
         finally:
             store.close()
-        click.echo(f"{engine.lower()}: index template {store.alias}, alias {store.alias} -> {store.index}: ready")
+        click.echo(
+            f"{engine.lower()}: index template {store.alias}, alias {store.alias} -> "
+            f"{store.index}: ready"
+        )
     if settings.kibana_url:
         from consumers.kibana.saved_objects import KibanaUnavailable, import_saved_objects
 
         try:
             imported = import_saved_objects(settings)
         except KibanaUnavailable as exc:
-            raise click.ClickException(f"cannot import the saved objects into Kibana at {settings.kibana_url}: {exc}") \
-                from exc
-        click.echo(f"kibana: {imported} saved objects imported (data view {settings.elasticsearch_index_alias}, "
-                   "searches, dashboard \"tenderwatch: tenders\")")
+            raise click.ClickException(
+                f"cannot import the saved objects into Kibana at {settings.kibana_url}: {exc}"
+            ) from exc
+        click.echo(
+            f"kibana: {imported} saved objects imported (data view "
+            f"{settings.elasticsearch_index_alias}, "
+            'searches, dashboard "tenderwatch: tenders")'
+        )
 
 
 @cli.command()
 @click.argument("name", type=click.Choice(PROCESSES), metavar="NAME")
-@click.option("--max-age", default=60, show_default=True, type=click.IntRange(1), help="Seconds a heartbeat stays good.")
-@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Where the heartbeats are (<data dir>/heartbeats). Env: TENDERWATCH_DATA_DIR. [default: ./.tenderwatch]")
+@click.option(
+    "--max-age",
+    default=60,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Seconds a heartbeat stays good.",
+)
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where the heartbeats are (<data dir>/heartbeats). Env: TENDERWATCH_DATA_DIR. [default: "
+    "./.tenderwatch]",
+)
 def health(name: str, max_age: int, data_dir: Path | None) -> None:
     """Exit 0 when process NAME (crawler, or a consumer: snapshot, indexer, alerts) beat its
     heartbeat within --max-age seconds on this host, reported no fault (its embedded broker or
@@ -85,10 +117,16 @@ def health(name: str, max_age: int, data_dir: Path | None) -> None:
 
     report = check(load_settings(data_dir=data_dir), name, max_age)
     for source, figures in ((report.details or {}).get("sources") or {}).items():
-        failing = f", failing since {figures['failing_since']}: {figures['last_error']}" if figures.get(
-            "failing_since") else ""
-        click.echo(f"  {source}: {figures.get('open_listings')} open, last complete crawl "
-                   f"{figures.get('last_complete_crawl') or 'never'}{failing}", err=not report.healthy)
+        failing = (
+            f", failing since {figures['failing_since']}: {figures['last_error']}"
+            if figures.get("failing_since")
+            else ""
+        )
+        click.echo(
+            f"  {source}: {figures.get('open_listings')} open, last complete crawl "
+            f"{figures.get('last_complete_crawl') or 'never'}{failing}",
+            err=not report.healthy,
+        )
     if not report.healthy:
         click.echo(f"{name}: {report.message}", err=True)
         sys.exit(1)
@@ -98,7 +136,9 @@ def health(name: str, max_age: int, data_dir: Path | None) -> None:
 def _parse_interval(_ctx, _param, value: str) -> float:
     units = {"s": 1, "m": 60, "h": 3600}
     try:
-        seconds = float(value[:-1]) * units[value[-1]] if value and value[-1] in units else float(value)
+        seconds = (
+            float(value[:-1]) * units[value[-1]] if value and value[-1] in units else float(value)
+        )
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a duration like 90s, 15m or 1h") from None
     if seconds <= 0:
@@ -107,15 +147,43 @@ def _parse_interval(_ctx, _param, value: str) -> float:
 
 
 @cli.command()
-@click.option("--once", is_flag=True, help="One crawl cycle; wait until every consumer processed its events; exit.")
-@click.option("--interval", default="15m", show_default=True, callback=_parse_interval, help="Time between crawls (90s, 15m, 1h).")
+@click.option(
+    "--once",
+    is_flag=True,
+    help="One crawl cycle; wait until every consumer processed its events; exit.",
+)
+@click.option(
+    "--interval",
+    default="15m",
+    show_default=True,
+    callback=_parse_interval,
+    help="Time between crawls (90s, 15m, 1h).",
+)
 @click.option("--base-url", help="www site of Flextender. Env: TENDERWATCH_FLEXTENDER_BASE_URL.")
 @click.option("--api-url", help="JSON API host. Env: TENDERWATCH_FLEXTENDER_API_URL.")
-@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), help="Everything that must survive a restart. Env: TENDERWATCH_DATA_DIR. [default: ./.tenderwatch]")
-@click.option("--consumers", "consumer_names", default="all", show_default=True, metavar="LIST",
-              help="Consumers to run in this process: all, none (only crawl and publish), or names like indexer,alerts.")
-def run(once: bool, interval: float, base_url: str | None, api_url: str | None, data_dir: Path | None,
-        consumer_names: str) -> None:
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Everything that must survive a restart. Env: TENDERWATCH_DATA_DIR. [default: "
+    "./.tenderwatch]",
+)
+@click.option(
+    "--consumers",
+    "consumer_names",
+    default="all",
+    show_default=True,
+    metavar="LIST",
+    help="Consumers to run in this process: all, none (only crawl and publish), or names like "
+    "indexer,alerts.",
+)
+def run(
+    once: bool,
+    interval: float,
+    base_url: str | None,
+    api_url: str | None,
+    data_dir: Path | None,
+    consumer_names: str,
+) -> None:
     """The all-in-one process: broker (embedded unless TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS is
     set), topics, the consumers, and the crawler on its schedule. Ctrl-C stops it cleanly.
     In production (docker compose) it runs with --consumers none beside `consume` services.
@@ -136,9 +204,13 @@ def run(once: bool, interval: float, base_url: str | None, api_url: str | None, 
         chosen = [name.strip() for name in consumer_names.split(",") if name.strip()]
         unknown = [name for name in chosen if name not in CONSUMERS]
         if unknown:
-            raise click.BadParameter(f"unknown consumer {', '.join(unknown)} (known: {', '.join(CONSUMERS)}, all, none)",
-                                     param_hint="--consumers")
-    settings = load_settings(flextender_base_url=base_url, flextender_api_url=api_url, data_dir=data_dir)
+            raise click.BadParameter(
+                f"unknown consumer {', '.join(unknown)} (known: {', '.join(CONSUMERS)}, all, none)",
+                param_hint="--consumers",
+            )
+    settings = load_settings(
+        flextender_base_url=base_url, flextender_api_url=api_url, data_dir=data_dir
+    )
     configure_logging(settings.log_format, settings.log_level)
     sys.exit(Runner(settings, once=once, interval_s=interval, consumers=chosen).run())
 
@@ -176,14 +248,19 @@ def consume(name: str) -> None:
         except BaseException as exc:  # noqa: BLE001 - a dead worker stops the process, loudly
             error = f"{type(exc).__name__}: {exc}"
             structlog.get_logger("tenderwatch.consume").critical(
-                "component_died", component=f"worker-{type(worker).__name__}", error=error,
-                action=f"stopping tenderwatch consume {name} (exit 6); restart it")
+                "component_died",
+                component=f"worker-{type(worker).__name__}",
+                error=error,
+                action=f"stopping tenderwatch consume {name} (exit 6); restart it",
+            )
             report_fault(f"worker-{type(worker).__name__} died: {error}")
             died.append(error)
             loop.stop()
 
     if spec.worker is not None:
-        worker_thread = threading.Thread(target=supervised, args=(spec.worker(settings),), name="worker")
+        worker_thread = threading.Thread(
+            target=supervised, args=(spec.worker(settings),), name="worker"
+        )
         worker_thread.start()
     try:
         loop.run()
@@ -197,8 +274,11 @@ def consume(name: str) -> None:
 
 @cli.command("sources")
 @click.option("--json", "as_json", is_flag=True, help="A JSON array, one object per source.")
-@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Where the crawl state is. Env: TENDERWATCH_DATA_DIR. [default: ./.tenderwatch]")
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where the crawl state is. Env: TENDERWATCH_DATA_DIR. [default: ./.tenderwatch]",
+)
 def sources_command(as_json: bool, data_dir: Path | None) -> None:
     """Per source: what it covers, the last complete crawl, open listings, the last error and
     how long it has been failing, so a source that silently breaks shows.
@@ -216,12 +296,17 @@ def sources_command(as_json: bool, data_dir: Path | None) -> None:
     try:
         for name, source in SOURCES.items():
             status = state.source_status(name) if state else None
-            rows.append({"source": name, "covers": source.description,
-                         "last_complete_crawl": status.last_complete_at if status else None,
-                         "open_listings": status.open_listings if status else 0,
-                         "last_error": status.last_error if status else None,
-                         "last_error_at": status.last_error_at if status else None,
-                         "failing_since": status.failing_since if status else None})
+            rows.append(
+                {
+                    "source": name,
+                    "covers": source.description,
+                    "last_complete_crawl": status.last_complete_at if status else None,
+                    "open_listings": status.open_listings if status else 0,
+                    "last_error": status.last_error if status else None,
+                    "last_error_at": status.last_error_at if status else None,
+                    "failing_since": status.failing_since if status else None,
+                }
+            )
     finally:
         if state is not None:
             state.close()
@@ -235,11 +320,22 @@ def sources_command(as_json: bool, data_dir: Path | None) -> None:
             if row["failing_since"]:
                 hours = (now - datetime.fromisoformat(row["failing_since"])).total_seconds() / 3600
                 failing = f"for {hours:.1f} h: {row['last_error']}"
-            lines.append([row["source"], str(row["open_listings"]), row["last_complete_crawl"] or "never", failing])
-        click.echo(table(["source", "open", "last complete crawl", "failing"], lines, right=frozenset({1})))
+            lines.append(
+                [
+                    row["source"],
+                    str(row["open_listings"]),
+                    row["last_complete_crawl"] or "never",
+                    failing,
+                ]
+            )
+        click.echo(
+            table(["source", "open", "last complete crawl", "failing"], lines, right=frozenset({1}))
+        )
     if state is None:
-        raise click.ClickException(f"nothing has been crawled in {settings.data_dir} yet (no {settings.state_path.name}): "
-                                   "run `tenderwatch run` or `tenderwatch crawl all` first, or point --data-dir "
-                                   "(TENDERWATCH_DATA_DIR) at the data directory they used")
+        raise click.ClickException(
+            f"nothing has been crawled in {settings.data_dir} yet (no {settings.state_path.name}): "
+            "run `tenderwatch run` or `tenderwatch crawl all` first, or point --data-dir "
+            "(TENDERWATCH_DATA_DIR) at the data directory they used"
+        )
     if any(row["failing_since"] for row in rows):
         sys.exit(1)

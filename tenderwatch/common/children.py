@@ -44,16 +44,23 @@ def spawn_binary(argv: Sequence[str], **popen_kwargs) -> subprocess.Popen:
     `preexec_fn` runs between fork and exec, which is unsafe while other threads hold locks:
     `run` starts the broker before it starts any thread, and the function only makes two
     signal calls and one prctl, prepared beforehand."""
-    return subprocess.Popen(list(argv), start_new_session=True,
-                            preexec_fn=_reset_signals_and_die_with_parent,  # noqa: PLW1509 - see the docstring
-                            **popen_kwargs)
+    return subprocess.Popen(
+        list(argv),
+        start_new_session=True,
+        preexec_fn=_reset_signals_and_die_with_parent,  # noqa: PLW1509 - see the docstring
+        **popen_kwargs,
+    )
 
 
 def spawn_python(argv: Sequence[str], env: dict[str, str], **popen_kwargs) -> subprocess.Popen:
     """A Python child of ours (a crawl): own session; it calls `die_with_parent()` itself, so
     no Python code runs between fork and exec while consumer threads hold locks."""
-    return subprocess.Popen(list(argv), start_new_session=True, env={**env, PARENT_PID_VARIABLE: str(os.getpid())},
-                            **popen_kwargs)
+    return subprocess.Popen(
+        list(argv),
+        start_new_session=True,
+        env={**env, PARENT_PID_VARIABLE: str(os.getpid())},
+        **popen_kwargs,
+    )
 
 
 def die_with_parent() -> None:
@@ -70,7 +77,9 @@ def die_with_parent() -> None:
         os._exit(1)
 
 
-def stop(child: subprocess.Popen, name: str, grace_s: float = 10.0, kill_wait_s: float = 5.0) -> int | None:
+def stop(
+    child: subprocess.Popen, name: str, grace_s: float = 10.0, kill_wait_s: float = 5.0
+) -> int | None:
     """Stop `child` in bounded time (at most grace_s + kill_wait_s): SIGTERM, wait, SIGKILL.
     Returns its exit code (None if even SIGKILL did not end it in time)."""
     if child.poll() is not None:

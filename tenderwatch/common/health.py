@@ -61,7 +61,9 @@ class Heartbeat:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.path.write_text(json.dumps(beat), encoding="utf-8")
-        except OSError:  # a read-only or full disk must not stop the work; the healthcheck will tell
+        except (
+            OSError
+        ):  # a read-only or full disk must not stop the work; the healthcheck will tell
             pass
 
 
@@ -92,23 +94,31 @@ def check(settings: Settings, name: str, max_age_s: float) -> HealthReport:
         age = time.time() - path.stat().st_mtime
         content = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        return HealthReport(False, "no heartbeat (not started on this host, or under another data directory)")
+        return HealthReport(
+            False, "no heartbeat (not started on this host, or under another data directory)"
+        )
     try:
         beat = json.loads(content) if content.strip() else {}
     except ValueError:
         beat = {}
     if not isinstance(beat, dict):
         beat = {}
-    details = {key: value for key, value in beat.items() if key not in ("pid", "fault", "finished")} or None
+    details = {
+        key: value for key, value in beat.items() if key not in ("pid", "fault", "finished")
+    } or None
     if beat.get("fault"):
         return HealthReport(False, f"unhealthy: {beat['fault']}", details)
     if beat.get("finished") is True:
         if age > max_age_s:
-            return HealthReport(False, f"stopped cleanly {age:.0f} s ago, longer than --max-age", details)
+            return HealthReport(
+                False, f"stopped cleanly {age:.0f} s ago, longer than --max-age", details
+            )
         return HealthReport(True, f"stopped cleanly ({age:.0f} s ago)", details)
     pid = beat.get("pid")
     if isinstance(pid, int) and not _process_alive(pid):
-        return HealthReport(False, f"process {pid} has exited (last heartbeat {age:.0f} s ago)", details)
+        return HealthReport(
+            False, f"process {pid} has exited (last heartbeat {age:.0f} s ago)", details
+        )
     if age > max_age_s:
         return HealthReport(False, f"last heartbeat {age:.0f} s ago", details)
     return HealthReport(True, f"alive ({age:.0f} s ago)", details)

@@ -71,19 +71,32 @@ class QuietLibraryInternals(logging.Filter):
       from a connection the client had already closed while shutting down (a race inside
       kafka-python, seen once in CI on Ctrl-C)."""
 
-    NOISY = ("scrapy.core.scraper", "scrapy.middleware", "scrapy.addons", "scrapy.utils.log",
-             "scrapy.crawler", "scrapy.extensions.remote_control", "scrapy.extensions.telnet",
-             "scrapy.statscollectors")
+    NOISY = (
+        "scrapy.core.scraper",
+        "scrapy.middleware",
+        "scrapy.addons",
+        "scrapy.utils.log",
+        "scrapy.crawler",
+        "scrapy.extensions.remote_control",
+        "scrapy.extensions.telnet",
+        "scrapy.statscollectors",
+    )
 
     def __init__(self, level: int) -> None:
         super().__init__()
         self.level = level
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.name == "kafka.net.selector" and str(record.msg).startswith("Task ") and " ran for " in str(
-                record.getMessage()):
+        if (
+            record.name == "kafka.net.selector"
+            and str(record.msg).startswith("Task ")
+            and " ran for " in str(record.getMessage())
+        ):
             return self.level <= logging.DEBUG
-        if record.name == "kafka.net.transport" and "Error receiving network data" in str(record.msg) \
-                and "(closed)>" in record.getMessage():
+        if (
+            record.name == "kafka.net.transport"
+            and "Error receiving network data" in str(record.msg)
+            and "(closed)>" in record.getMessage()
+        ):
             return self.level <= logging.DEBUG
         return record.levelno >= logging.WARNING or not record.name.startswith(self.NOISY)

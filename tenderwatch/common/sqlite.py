@@ -15,8 +15,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 
-def connect(path: Path, *, timeout_s: float = 30.0, check_same_thread: bool = True) -> sqlite3.Connection:
-    connection = sqlite3.connect(path, isolation_level=None, timeout=timeout_s, check_same_thread=check_same_thread)
+def connect(
+    path: Path, *, timeout_s: float = 30.0, check_same_thread: bool = True
+) -> sqlite3.Connection:
+    connection = sqlite3.connect(
+        path, isolation_level=None, timeout=timeout_s, check_same_thread=check_same_thread
+    )
     connection.execute("PRAGMA journal_mode=WAL")
     connection.execute("PRAGMA synchronous=FULL")
     return connection

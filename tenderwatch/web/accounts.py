@@ -35,17 +35,19 @@ LIMITS = {"address": (3, 5 * 60), "client": (10, 3600)}  # kind → (requests, p
 assert LIMITS["address"][1] < LINK_VALID_S  # a refused owner has a valid link (`refused_by`)
 
 SCHEMA = """
-CREATE TABLE IF NOT EXISTS signin_links (token_hash TEXT PRIMARY KEY, email TEXT NOT NULL, expires REAL NOT NULL,
+CREATE TABLE IF NOT EXISTS signin_links (token_hash TEXT PRIMARY KEY, email TEXT NOT NULL, expires
+REAL NOT NULL,
                                          used INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS accounts (email TEXT PRIMARY KEY, created REAL NOT NULL);
-CREATE TABLE IF NOT EXISTS sessions (id_hash TEXT PRIMARY KEY, email TEXT NOT NULL, csrf TEXT NOT NULL,
+CREATE TABLE IF NOT EXISTS sessions (id_hash TEXT PRIMARY KEY, email TEXT NOT NULL, csrf TEXT NOT
+NULL,
                                      expires REAL NOT NULL);
-CREATE TABLE IF NOT EXISTS signin_requests (kind TEXT NOT NULL, key TEXT NOT NULL, at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS signin_requests (kind TEXT NOT NULL, key TEXT NOT NULL, at REAL NOT
+NULL);
 CREATE INDEX IF NOT EXISTS signin_requests_by_key ON signin_requests (kind, key, at);
 CREATE TABLE IF NOT EXISTS feed_tokens (saved_search_id TEXT PRIMARY KEY, owner TEXT NOT NULL,
                                         token_hash TEXT NOT NULL UNIQUE);
 """
-
 
 
 def signin_address(text: str) -> str | None:
@@ -57,6 +59,7 @@ def signin_address(text: str) -> str | None:
         return validate_email(text.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError:
         return None
+
 
 @dataclass(frozen=True)
 class Session:
@@ -84,7 +87,8 @@ class Accounts:
     # sign-in links ------------------------------------------------------------------------
 
     def refused_by(self, email: str, client: str) -> str | None:
-        """Count a sign-in request: None when allowed, else the limit it hit ("address" or "client").
+        """Count a sign-in request: None when allowed, else the limit it hit ("address" or
+        "client").
 
         The address limit is short (`LIMITS`) and shorter than a link lives, so while it
         refuses, a link sent within it (by whoever asked) is still valid in that mailbox: nobody
@@ -92,39 +96,56 @@ class Accounts:
         now = self.clock()
         keys = {"address": email, "client": client}
         with self.lock, immediate_transaction(self.connection) as connection:
-            connection.execute("DELETE FROM signin_requests WHERE at < ?", (now - max(s for _, s in LIMITS.values()),))
+            connection.execute(
+                "DELETE FROM signin_requests WHERE at < ?",
+                (now - max(s for _, s in LIMITS.values()),),
+            )
             for kind, (most, seconds) in LIMITS.items():
-                (count,) = connection.execute("SELECT COUNT(*) FROM signin_requests WHERE kind = ? AND key = ? AND at > ?",
-                                              (kind, keys[kind], now - seconds)).fetchone()
+                (count,) = connection.execute(
+                    "SELECT COUNT(*) FROM signin_requests WHERE kind = ? AND key = ? AND at > ?",
+                    (kind, keys[kind], now - seconds),
+                ).fetchone()
                 if count >= most:
                     return kind
-            connection.executemany("INSERT INTO signin_requests (kind, key, at) VALUES (?, ?, ?)",
-                                   [(kind, key, now) for kind, key in keys.items()])
+            connection.executemany(
+                "INSERT INTO signin_requests (kind, key, at) VALUES (?, ?, ?)",
+                [(kind, key, now) for kind, key in keys.items()],
+            )
         return None
 
     def new_link_token(self, email: str) -> str:
         token = secrets.token_urlsafe(32)
         with self.lock, immediate_transaction(self.connection) as connection:
-            connection.execute("INSERT INTO signin_links (token_hash, email, expires) VALUES (?, ?, ?)",
-                               (digest(token), email, self.clock() + LINK_VALID_S))
+            connection.execute(
+                "INSERT INTO signin_links (token_hash, email, expires) VALUES (?, ?, ?)",
+                (digest(token), email, self.clock() + LINK_VALID_S),
+            )
         return token
 
     def link_address(self, token: str) -> str | None:
         """The address a link that can still be used signs into (without using it): the confirm
         page names it, so nobody is signed into an account that is not theirs unawares."""
-        row = self.connection.execute("SELECT email, expires, used FROM signin_links WHERE token_hash = ?",
-                                      (digest(token),)).fetchone()
+        row = self.connection.execute(
+            "SELECT email, expires, used FROM signin_links WHERE token_hash = ?", (digest(token),)
+        ).fetchone()
         return None if row is None or row[2] or row[1] < self.clock() else row[0]
 
     def use_link_token(self, token: str) -> str | None:
         """The address the link was for, once: None for an unknown, used or expired token."""
         with self.lock, immediate_transaction(self.connection) as connection:
-            row = connection.execute("SELECT email, expires, used FROM signin_links WHERE token_hash = ?",
-                                     (digest(token),)).fetchone()
+            row = connection.execute(
+                "SELECT email, expires, used FROM signin_links WHERE token_hash = ?",
+                (digest(token),),
+            ).fetchone()
             if row is None or row[2] or row[1] < self.clock():
                 return None
-            connection.execute("UPDATE signin_links SET used = 1 WHERE token_hash = ?", (digest(token),))
-            connection.execute("INSERT OR IGNORE INTO accounts (email, created) VALUES (?, ?)", (row[0], self.clock()))
+            connection.execute(
+                "UPDATE signin_links SET used = 1 WHERE token_hash = ?", (digest(token),)
+            )
+            connection.execute(
+                "INSERT OR IGNORE INTO accounts (email, created) VALUES (?, ?)",
+                (row[0], self.clock()),
+            )
             return row[0]
 
     # sessions -----------------------------------------------------------------------------
@@ -136,8 +157,15 @@ class Accounts:
         session_id = secrets.token_urlsafe(32)
         with self.lock, immediate_transaction(self.connection) as connection:
             connection.execute("DELETE FROM sessions WHERE expires < ?", (self.clock(),))
-            connection.execute("INSERT INTO sessions (id_hash, email, csrf, expires) VALUES (?, ?, ?, ?)",
-                               (digest(session_id), email, secrets.token_urlsafe(24), self.clock() + SESSION_VALID_S))
+            connection.execute(
+                "INSERT INTO sessions (id_hash, email, csrf, expires) VALUES (?, ?, ?, ?)",
+                (
+                    digest(session_id),
+                    email,
+                    secrets.token_urlsafe(24),
+                    self.clock() + SESSION_VALID_S,
+                ),
+            )
         return f"{session_id}.{self._signature(session_id)}"
 
     def session(self, cookie: str | None) -> Session | None:
@@ -145,8 +173,9 @@ class Accounts:
         if session_id is None:
             return None
         with self.lock:
-            row = self.connection.execute("SELECT email, csrf, expires FROM sessions WHERE id_hash = ?",
-                                          (digest(session_id),)).fetchone()
+            row = self.connection.execute(
+                "SELECT email, csrf, expires FROM sessions WHERE id_hash = ?", (digest(session_id),)
+            ).fetchone()
         if row is None or row[2] < self.clock():
             return None
         return Session(email=row[0], csrf=row[1])
@@ -159,7 +188,9 @@ class Accounts:
             connection.execute("DELETE FROM sessions WHERE id_hash = ?", (digest(session_id),))
 
     def _signature(self, session_id: str) -> str:
-        return hmac.new(self.key, b"session:" + session_id.encode(), hashlib.sha256).hexdigest()[:32]
+        return hmac.new(self.key, b"session:" + session_id.encode(), hashlib.sha256).hexdigest()[
+            :32
+        ]
 
     def _verified(self, cookie: str | None) -> str | None:
         if not cookie or "." not in cookie:
@@ -173,22 +204,34 @@ class Accounts:
         """A new secret feed token for the saved search; the old one stops working."""
         token = secrets.token_urlsafe(24)
         with self.lock, immediate_transaction(self.connection) as connection:
-            connection.execute("INSERT OR REPLACE INTO feed_tokens (saved_search_id, owner, token_hash) VALUES (?, ?, ?)",
-                               (saved_search_id, owner, digest(token)))
+            connection.execute(
+                "INSERT OR REPLACE INTO feed_tokens (saved_search_id, owner, token_hash) VALUES "
+                "(?, ?, ?)",
+                (saved_search_id, owner, digest(token)),
+            )
         return token
 
     def revoke_feed(self, saved_search_id: str, owner: str) -> None:
         with self.lock, immediate_transaction(self.connection) as connection:
-            connection.execute("DELETE FROM feed_tokens WHERE saved_search_id = ? AND owner = ?", (saved_search_id, owner))
+            connection.execute(
+                "DELETE FROM feed_tokens WHERE saved_search_id = ? AND owner = ?",
+                (saved_search_id, owner),
+            )
 
     def has_feed(self, saved_search_id: str) -> bool:
         with self.lock:
-            return self.connection.execute("SELECT 1 FROM feed_tokens WHERE saved_search_id = ?",
-                                           (saved_search_id,)).fetchone() is not None
+            return (
+                self.connection.execute(
+                    "SELECT 1 FROM feed_tokens WHERE saved_search_id = ?", (saved_search_id,)
+                ).fetchone()
+                is not None
+            )
 
     def feed_search(self, token: str) -> tuple[str, str] | None:
         """(saved search id, owner) of a feed token, or None."""
         with self.lock:
-            row = self.connection.execute("SELECT saved_search_id, owner FROM feed_tokens WHERE token_hash = ?",
-                                          (digest(token),)).fetchone()
+            row = self.connection.execute(
+                "SELECT saved_search_id, owner FROM feed_tokens WHERE token_hash = ?",
+                (digest(token),),
+            ).fetchone()
         return (row[0], row[1]) if row else None

@@ -62,10 +62,23 @@ def describe(problem: Exception) -> str:
     return str(problem)
 
 
-def form_page(request: Request, renderer, session: Session, saved: SavedSearch | None, query: str,
-              problem: Exception | None = None) -> HTMLResponse:
-    return renderer.render(request, "alert_form.html", status_code=400 if problem else 200, saved=saved, query=query,
-                           email=session.email, problem=describe(problem) if problem else None)
+def form_page(
+    request: Request,
+    renderer,
+    session: Session,
+    saved: SavedSearch | None,
+    query: str,
+    problem: Exception | None = None,
+) -> HTMLResponse:
+    return renderer.render(
+        request,
+        "alert_form.html",
+        status_code=400 if problem else 200,
+        saved=saved,
+        query=query,
+        email=session.email,
+        problem=describe(problem) if problem else None,
+    )
 
 
 def missing(request: Request, renderer) -> HTMLResponse:
@@ -81,16 +94,33 @@ def saved_page(request: Request, renderer, saved: SavedSearch, secret: str | Non
 
 
 @router.get("/alerts", response_class=HTMLResponse)
-def my_alerts(request: Request, session: SignedIn, renderer: RendererDep, repository: RepositoryDep,
-              accounts: AccountsDep, settings: SettingsDep) -> Response:
+def my_alerts(
+    request: Request,
+    session: SignedIn,
+    renderer: RendererDep,
+    repository: RepositoryDep,
+    accounts: AccountsDep,
+    settings: SettingsDep,
+) -> Response:
     searches = repository.list(owner=session.email)
-    recent = {search.id: sorted(repository.alerts(search.id), key=lambda alert: alert.created, reverse=True)
-              for search in searches}
-    return renderer.render(request, "alerts.html", searches=searches, recent=recent,
-                           feeds={search.id: accounts.has_feed(search.id) for search in searches},
-                           new_feed=request.query_params.get("feed"), new_feed_for=request.query_params.get("for"),
-                           search_query=lambda saved: page_query(saved.filter), described=described,
-                           feed_base=settings.public_url.rstrip("/"))
+    recent = {
+        search.id: sorted(
+            repository.alerts(search.id), key=lambda alert: alert.created, reverse=True
+        )
+        for search in searches
+    }
+    return renderer.render(
+        request,
+        "alerts.html",
+        searches=searches,
+        recent=recent,
+        feeds={search.id: accounts.has_feed(search.id) for search in searches},
+        new_feed=request.query_params.get("feed"),
+        new_feed_for=request.query_params.get("for"),
+        search_query=lambda saved: page_query(saved.filter),
+        described=described,
+        feed_base=settings.public_url.rstrip("/"),
+    )
 
 
 @router.get("/alerts/new", response_class=HTMLResponse)
@@ -100,14 +130,32 @@ def new_alert_form(request: Request, session: SignedIn, renderer: RendererDep) -
 
 
 @router.post("/alerts")
-def create_alert(request: Request, session: CheckedSession, form: FormDep, renderer: RendererDep,
-                 repository: RepositoryDep, settings: SettingsDep, clock: ClockDep) -> Response:
+def create_alert(
+    request: Request,
+    session: CheckedSession,
+    form: FormDep,
+    renderer: RendererDep,
+    repository: RepositoryDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+) -> Response:
     try:
-        search = filter_of(query_values(form.query), clock.today(), known_sources=renderer.platforms)
-        saved, secret = create_saved_search(settings, repository, session.email, SavedSearchRequest(
-            name=form.name.strip() or "Zoekopdracht", filter=search, frequency=form.frequency,
-            email=session.email if form.by_email else None, webhook_url=form.webhook_url.strip() or None,
-            alert_on_updates=bool(form.updates)))
+        search = filter_of(
+            query_values(form.query), clock.today(), known_sources=renderer.platforms
+        )
+        saved, secret = create_saved_search(
+            settings,
+            repository,
+            session.email,
+            SavedSearchRequest(
+                name=form.name.strip() or "Zoekopdracht",
+                filter=search,
+                frequency=form.frequency,
+                email=session.email if form.by_email else None,
+                webhook_url=form.webhook_url.strip() or None,
+                alert_on_updates=bool(form.updates),
+            ),
+        )
     except (ValidationError, UnsafeWebhook, ValueError) as problem:
         return form_page(request, renderer, session, None, form.query, problem)
     log.info("saved_search_created_in_browser", saved_search=saved.id)
@@ -115,8 +163,13 @@ def create_alert(request: Request, session: CheckedSession, form: FormDep, rende
 
 
 @router.get("/alerts/{saved_search_id}/edit", response_class=HTMLResponse)
-def edit_alert_form(request: Request, saved_search_id: str, session: SignedIn, renderer: RendererDep,
-                    repository: RepositoryDep) -> Response:
+def edit_alert_form(
+    request: Request,
+    saved_search_id: str,
+    session: SignedIn,
+    renderer: RendererDep,
+    repository: RepositoryDep,
+) -> Response:
     saved = repository.get(saved_search_id, owner=session.email)
     if saved is None:
         return missing(request, renderer)
@@ -125,9 +178,13 @@ def edit_alert_form(request: Request, saved_search_id: str, session: SignedIn, r
 
 def alert_change(saved: SavedSearch, form: AlertForm, session: Session, search) -> dict[str, Any]:
     """The change the edit form asks for; a new webhook receiver gets a new secret, shown once."""
-    change: dict[str, Any] = {"name": form.name.strip() or saved.name, "frequency": form.frequency, "filter": search,
-                              "email": session.email if form.by_email else None,
-                              "alert_on_updates": bool(form.updates)}
+    change: dict[str, Any] = {
+        "name": form.name.strip() or saved.name,
+        "frequency": form.frequency,
+        "filter": search,
+        "email": session.email if form.by_email else None,
+        "alert_on_updates": bool(form.updates),
+    }
     url = form.webhook_url.strip() or None
     if url != (saved.webhook.url if saved.webhook else None):
         change["webhook_url"] = url
@@ -137,16 +194,31 @@ def alert_change(saved: SavedSearch, form: AlertForm, session: Session, search) 
 
 
 @router.post("/alerts/{saved_search_id}/edit")
-def edit_alert(request: Request, saved_search_id: str, session: CheckedSession, form: FormDep,
-               renderer: RendererDep, repository: RepositoryDep, settings: SettingsDep, clock: ClockDep) -> Response:
+def edit_alert(
+    request: Request,
+    saved_search_id: str,
+    session: CheckedSession,
+    form: FormDep,
+    renderer: RendererDep,
+    repository: RepositoryDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+) -> Response:
     saved = repository.get(saved_search_id, owner=session.email)
     if saved is None:
         return missing(request, renderer)
     try:
-        search = filter_of(query_values(form.query), clock.today(), known_sources=renderer.platforms)
+        search = filter_of(
+            query_values(form.query), clock.today(), known_sources=renderer.platforms
+        )
         change = alert_change(saved, form, session, search)
-        changed = change_saved_search(settings, repository, session.email, saved_search_id,
-                                      SavedSearchChange.model_validate(change))
+        changed = change_saved_search(
+            settings,
+            repository,
+            session.email,
+            saved_search_id,
+            SavedSearchChange.model_validate(change),
+        )
     except (ValidationError, UnsafeWebhook, ValueError) as problem:
         return form_page(request, renderer, session, saved, form.query, problem)
     if changed is None:
@@ -155,8 +227,15 @@ def edit_alert(request: Request, saved_search_id: str, session: CheckedSession, 
 
 
 @router.post("/alerts/{saved_search_id}/{action}")
-def alert_action(request: Request, saved_search_id: str, action: str, session: CheckedSession,
-                 renderer: RendererDep, repository: RepositoryDep, accounts: AccountsDep) -> Response:
+def alert_action(
+    request: Request,
+    saved_search_id: str,
+    action: str,
+    session: CheckedSession,
+    renderer: RendererDep,
+    repository: RepositoryDep,
+    accounts: AccountsDep,
+) -> Response:
     if action not in ACTIONS or repository.get(saved_search_id, owner=session.email) is None:
         return missing(request, renderer)
     if action in ("pause", "resume"):
@@ -168,13 +247,16 @@ def alert_action(request: Request, saved_search_id: str, action: str, session: C
         accounts.revoke_feed(saved_search_id, session.email)
     else:
         token = accounts.new_feed_token(saved_search_id, session.email)
-        return RedirectResponse("/alerts?" + urlencode({"for": saved_search_id, "feed": token}), status_code=303)
+        return RedirectResponse(
+            "/alerts?" + urlencode({"for": saved_search_id, "feed": token}), status_code=303
+        )
     return RedirectResponse("/alerts", status_code=303)
 
 
 @router.get("/feeds/{token}.ics")
-def calendar_feed(token: str, accounts: AccountsDep, repository: RepositoryDep, store: StoreDep,
-                  clock: ClockDep) -> Response:
+def calendar_feed(
+    token: str, accounts: AccountsDep, repository: RepositoryDep, store: StoreDep, clock: ClockDep
+) -> Response:
     found = accounts.feed_search(token)
     saved = repository.get(found[0], owner=found[1]) if found else None
     if saved is None:
@@ -185,6 +267,7 @@ def calendar_feed(token: str, accounts: AccountsDep, repository: RepositoryDep, 
         current = store.tender(alert.tender.id) or alert.tender
         if current.status == "open" and current.deadline is not None and current.deadline > now:
             tenders[current.id] = current
-    return Response(deadlines_calendar(saved.name, list(tenders.values()), now),
-                    media_type="text/calendar; charset=utf-8")
-
+    return Response(
+        deadlines_calendar(saved.name, list(tenders.values()), now),
+        media_type="text/calendar; charset=utf-8",
+    )

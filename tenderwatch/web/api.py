@@ -10,7 +10,6 @@ confirmation form, POST (also RFC 8058 one-click from mail clients) switches the
 Request bodies over 16 KiB are refused with 413 before they are read in full.
 """
 
-
 import html
 from typing import Annotated, Any
 
@@ -43,7 +42,9 @@ class BodyLimit:
             return
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
-            await JSONResponse({"detail": f"request body over {self.limit} bytes"}, status_code=413)(scope, receive, send)
+            await JSONResponse(
+                {"detail": f"request body over {self.limit} bytes"}, status_code=413
+            )(scope, receive, send)
             return
         seen = 0
 
@@ -65,16 +66,24 @@ def served_settings(settings: Settings, host: str) -> Settings:
     TENDERWATCH_WEBHOOK_ALLOW_LOOPBACK."""
     if settings.webhook_allow_loopback is not None:
         return settings
-    return settings.model_copy(update={"webhook_allow_loopback": names_loopback(host)
-                                       and settings.webhooks_may_use_loopback})
+    return settings.model_copy(
+        update={
+            "webhook_allow_loopback": names_loopback(host) and settings.webhooks_may_use_loopback
+        }
+    )
 
 
-def owner(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-          repository: RepositoryDep) -> str:
+def owner(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    repository: RepositoryDep,
+) -> str:
     found = repository.owner_of_token(credentials.credentials) if credentials else None
     if found is None:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "a valid personal API token is required",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "a valid personal API token is required",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     return found
 
 
@@ -105,8 +114,9 @@ def list_saved_searches(user: Owner, repository: RepositoryDep) -> dict:
 
 
 @router.post("/saved-searches", status_code=status.HTTP_201_CREATED, summary="Save a search")
-def add_saved_search(request: SavedSearchRequest, user: Owner, repository: RepositoryDep,
-                     settings: SettingsDep) -> dict:
+def add_saved_search(
+    request: SavedSearchRequest, user: Owner, repository: RepositoryDep, settings: SettingsDep
+) -> dict:
     try:
         saved, secret = create_saved_search(settings, repository, user, request)
     except (UnsafeWebhook, TooManySavedSearches) as exc:
@@ -122,17 +132,25 @@ def get_saved_search(saved_search_id: str, user: Owner, repository: RepositoryDe
     return saved.public()
 
 
-@router.patch("/saved-searches/{saved_search_id}",
-              summary="Change a saved search: any of its fields (a document read from GET may be sent back)")
-def patch_saved_search(saved_search_id: str, change: SavedSearchChange, user: Owner, repository: RepositoryDep,
-                       settings: SettingsDep) -> dict:
+@router.patch(
+    "/saved-searches/{saved_search_id}",
+    summary="Change a saved search: any of its fields (a document read from GET may be sent back)",
+)
+def patch_saved_search(
+    saved_search_id: str,
+    change: SavedSearchChange,
+    user: Owner,
+    repository: RepositoryDep,
+    settings: SettingsDep,
+) -> dict:
     try:
         changed = change_saved_search(settings, repository, user, saved_search_id, change)
     except UnsafeWebhook as exc:
         raise HTTPException(422, str(exc)) from None
     except ValidationError as exc:
-        raise HTTPException(422, [{"loc": list(error["loc"]), "msg": error["msg"]} for error in exc.errors()]) \
-            from None
+        raise HTTPException(
+            422, [{"loc": list(error["loc"]), "msg": error["msg"]} for error in exc.errors()]
+        ) from None
     except ValueError as exc:
         raise HTTPException(422, str(exc)) from None
     if changed is None:
@@ -140,8 +158,11 @@ def patch_saved_search(saved_search_id: str, change: SavedSearchChange, user: Ow
     return with_secret(*changed)
 
 
-@router.delete("/saved-searches/{saved_search_id}", status_code=status.HTTP_204_NO_CONTENT,
-               summary="Remove a saved search")
+@router.delete(
+    "/saved-searches/{saved_search_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Remove a saved search",
+)
 def remove_saved_search(saved_search_id: str, user: Owner, repository: RepositoryDep) -> Response:
     if not repository.remove(saved_search_id, owner=user):
         raise not_found()
@@ -159,19 +180,29 @@ def search_of_token(token: str, repository: RepositoryDep, settings: SettingsDep
 Unsubscribing = Annotated[SavedSearch, Depends(search_of_token)]
 
 
-@router.get("/unsubscribe", response_class=HTMLResponse, summary="Unsubscribe page (link in every alert)")
+@router.get(
+    "/unsubscribe", response_class=HTMLResponse, summary="Unsubscribe page (link in every alert)"
+)
 def unsubscribe_page(token: str, saved: Unsubscribing) -> str:
     name = html.escape(saved.name)
     if not saved.active:
-        return (f"<!DOCTYPE html><html><body><p>Alerts for \u201c{name}\u201d are off: "
-                "you get no more mail for this search.</p></body></html>")
-    return (f"<!DOCTYPE html><html><body><p>Stop alerts for \u201c{name}\u201d?</p>"
-            f"<form method=\"post\" action=\"/unsubscribe?token={html.escape(token, quote=True)}\">"
-            "<button type=\"submit\">Unsubscribe</button></form></body></html>")
+        return (
+            f"<!DOCTYPE html><html><body><p>Alerts for \u201c{name}\u201d are off: "
+            "you get no more mail for this search.</p></body></html>"
+        )
+    return (
+        f"<!DOCTYPE html><html><body><p>Stop alerts for \u201c{name}\u201d?</p>"
+        f'<form method="post" action="/unsubscribe?token={html.escape(token, quote=True)}">'
+        '<button type="submit">Unsubscribe</button></form></body></html>'
+    )
 
 
-@router.post("/unsubscribe", response_class=HTMLResponse, summary="One-click unsubscribe (RFC 8058)")
+@router.post(
+    "/unsubscribe", response_class=HTMLResponse, summary="One-click unsubscribe (RFC 8058)"
+)
 def unsubscribe(saved: Unsubscribing, repository: RepositoryDep) -> str:
     repository.set_active(saved.id, False)
-    return (f"<!DOCTYPE html><html><body><p>You will get no more alerts for "
-            f"\u201c{html.escape(saved.name)}\u201d.</p></body></html>")
+    return (
+        f"<!DOCTYPE html><html><body><p>You will get no more alerts for "
+        f"\u201c{html.escape(saved.name)}\u201d.</p></body></html>"
+    )

@@ -30,19 +30,32 @@ async def _http_error(_request: Request, exc: HTTPException) -> JSONResponse:
     return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
 
 
-def create_app(settings: Settings, *, platforms: Mapping[str, str] | None = None,
-               announce_signin_links: bool = False) -> FastAPI:
+def create_app(
+    settings: Settings,
+    *,
+    platforms: Mapping[str, str] | None = None,
+    announce_signin_links: bool = False,
+) -> FastAPI:
     """The API and the web pages. `platforms`: name → label of the sources crawled (the source
     filter and the footer; the shell passes the registry's). `announce_signin_links`: also log
     sign-in links (serving on loopback only, on the embedded default, its one user reads the
     console)."""
     # Swagger UI and ReDoc from the app's own static files, not a CDN: /docs works offline.
-    app = FastAPIOffline(title="tenderwatch", version="1",
-                         description="Saved searches: tenderwatch alerts you about every new tender that matches one.")
+    app = FastAPIOffline(
+        title="tenderwatch",
+        version="1",
+        description="Saved searches: tenderwatch alerts you about every new tender that matches "
+        "one.",
+    )
     cookies = Cookies(https=settings.served_over_https)
     accounts = Accounts.in_data_dir(settings.data_dir, secret_key(settings))
     clock = Clock(settings.now)
-    app.state.settings, app.state.clock, app.state.cookies, app.state.accounts = settings, clock, cookies, accounts
+    app.state.settings, app.state.clock, app.state.cookies, app.state.accounts = (
+        settings,
+        clock,
+        cookies,
+        accounts,
+    )
     app.state.store = StoreAccess(settings)
     app.state.repository = AlertRepository(settings.alerts_path)
     app.state.renderer = Renderer(accounts, cookies, clock, platforms or {})

@@ -41,7 +41,9 @@ def _deadline_event(tender: Tender, now: datetime) -> Event:
     event = Event()
     event.add("uid", f"deadline-{tender.id}@tenderwatch")
     event.add("dtstamp", now.astimezone(UTC))
-    deadline = tender.deadline.astimezone(UTC)  # a fixed offset has no time zone definition: UTC is exact
+    deadline = tender.deadline.astimezone(
+        UTC
+    )  # a fixed offset has no time zone definition: UTC is exact
     event.add("dtstart", deadline)
     event.add("dtend", deadline + timedelta(minutes=15))
     event.add("summary", f"Deadline: {tender.title}")

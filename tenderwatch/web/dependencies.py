@@ -69,7 +69,9 @@ def checked_form(session: SignedIn, csrf: Annotated[str, Form()] = "") -> Sessio
 CheckedSession = Annotated[Session, Depends(checked_form)]
 
 
-def checked_anonymous_form(request: Request, cookies: CookiesDep, csrf: Annotated[str, Form()] = "") -> None:
+def checked_anonymous_form(
+    request: Request, cookies: CookiesDep, csrf: Annotated[str, Form()] = ""
+) -> None:
     """A form sent before signing in: its token must equal its cookie's (double submit)."""
     expected = cookies.get(request, ANONYMOUS_CSRF) or ""
     if not (expected and same_secret(expected, csrf)):
@@ -79,8 +81,9 @@ def checked_anonymous_form(request: Request, cookies: CookiesDep, csrf: Annotate
 AnonymousForm = Depends(checked_anonymous_form)
 
 
-def anonymous_form(request: Request, renderer: Renderer, template: str, status_code: int = 200,
-                   **context: Any) -> HTMLResponse:
+def anonymous_form(
+    request: Request, renderer: Renderer, template: str, status_code: int = 200, **context: Any
+) -> HTMLResponse:
     """A page with a form sent before signing in, with its CSRF token and cookie."""
     token = renderer.cookies.get(request, ANONYMOUS_CSRF) or secrets.token_urlsafe(24)
     response = renderer.render(request, template, status_code=status_code, csrf=token, **context)

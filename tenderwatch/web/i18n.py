@@ -2,7 +2,8 @@
 
 Every string of the pages is a gettext message in one catalog per language
 (`tenderwatch/web/locales/<lang>/LC_MESSAGES/messages.po`, extracted with Babel: `pybabel extract -F
-tenderwatch/web/babel.cfg -o tenderwatch/web/locales/messages.pot .`, then `pybabel update -i tenderwatch/web/locales/messages.pot -d
+tenderwatch/web/babel.cfg -o tenderwatch/web/locales/messages.pot .`, then `pybabel update -i
+tenderwatch/web/locales/messages.pot -d
 tenderwatch/web/locales` and translate what is new; a test fails while a message has no Dutch
 translation); the catalogs are read with Babel when the app
 starts, so there is no compiled file to keep in step. A page's language: the `lang` query
@@ -54,7 +55,11 @@ def best_accepted(header: str) -> str:
             except ValueError:
                 quality = 0.0
         try:
-            language = Locale.parse(tag.strip().replace("-", "_")).language if tag.strip() not in ("", "*") else None
+            language = (
+                Locale.parse(tag.strip().replace("-", "_")).language
+                if tag.strip() not in ("", "*")
+                else None
+            )
         except (ValueError, UnknownLocaleError):
             language = None
         if language in LANGUAGES and quality > 0:

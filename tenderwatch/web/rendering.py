@@ -33,9 +33,16 @@ def page_environment(language: str) -> Environment:
     """The templates in one language. One environment per language, its translations installed
     once: requests run on many threads, and installing them per request on one shared
     environment let a page come out in another request's language."""
-    environment = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
-                              extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
-    environment.filters["local"] = lambda moment: moment.astimezone(AMSTERDAM).strftime("%Y-%m-%d %H:%M")
+    environment = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters["local"] = lambda moment: moment.astimezone(AMSTERDAM).strftime(
+        "%Y-%m-%d %H:%M"
+    )
     environment.install_gettext_translations(translations(language), newstyle=True)
     return environment
 
@@ -44,24 +51,43 @@ class Renderer:
     """Renders a template for a request. `platforms`: name → label of every source crawled
     (the source filter and the footer)."""
 
-    def __init__(self, accounts: Accounts, cookies: Cookies, clock: Clock, platforms: Mapping[str, str]) -> None:
+    def __init__(
+        self, accounts: Accounts, cookies: Cookies, clock: Clock, platforms: Mapping[str, str]
+    ) -> None:
         self.accounts, self.cookies, self.clock = accounts, cookies, clock
         self.platforms = dict(platforms)
         self.environments = {language: page_environment(language) for language in LANGUAGES}
 
     def language(self, request: Request) -> str:
-        return language_of(request.query_params.get("lang"), self.cookies.get(request, LANGUAGE),
-                           request.headers.get("accept-language"))
+        return language_of(
+            request.query_params.get("lang"),
+            self.cookies.get(request, LANGUAGE),
+            request.headers.get("accept-language"),
+        )
 
-    def render(self, request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    def render(
+        self, request: Request, template: str, status_code: int = 200, **context: Any
+    ) -> HTMLResponse:
         language = self.language(request)
         other = [(key, value) for key, value in request.query_params.multi_items() if key != "lang"]
-        switch = {code: f"{request.url.path}?{urlencode([*other, ('lang', code)])}" for code in LANGUAGES}
-        body = self.environments[language].get_template(template).render(
-            language=language, switch=switch, now=self.clock.now(), days_left=days_left,
-            session=self.accounts.session(self.cookies.get(request, SESSION)),
-            platform_list=format_list(list(self.platforms.values()), locale=language) if self.platforms else "",
-            **context)
+        switch = {
+            code: f"{request.url.path}?{urlencode([*other, ('lang', code)])}" for code in LANGUAGES
+        }
+        body = (
+            self.environments[language]
+            .get_template(template)
+            .render(
+                language=language,
+                switch=switch,
+                now=self.clock.now(),
+                days_left=days_left,
+                session=self.accounts.session(self.cookies.get(request, SESSION)),
+                platform_list=format_list(list(self.platforms.values()), locale=language)
+                if self.platforms
+                else "",
+                **context,
+            )
+        )
         response = HTMLResponse(body, status_code=status_code)
         if request.query_params.get("lang") in LANGUAGES:
             self.cookies.set(response, LANGUAGE, request.query_params["lang"], max_age=365 * 86400)

@@ -44,15 +44,27 @@ def highlighted(text: str, keyword: str | None) -> list[Segment]:
     if not keyword:
         return [Segment(text)]
     wanted = set(analyze(keyword))
-    return [Segment(part, part[0].isalnum() and bool(wanted.intersection(analyze(part))))
-            for part in re.split(r"(\w+)", text) if part]
+    return [
+        Segment(part, part[0].isalnum() and bool(wanted.intersection(analyze(part))))
+        for part in re.split(r"(\w+)", text)
+        if part
+    ]
 
 
 def form_context(request: Request, renderer) -> dict[str, Any]:
     """What the search form needs, whatever the result."""
-    return {"query": request.query_params, "provinces": PROVINCES, "platforms": renderer.platforms,
-            "terms": TERM_OF_FIELD, "closing": CLOSING, "problem": None, "result": None, "search": None,
-            "page": 1, "pages": 0}
+    return {
+        "query": request.query_params,
+        "provinces": PROVINCES,
+        "platforms": renderer.platforms,
+        "terms": TERM_OF_FIELD,
+        "closing": CLOSING,
+        "problem": None,
+        "result": None,
+        "search": None,
+        "page": 1,
+        "pages": 0,
+    }
 
 
 def result_context(query, search, result, page: int) -> dict[str, Any]:
@@ -60,11 +72,18 @@ def result_context(query, search, result, page: int) -> dict[str, Any]:
     all_listings = query.get("all") == "1"
     base = [(key, value) for key, value in query.multi_items() if key not in ("page", "lang")]
     without_all = [(key, value) for key, value in base if key != "all"]
-    return dict(search=search, result=result, page=page, all_listings=all_listings,
-                query_string=urlencode(without_all), pages=max(1, -(-result.total // PAGE_SIZE)),
-                highlighted=highlighted, loosen=loosen_hint(search) if not result.total else None,
-                page_url=lambda number: "/?" + urlencode([*base, ("page", str(number))]),
-                toggle_url="/?" + urlencode(without_all + ([] if all_listings else [("all", "1")])))
+    return dict(
+        search=search,
+        result=result,
+        page=page,
+        all_listings=all_listings,
+        query_string=urlencode(without_all),
+        pages=max(1, -(-result.total // PAGE_SIZE)),
+        highlighted=highlighted,
+        loosen=loosen_hint(search) if not result.total else None,
+        page_url=lambda number: "/?" + urlencode([*base, ("page", str(number))]),
+        toggle_url="/?" + urlencode(without_all + ([] if all_listings else [("all", "1")])),
+    )
 
 
 def _page_number(query) -> int:
@@ -75,24 +94,36 @@ def _page_number(query) -> int:
 
 
 @router.get("/", response_class=HTMLResponse)
-def search_page(request: Request, renderer: RendererDep, store: StoreDep, clock: ClockDep) -> HTMLResponse:
+def search_page(
+    request: Request, renderer: RendererDep, store: StoreDep, clock: ClockDep
+) -> HTMLResponse:
     query = request.query_params
     context = form_context(request, renderer)
     try:
         search = filter_of(query, clock.today(), known_sources=renderer.platforms)
         page = _page_number(query)
-        result = store.search(search, SearchPage(limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE,
-                                                 all_listings=query.get("all") == "1"))
+        result = store.search(
+            search,
+            SearchPage(
+                limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, all_listings=query.get("all") == "1"
+            ),
+        )
     except FilterProblem as problem:
-        return renderer.render(request, "search.html", status_code=400, **{**context, "problem": problem})
+        return renderer.render(
+            request, "search.html", status_code=400, **{**context, "problem": problem}
+        )
     except StoreUnavailable:
         return renderer.render(request, "search.html", status_code=503, unavailable=True, **context)
     except ValueError:  # past the deepest page the store pages through
         problem = FilterProblem("page", f"1-{DEEPEST_PAGE}")
-        return renderer.render(request, "search.html", status_code=400, **{**context, "problem": problem})
+        return renderer.render(
+            request, "search.html", status_code=400, **{**context, "problem": problem}
+        )
     if result is None:
         return renderer.render(request, "search.html", nothing_indexed=True, **context)
-    return renderer.render(request, "search.html", **{**context, **result_context(query, search, result, page)})
+    return renderer.render(
+        request, "search.html", **{**context, **result_context(query, search, result, page)}
+    )
 
 
 @router.get("/tenders/{tender_id}/deadline.ics")
@@ -100,19 +131,31 @@ def deadline_file(tender_id: str, store: StoreDep, clock: ClockDep) -> Response:
     tender = store.tender(tender_id)
     if tender is None or tender.deadline is None:
         return Response("no such tender deadline\n", status_code=404, media_type="text/plain")
-    name = f'deadline-{tender.source}-{"".join(c for c in tender.external_id if c.isalnum())[:40]}.ics'
-    return Response(deadline_calendar(tender, clock.now()), media_type="text/calendar; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    name = (
+        f"deadline-{tender.source}-{''.join(c for c in tender.external_id if c.isalnum())[:40]}.ics"
+    )
+    return Response(
+        deadline_calendar(tender, clock.now()),
+        media_type="text/calendar; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 @router.get("/tenders/{tender_id}", response_class=HTMLResponse)
-def tender_page(request: Request, tender_id: str, renderer: RendererDep, store: StoreDep) -> HTMLResponse:
+def tender_page(
+    request: Request, tender_id: str, renderer: RendererDep, store: StoreDep
+) -> HTMLResponse:
     tender = store.tender(tender_id)
     if tender is None:
         return renderer.render(request, "missing.html", status_code=404, tender_id=tender_id)
     referer = request.headers.get("referer") or ""
-    return renderer.render(request, "tender.html", tender=tender, history=store.history(tender_id),
-                           back=referer if referer.startswith(str(request.base_url)) else "/")
+    return renderer.render(
+        request,
+        "tender.html",
+        tender=tender,
+        history=store.history(tender_id),
+        back=referer if referer.startswith(str(request.base_url)) else "/",
+    )
 
 
 @router.get("/favicon.ico")

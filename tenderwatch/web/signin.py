@@ -36,7 +36,11 @@ NextPage = Annotated[str, Form()]
 
 def safe_next(target: str) -> str:
     """Only a path of this site (never another host) to go to after signing in."""
-    return target if target.startswith("/") and not target.startswith("//") and "\\" not in target else "/alerts"
+    return (
+        target
+        if target.startswith("/") and not target.startswith("//") and "\\" not in target
+        else "/alerts"
+    )
 
 
 @router.get("/signin", response_class=HTMLResponse)
@@ -45,39 +49,75 @@ def signin_form(request: Request, renderer: RendererDep, next: str = "/alerts") 
 
 
 @router.post("/signin", response_class=HTMLResponse, dependencies=[AnonymousForm])
-def signin_request(request: Request, renderer: RendererDep, accounts: AccountsDep, settings: SettingsDep,
-                   email: Annotated[str, Form()] = "", next: NextPage = "/alerts") -> HTMLResponse:
+def signin_request(
+    request: Request,
+    renderer: RendererDep,
+    accounts: AccountsDep,
+    settings: SettingsDep,
+    email: Annotated[str, Form()] = "",
+    next: NextPage = "/alerts",
+) -> HTMLResponse:
     address = signin_address(email)
     client = request.client.host if request.client else "unknown"
     limit = accounts.refused_by(address or email.strip().lower()[:254], client)
     if limit is not None:
-        return anonymous_form(request, renderer, "signin.html", status_code=429, next=safe_next(next), too_many=limit)
+        return anonymous_form(
+            request, renderer, "signin.html", status_code=429, next=safe_next(next), too_many=limit
+        )
     if address is not None:
         link = f"{settings.public_url.rstrip('/')}/signin/confirm?" + urlencode(
-            {"token": accounts.new_link_token(address), "next": safe_next(next)})
+            {"token": accounts.new_link_token(address), "next": safe_next(next)}
+        )
         send_link(settings, address, link)
-        if request.app.state.announce_signin_links:  # on loopback only: its one user reads the console
+        if (
+            request.app.state.announce_signin_links
+        ):  # on loopback only: its one user reads the console
             log.warning("signin_link", email=address, link=link)
     return anonymous_form(request, renderer, "signin.html", next=safe_next(next), sent=True)
 
 
 @router.get("/signin/confirm", response_class=HTMLResponse)
-def signin_confirm_form(request: Request, renderer: RendererDep, accounts: AccountsDep, token: str = "",
-                        next: str = "/alerts") -> HTMLResponse:
+def signin_confirm_form(
+    request: Request,
+    renderer: RendererDep,
+    accounts: AccountsDep,
+    token: str = "",
+    next: str = "/alerts",
+) -> HTMLResponse:
     address = accounts.link_address(token)
     if address is None:
-        return anonymous_form(request, renderer, "signin.html", status_code=400, next=safe_next(next),
-                              link_invalid=True)
-    return anonymous_form(request, renderer, "signin_confirm.html", token=token, next=safe_next(next), address=address)
+        return anonymous_form(
+            request,
+            renderer,
+            "signin.html",
+            status_code=400,
+            next=safe_next(next),
+            link_invalid=True,
+        )
+    return anonymous_form(
+        request, renderer, "signin_confirm.html", token=token, next=safe_next(next), address=address
+    )
 
 
 @router.post("/signin/confirm", dependencies=[AnonymousForm])
-def signin_confirm(request: Request, renderer: RendererDep, accounts: AccountsDep, cookies: CookiesDep,
-                   token: Annotated[str, Form()] = "", next: NextPage = "/alerts") -> Response:
+def signin_confirm(
+    request: Request,
+    renderer: RendererDep,
+    accounts: AccountsDep,
+    cookies: CookiesDep,
+    token: Annotated[str, Form()] = "",
+    next: NextPage = "/alerts",
+) -> Response:
     email = accounts.use_link_token(token)
     if email is None:
-        return anonymous_form(request, renderer, "signin.html", status_code=400, next=safe_next(next),
-                              link_invalid=True)
+        return anonymous_form(
+            request,
+            renderer,
+            "signin.html",
+            status_code=400,
+            next=safe_next(next),
+            link_invalid=True,
+        )
     cookie = accounts.start_session(email, previous_cookie=cookies.get(request, SESSION))
     response = RedirectResponse(safe_next(next), status_code=303)
     cookies.set(response, SESSION, cookie, max_age=SESSION_VALID_S)
@@ -85,7 +125,9 @@ def signin_confirm(request: Request, renderer: RendererDep, accounts: AccountsDe
 
 
 @router.post("/signout")
-def signout(request: Request, _session: CheckedSession, accounts: AccountsDep, cookies: CookiesDep) -> Response:
+def signout(
+    request: Request, _session: CheckedSession, accounts: AccountsDep, cookies: CookiesDep
+) -> Response:
     accounts.end_session(cookies.get(request, SESSION))
     response = RedirectResponse("/", status_code=303)
     cookies.delete(response, SESSION)
@@ -93,7 +135,8 @@ def signout(request: Request, _session: CheckedSession, accounts: AccountsDep, c
 
 
 def send_link(settings: Settings, address: str, link: str) -> None:
-    """The sign-in mail: to the SMTP server, or the mail folder as every mail on the embedded default."""
+    """The sign-in mail: to the SMTP server, or the mail folder as every mail on the embedded
+    default."""
     message = EmailMessage()
     message["Subject"] = "Inloggen bij tenderwatch / Sign in to tenderwatch"
     message["From"] = settings.mail_from
@@ -103,7 +146,8 @@ def send_link(settings: Settings, address: str, link: str) -> None:
     message.set_content(
         "Log in bij tenderwatch met deze link (15 minuten geldig, één keer te gebruiken):\n"
         f"{link}\n\nSign in to tenderwatch with this link (valid 15 minutes, once):\n{link}\n\n"
-        "Heb je dit niet gevraagd? Negeer deze mail. / Did not ask for it? Ignore this mail.\n")
+        "Heb je dit niet gevraagd? Negeer deze mail. / Did not ask for it? Ignore this mail.\n"
+    )
     try:
         mail.send(settings, message, f"signin-{secrets.token_hex(6)}")
     except mail.MailFailed as exc:

@@ -20,10 +20,17 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
-       "base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
-SECURITY_HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff",
-                    "Referrer-Policy": "same-origin", "X-Frame-Options": "DENY"}
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src "
+    "'none'; "
+    "base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
 HSTS = "max-age=31536000; includeSubDomains"  # a year: browsers never try plain http again
 API_DOCS_PATHS = ("/docs", "/redoc", "/static-offline-docs")
 # Answers that are one person's (sessions, alerts, sign-in, unsubscribe, calendar feeds) are
@@ -47,11 +54,20 @@ class Cookies:
         return request.cookies.get(self.name(base))
 
     def set(self, response: Response, base: str, value: str, *, max_age: int | None = None) -> None:
-        response.set_cookie(self.name(base), value, max_age=max_age, path="/", httponly=True, samesite="lax",
-                            secure=self.https)
+        response.set_cookie(
+            self.name(base),
+            value,
+            max_age=max_age,
+            path="/",
+            httponly=True,
+            samesite="lax",
+            secure=self.https,
+        )
 
     def delete(self, response: Response, base: str) -> None:
-        response.delete_cookie(self.name(base), path="/", httponly=True, samesite="lax", secure=self.https)
+        response.delete_cookie(
+            self.name(base), path="/", httponly=True, samesite="lax", secure=self.https
+        )
 
 
 class SecurityHeaders:
@@ -62,7 +78,9 @@ class SecurityHeaders:
     def __init__(self, app: Any, cookies: Cookies) -> None:
         self.app = app
         self.session_cookie = cookies.name(SESSION).encode() + b"="
-        self.headers = [(name.lower().encode(), value.encode()) for name, value in SECURITY_HEADERS.items()]
+        self.headers = [
+            (name.lower().encode(), value.encode()) for name, value in SECURITY_HEADERS.items()
+        ]
         self.hsts = [(b"strict-transport-security", HSTS.encode())] if cookies.https else []
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
@@ -72,12 +90,17 @@ class SecurityHeaders:
         path = scope.get("path", "")
         docs = path.startswith(API_DOCS_PATHS)
         private = path.startswith(PRIVATE_PATHS) or any(
-            name == b"cookie" and self.session_cookie in value for name, value in scope.get("headers", []))
+            name == b"cookie" and self.session_cookie in value
+            for name, value in scope.get("headers", [])
+        )
 
         async def with_headers(message: dict) -> None:
             if message["type"] == "http.response.start":
-                headers = [(name, value) for name, value in message.get("headers", [])
-                           if not (private and name.lower() == b"cache-control")]
+                headers = [
+                    (name, value)
+                    for name, value in message.get("headers", [])
+                    if not (private and name.lower() == b"cache-control")
+                ]
                 headers += self.hsts + ([] if docs else self.headers)
                 if private:
                     headers.append((b"cache-control", b"no-store"))

@@ -32,8 +32,11 @@ def test_a_read_on_another_thread_never_sees_an_uncommitted_change(tmp_path):
     thread.start()
     with pytest.raises(Abandoned), repository.transaction() as connection:
         document = saved_search("ss_half_way").model_dump_json()
-        connection.execute("INSERT INTO saved_searches (id, owner, revision, active, document) VALUES (?, ?, ?, 1, ?)",
-                           ("ss_half_way", "anna", 1, document))
+        connection.execute(
+            "INSERT INTO saved_searches (id, owner, revision, active, document) VALUES (?, ?, ?, "
+            "1, ?)",
+            ("ss_half_way", "anna", 1, document),
+        )
         inside.set()
         assert read_done.wait(timeout=10)
         raise Abandoned

@@ -15,13 +15,14 @@ from consumers.alerts import webhook
 from consumers.alerts.delivery import Deliverer
 from tests.alerts.conftest import saved_search
 from tests.alerts.peers import WebhookReceiver
-from tests.alerts.test_delivery import SECRET, alert_for, kafka_alert_settings  # noqa: F401  (fixture)
+from tests.alerts.test_delivery import SECRET, alert_for
 
 TRICKLE_BYTES = 40  # the trickler stops by itself after this many bytes (bounded)
 
 
 class Trickler:
-    """Reads the POST, then sends its answer one byte every `interval_s`; `sending` while it does."""
+    """Reads the POST, then sends its answer one byte every `interval_s`; `sending` while it
+    does."""
 
     def __init__(self, interval_s: float = 0.25) -> None:
         self.sending = threading.Event()
@@ -36,7 +37,9 @@ class Trickler:
                 self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 trickler.sending.set()
                 try:
-                    for byte in (b"HTTP/1.1 200 OK\r\nX-Slow: " + b"x" * TRICKLE_BYTES)[:TRICKLE_BYTES]:
+                    for byte in (b"HTTP/1.1 200 OK\r\nX-Slow: " + b"x" * TRICKLE_BYTES)[
+                        :TRICKLE_BYTES
+                    ]:
                         self.wfile.write(bytes([byte]))
                         self.wfile.flush()
                         time.sleep(interval_s)
@@ -63,13 +66,21 @@ class Trickler:
         self.server.server_close()
 
 
-def test_a_trickling_receiver_is_cut_off_at_the_deadline_and_holds_no_one_else(kafka_alert_settings, repository,
-                                                                                 seed_tenders):
+def test_a_trickling_receiver_is_cut_off_at_the_deadline_and_holds_no_one_else(
+    kafka_alert_settings, repository, seed_tenders
+):
     settings = kafka_alert_settings.model_copy(update={"webhook_timeout": 2.0})
     with Trickler() as trickler, WebhookReceiver(SECRET) as honest:
-        alert_for(repository, seed_tenders["30922"],
-                  saved_search("ss_slow", email=None, webhook=(trickler.url, SECRET), regions=("Overijssel",)),
-                  saved_search("ss_honest", email=None, webhook=(honest.url, SECRET), regions=("Overijssel",)))
+        alert_for(
+            repository,
+            seed_tenders["30922"],
+            saved_search(
+                "ss_slow", email=None, webhook=(trickler.url, SECRET), regions=("Overijssel",)
+            ),
+            saved_search(
+                "ss_honest", email=None, webhook=(honest.url, SECRET), regions=("Overijssel",)
+            ),
+        )
         deliverer = Deliverer(settings, repository)
         honest_while_trickling: list[bool] = []
 
@@ -114,24 +125,39 @@ def test_a_huge_answer_is_not_read_whole(kafka_alert_settings):
     server = ThreadingHTTPServer(("127.0.0.1", 0), Endless)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        status = webhook.post(f"http://127.0.0.1:{server.server_address[1]}/hook", SECRET, {"a": 1}, alert_id="x",
-                              timeout_s=5.0, allow_private=False, allow_loopback=True)
+        status = webhook.post(
+            f"http://127.0.0.1:{server.server_address[1]}/hook",
+            SECRET,
+            {"a": 1},
+            alert_id="x",
+            timeout_s=5.0,
+            allow_private=False,
+            allow_loopback=True,
+        )
     finally:
         server.shutdown()
         server.server_close()
-    assert status == 200 and sent["bytes"] < 50 * 2**20  # the sender was stopped early by the closed socket
+    assert (
+        status == 200 and sent["bytes"] < 50 * 2**20
+    )  # the sender was stopped early by the closed socket
 
 
-@pytest.mark.parametrize("address", ["100.64.1.1", "10.0.0.1", "169.254.169.254", "fd00::1", "0.0.0.0", "::1"])
+@pytest.mark.parametrize(
+    "address", ["100.64.1.1", "10.0.0.1", "169.254.169.254", "fd00::1", "0.0.0.0", "::1"]
+)
 def test_every_address_that_is_not_on_the_internet_is_refused(address):
     host = f"[{address}]" if ":" in address else address
     with pytest.raises(webhook.UnsafeWebhook, match="private or reserved|is this machine"):
-        webhook.check_webhook_url(f"http://{host}:8080/hook", allow_private=False, allow_loopback=False)
+        webhook.check_webhook_url(
+            f"http://{host}:8080/hook", allow_private=False, allow_loopback=False
+        )
 
 
 def test_a_refusal_names_the_host_never_the_address_it_resolved_to():
     with pytest.raises(webhook.UnsafeWebhook) as refused:
-        webhook.check_webhook_url("http://localhost:8080/hook", allow_private=False, allow_loopback=False)
+        webhook.check_webhook_url(
+            "http://localhost:8080/hook", allow_private=False, allow_loopback=False
+        )
     message = str(refused.value)
     assert "localhost" in message and "127.0.0.1" not in message and "::1" not in message
 
@@ -141,7 +167,12 @@ def test_the_post_goes_to_the_address_that_was_checked_not_to_a_second_dns_answe
     two look-ups, so `getaddrinfo` answers for one made-up name: the checked receiver first,
     another one (which must never be called) after."""
     with WebhookReceiver(SECRET) as checked, WebhookReceiver(SECRET) as rebound:
-        ports = iter([int(checked.url.split(":")[2].split("/")[0]), int(rebound.url.split(":")[2].split("/")[0])])
+        ports = iter(
+            [
+                int(checked.url.split(":")[2].split("/")[0]),
+                int(rebound.url.split(":")[2].split("/")[0]),
+            ]
+        )
         real = socket.getaddrinfo
 
         def answers(host, port, *args, **kwargs):
@@ -151,16 +182,34 @@ def test_the_post_goes_to_the_address_that_was_checked_not_to_a_second_dns_answe
 
         monkeypatch.setattr(socket, "getaddrinfo", answers)
         # The receivers can only listen on loopback here, which a name may not reach unless it
-        # is written as loopback (the test below): this test is about pinning, so it lets the name be.
-        monkeypatch.setattr(webhook, "names_loopback", lambda host: host == "receiver.rebind.invalid")
+        # is written as loopback (the test below): this test is about pinning, so it lets the name
+        # be.
+        monkeypatch.setattr(
+            webhook, "names_loopback", lambda host: host == "receiver.rebind.invalid"
+        )
         port = int(checked.url.split(":")[2].split("/")[0])
-        status = webhook.post(f"http://receiver.rebind.invalid:{port}/hook", SECRET, {"a": 1}, alert_id="x",
-                              timeout_s=5.0, allow_private=False, allow_loopback=True)
+        status = webhook.post(
+            f"http://receiver.rebind.invalid:{port}/hook",
+            SECRET,
+            {"a": 1},
+            alert_id="x",
+            timeout_s=5.0,
+            allow_private=False,
+            allow_loopback=True,
+        )
     assert status == 204 and len(checked.calls) == 1 and rebound.calls == []
 
 
-@pytest.mark.parametrize(("host", "allowed"), [("localhost", True), ("127.0.0.1", True), ("[::1]", True),
-                                               ("127.9.9.9", True), ("receiver.rebind.invalid", False)])
+@pytest.mark.parametrize(
+    ("host", "allowed"),
+    [
+        ("localhost", True),
+        ("127.0.0.1", True),
+        ("[::1]", True),
+        ("127.9.9.9", True),
+        ("receiver.rebind.invalid", False),
+    ],
+)
 def test_loopback_is_reached_only_by_a_url_that_names_it(monkeypatch, host, allowed):
     """A name that resolves to this machine is a rebinding attempt even where loopback webhooks
     are allowed. Mock: the one DNS answer this machine cannot give for real (a name → 127.0.0.1)."""

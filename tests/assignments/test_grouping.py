@@ -29,33 +29,62 @@ def stored(state: CrawlState, tender_id: str) -> dict:
     return json.loads(state.previous_tender(tender_id))
 
 
-FLEX = listing("flextender", "31050", "Coördinator Sectorale Aanpak", "Regio Zwolle",
-               first_seen="2026-09-01T09:00:00+02:00")
-COPY = listing("opdrachtoverheid", "flextender_31050", "Coördinator Sectorale Aanpak", "Regio Zwolle",
-               first_seen="2026-09-02T09:00:00+02:00",
-               origin={"platform": "flextender", "url": None, "listing_refs": ["flextender:31050"]})
-FREEP = listing("freep", "coordinator", "Coordinator sectorale aanpak", "Regio Zwolle",
-                first_seen="2026-09-03T09:00:00+02:00")
+FLEX = listing(
+    "flextender",
+    "31050",
+    "Coördinator Sectorale Aanpak",
+    "Regio Zwolle",
+    first_seen="2026-09-01T09:00:00+02:00",
+)
+COPY = listing(
+    "opdrachtoverheid",
+    "flextender_31050",
+    "Coördinator Sectorale Aanpak",
+    "Regio Zwolle",
+    first_seen="2026-09-02T09:00:00+02:00",
+    origin={"platform": "flextender", "url": None, "listing_refs": ["flextender:31050"]},
+)
+FREEP = listing(
+    "freep",
+    "coordinator",
+    "Coordinator sectorale aanpak",
+    "Regio Zwolle",
+    first_seen="2026-09-03T09:00:00+02:00",
+)
 
 
 def test_a_listing_that_joins_carries_the_assignment_and_the_others_get_an_update(tmp_path):
     state = CrawlState(tmp_path / "state.sqlite3")
     first = apply(state, FLEX)
-    assert (first.type, first.data.tender.assignment_id, first.data.tender.also_on) == (PUBLISHED, FLEX.id, [])
+    assert (first.type, first.data.tender.assignment_id, first.data.tender.also_on) == (
+        PUBLISHED,
+        FLEX.id,
+        [],
+    )
     joined = apply(state, COPY)
     assert joined.data.tender.assignment_id == FLEX.id
     assert [(other.source, other.id, other.url) for other in joined.data.tender.also_on] == [
-        ("flextender", FLEX.id, FLEX.url)]
+        ("flextender", FLEX.id, FLEX.url)
+    ]
     update = outbox(state)[-1]
     assert (update.type, update.subject, update.data.sequence, update.data.changed_fields) == (
-        UPDATED, FLEX.id, 2, ["also_on"])
+        UPDATED,
+        FLEX.id,
+        2,
+        ["also_on"],
+    )
     assert [other.id for other in update.data.tender.also_on] == [COPY.id]
 
     apply(state, FREEP)  # a third listing: the id stays
-    assert {stored(state, tender.id)["assignment_id"] for tender in (FLEX, COPY, FREEP)} == {FLEX.id}
+    assert {stored(state, tender.id)["assignment_id"] for tender in (FLEX, COPY, FREEP)} == {
+        FLEX.id
+    }
     assert [other["id"] for other in stored(state, FLEX.id)["also_on"]] == [FREEP.id, COPY.id]
     assert {(first, second, reason) for first, second, reason in state.assignment_links()} == {
-        (FLEX.id, COPY.id, "origin"), (FLEX.id, FREEP.id, "title"), (FREEP.id, COPY.id, "title")}
+        (FLEX.id, COPY.id, "origin"),
+        (FLEX.id, FREEP.id, "title"),
+        (FREEP.id, COPY.id, "title"),
+    }
 
 
 def test_crawling_the_same_listings_again_sends_nothing(tmp_path):
@@ -74,22 +103,43 @@ def test_a_listing_seen_at_the_same_moment_does_not_take_the_assignment_over(tmp
     apply(state, FREEP.model_copy(update=same_moment))
     apply(state, COPY.model_copy(update=same_moment))
     apply(state, FLEX)  # its id sorts first, but it came last
-    assert {stored(state, tender.id)["assignment_id"] for tender in (FLEX, COPY, FREEP)} == {FREEP.id}
+    assert {stored(state, tender.id)["assignment_id"] for tender in (FLEX, COPY, FREEP)} == {
+        FREEP.id
+    }
 
 
 def test_when_two_groups_turn_out_to_be_one_the_older_id_wins(tmp_path):
     state = CrawlState(tmp_path / "state.sqlite3")
-    older = listing("striive", "a", "Verkeerskundige", "Provincie Utrecht", client_reference="SRQ181111",
-                    first_seen="2026-09-01T09:00:00+02:00")
-    newer = listing("flextender", "9", "Senior Verkeerskundige Mobiliteit", "Provincie Utrecht",
-                    first_seen="2026-09-05T09:00:00+02:00")
+    older = listing(
+        "striive",
+        "a",
+        "Verkeerskundige",
+        "Provincie Utrecht",
+        client_reference="SRQ181111",
+        first_seen="2026-09-01T09:00:00+02:00",
+    )
+    newer = listing(
+        "flextender",
+        "9",
+        "Senior Verkeerskundige Mobiliteit",
+        "Provincie Utrecht",
+        first_seen="2026-09-05T09:00:00+02:00",
+    )
     apply(state, older)
     apply(state, newer)
     assert stored(state, newer.id)["assignment_id"] == newer.id  # no evidence yet: two assignments
-    bridge = listing("inhuurdesk", "SRQ181111", "Senior Verkeerskundige Mobiliteit", "Provincie Utrecht",
-                     client_reference="SRQ181111", first_seen="2026-09-06T09:00:00+02:00")
+    bridge = listing(
+        "inhuurdesk",
+        "SRQ181111",
+        "Senior Verkeerskundige Mobiliteit",
+        "Provincie Utrecht",
+        client_reference="SRQ181111",
+        first_seen="2026-09-06T09:00:00+02:00",
+    )
     apply(state, bridge)
-    assert {stored(state, tender.id)["assignment_id"] for tender in (older, newer, bridge)} == {older.id}
+    assert {stored(state, tender.id)["assignment_id"] for tender in (older, newer, bridge)} == {
+        older.id
+    }
     moved = [event for event in outbox(state) if event.subject == newer.id][-1]
     assert moved.type == UPDATED and set(moved.data.changed_fields) == {"assignment_id", "also_on"}
 
@@ -103,11 +153,17 @@ def test_a_listing_that_changes_so_the_evidence_is_gone_leaves(tmp_path):
     left = apply(state, renamed)
     assert (left.data.tender.assignment_id, left.data.tender.also_on) == (FREEP.id, [])
     assert stored(state, FLEX.id)["also_on"] == []
-    assert outbox(state)[-1].subject == FLEX.id and outbox(state)[-1].data.changed_fields == ["also_on"]
+    assert outbox(state)[-1].subject == FLEX.id and outbox(state)[-1].data.changed_fields == [
+        "also_on"
+    ]
 
 
-LISTINGS = sorted({tender.id: tender for first, second, _, _ in load_pairs() for tender in (first, second)}.values(),
-                  key=lambda tender: tender.id)
+LISTINGS = sorted(
+    {
+        tender.id: tender for first, second, _, _ in load_pairs() for tender in (first, second)
+    }.values(),
+    key=lambda tender: tender.id,
+)
 
 
 def partition(state: CrawlState) -> set[frozenset[str]]:
@@ -133,15 +189,28 @@ def test_the_groups_do_not_depend_on_the_order_listings_arrive_in(order):
         shuffled.close()
 
 
-def test_one_crawl_of_a_whole_group_gives_each_listing_one_event_with_the_settled_assignment(tmp_path):
+def test_one_crawl_of_a_whole_group_gives_each_listing_one_event_with_the_settled_assignment(
+    tmp_path,
+):
     """A crawl records every listing, then settles once: each listing's one event carries the
     assignment as the whole crawl left it (no update storm as each member joins)."""
     state = CrawlState(tmp_path / "state.sqlite3")
-    members = [listing(source, f"{source}-{number}", "Coördinator Sectorale Aanpak", "Regio Zwolle",
-                       first_seen="2026-09-01T09:00:00+02:00")
-               for number in range(8) for source in ("flextender", "freep", "striive")]
+    members = [
+        listing(
+            source,
+            f"{source}-{number}",
+            "Coördinator Sectorale Aanpak",
+            "Regio Zwolle",
+            first_seen="2026-09-01T09:00:00+02:00",
+        )
+        for number in range(8)
+        for source in ("flextender", "freep", "striive")
+    ]
     for tender in members:
-        assert state.record(tender.with_content_hash(), list_fingerprint=None, seen_at=FLEX.first_seen) == PUBLISHED
+        assert (
+            state.record(tender.with_content_hash(), list_fingerprint=None, seen_at=FLEX.first_seen)
+            == PUBLISHED
+        )
     assert state.pending_count() == 0  # nothing is written before the crawl settles
     events = state.settle(FLEX.first_seen)
     assert sorted(event.subject for event in events) == sorted(tender.id for tender in members)
@@ -154,22 +223,31 @@ def test_one_crawl_of_a_whole_group_gives_each_listing_one_event_with_the_settle
 def test_a_listing_changed_twice_in_one_crawl_gets_one_update_naming_both_changes(tmp_path):
     state = CrawlState(tmp_path / "state.sqlite3")
     apply(state, FLEX)
-    retitled = FLEX.model_copy(update={"title": "Coördinator Sectorale Aanpak Jeugd"}).with_content_hash()
+    retitled = FLEX.model_copy(
+        update={"title": "Coördinator Sectorale Aanpak Jeugd"}
+    ).with_content_hash()
     moved = retitled.model_copy(update={"client": "Gemeente Zwolle"}).with_content_hash()
     state.record(retitled, list_fingerprint=None, seen_at=FLEX.first_seen)
     state.record(moved, list_fingerprint=None, seen_at=FLEX.first_seen)
     [event] = state.settle(FLEX.first_seen)
-    assert (event.type, event.data.sequence, event.data.changed_fields) == (UPDATED, 2, ["client", "title"])
+    assert (event.type, event.data.sequence, event.data.changed_fields) == (
+        UPDATED,
+        2,
+        ["client", "title"],
+    )
 
 
-@pytest.mark.parametrize("earlier, later, merged", [
-    ((PUBLISHED, []), (UPDATED, ["title"]), (PUBLISHED, [])),
-    ((PUBLISHED, []), (EXPIRED, []), (EXPIRED, [])),
-    ((UPDATED, ["title"]), (UPDATED, ["client"]), (UPDATED, ["client", "title"])),
-    ((UPDATED, ["title"]), (WITHDRAWN, []), (WITHDRAWN, [])),
-    ((EXPIRED, []), (UPDATED, ["status"]), (UPDATED, ["status"])),
-    ((None, []), (UPDATED, ["title"]), (UPDATED, ["title"])),
-    ((UPDATED, ["title"]), (None, []), (UPDATED, ["title"])),
-])
+@pytest.mark.parametrize(
+    "earlier, later, merged",
+    [
+        ((PUBLISHED, []), (UPDATED, ["title"]), (PUBLISHED, [])),
+        ((PUBLISHED, []), (EXPIRED, []), (EXPIRED, [])),
+        ((UPDATED, ["title"]), (UPDATED, ["client"]), (UPDATED, ["client", "title"])),
+        ((UPDATED, ["title"]), (WITHDRAWN, []), (WITHDRAWN, [])),
+        ((EXPIRED, []), (UPDATED, ["status"]), (UPDATED, ["status"])),
+        ((None, []), (UPDATED, ["title"]), (UPDATED, ["title"])),
+        ((UPDATED, ["title"]), (None, []), (UPDATED, ["title"])),
+    ],
+)
 def test_two_pieces_of_news_in_one_crawl_make_one_event(earlier, later, merged):
     assert merge_news(earlier, later) == merged

@@ -44,15 +44,23 @@ class PlainJsonProxy(_Server):
 
             def _forward(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                headers = {name: ("application/json" if "compatible-with" in value else value)
-                           for name, value in self.headers.items() if name.lower() not in ("host", "connection")}
+                headers = {
+                    name: ("application/json" if "compatible-with" in value else value)
+                    for name, value in self.headers.items()
+                    if name.lower() not in ("host", "connection")
+                }
                 upstream = http.client.HTTPConnection("127.0.0.1", upstream_port, timeout=30)
                 upstream.request(self.command, self.path, body=body or None, headers=headers)
                 answer = upstream.getresponse()
                 payload = answer.read()
                 self.send_response(answer.status)
                 for name, value in answer.getheaders():
-                    if name.lower() not in ("transfer-encoding", "connection", "content-length", "x-elastic-product"):
+                    if name.lower() not in (
+                        "transfer-encoding",
+                        "connection",
+                        "content-length",
+                        "x-elastic-product",
+                    ):
                         self.send_header(name, value)
                 self.send_header("X-Elastic-Product", "Elasticsearch")
                 self.send_header("Content-Length", str(len(payload)))
@@ -95,23 +103,41 @@ class KibanaReplica(_Server):
                 if self.headers.get("Authorization") != expected_auth:
                     return self._answer(401, {"statusCode": 401, "error": "Unauthorized"})
                 if "kbn-xsrf" not in self.headers:
-                    return self._answer(400, {"statusCode": 400, "message": "Request must contain a kbn-xsrf header."})
+                    return self._answer(
+                        400,
+                        {"statusCode": 400, "message": "Request must contain a kbn-xsrf header."},
+                    )
                 message = BytesParser(policy=HTTP).parsebytes(
-                    b"Content-Type: " + self.headers["Content-Type"].encode() + b"\r\n\r\n" + body)
-                files = [part for part in message.iter_parts() if part.get_param("name", header="content-disposition") == "file"]
+                    b"Content-Type: " + self.headers["Content-Type"].encode() + b"\r\n\r\n" + body
+                )
+                files = [
+                    part
+                    for part in message.iter_parts()
+                    if part.get_param("name", header="content-disposition") == "file"
+                ]
                 if len(files) != 1:
-                    return self._answer(400, {"statusCode": 400, "message": "[request body.file]: expected value"})
+                    return self._answer(
+                        400, {"statusCode": 400, "message": "[request body.file]: expected value"}
+                    )
                 overwrite = parse_qs(parts.query).get("overwrite") == ["true"]
-                objects = [json.loads(line) for line in files[0].get_payload(decode=True).decode().splitlines() if line]
+                objects = [
+                    json.loads(line)
+                    for line in files[0].get_payload(decode=True).decode().splitlines()
+                    if line
+                ]
                 errors, imported = [], 0
                 for item in objects:
                     key = (item["type"], item["id"])
                     if key in replica.objects and not overwrite:
-                        errors.append({"id": item["id"], "type": item["type"], "error": {"type": "conflict"}})
+                        errors.append(
+                            {"id": item["id"], "type": item["type"], "error": {"type": "conflict"}}
+                        )
                         continue
                     replica.objects[key] = item
                     imported += 1
                 replica.imports.append({"overwrite": overwrite, "count": len(objects)})
-                self._answer(200, {"success": not errors, "successCount": imported, "errors": errors})
+                self._answer(
+                    200, {"success": not errors, "successCount": imported, "errors": errors}
+                )
 
         super().__init__(Handler)

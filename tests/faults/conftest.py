@@ -31,10 +31,12 @@ class FaultResult:
 def fault_report(request):
     """`fault_report(events_in=..., events_out=..., lost=..., duplicated=..., note=...)`; the test
     still asserts the figures it promises (zero lost, zero duplicate effects)."""
+
     def record(**figures) -> FaultResult:
         result = FaultResult(fault=request.node.name.removeprefix("test_"), **figures)
         RESULTS.append(result)
         return result
+
     return record
 
 
@@ -43,8 +45,10 @@ def pytest_terminal_summary(terminalreporter) -> None:
         return
     terminalreporter.section("fault injection: events in / out / lost / duplicated")
     for result in RESULTS:
-        terminalreporter.line(f"{result.fault:<64} {result.events_in:>7} {result.events_out:>7} "
-                              f"{result.lost:>5} {result.duplicated:>5}  {result.note}")
+        terminalreporter.line(
+            f"{result.fault:<64} {result.events_in:>7} {result.events_out:>7} "
+            f"{result.lost:>5} {result.duplicated:>5}  {result.note}"
+        )
     path = os.environ.get("TENDERWATCH_FAULT_REPORT")
     if path:
         with open(path, "w", encoding="utf-8") as report:
@@ -52,7 +56,8 @@ def pytest_terminal_summary(terminalreporter) -> None:
 
 
 def pytest_collection_modifyitems(config, items) -> None:
-    """The fault suite starts and kills real processes: all of it is `slow` (`pytest -m 'not slow'` skips it)."""
+    """The fault suite starts and kills real processes: all of it is `slow` (`pytest -m 'not slow'`
+    skips it)."""
     here = os.path.dirname(__file__)
     for item in items:
         if str(item.fspath).startswith(here):

@@ -22,9 +22,13 @@ from tenderwatch.common.settings import Settings
 def settings_for(bootstrap_servers: str, data_dir: Path, **overrides) -> Settings:
     suffix = uuid.uuid4().hex[:8]
     return Settings(
-        kafka_bootstrap_servers=bootstrap_servers, data_dir=data_dir,
-        tender_events_topic=f"events-{suffix}", alerts_topic=f"alerts-{suffix}", dead_letter_topic=f"dlq-{suffix}",
-        autothrottle_start_delay=0.0, **overrides,
+        kafka_bootstrap_servers=bootstrap_servers,
+        data_dir=data_dir,
+        tender_events_topic=f"events-{suffix}",
+        alerts_topic=f"alerts-{suffix}",
+        dead_letter_topic=f"dlq-{suffix}",
+        autothrottle_start_delay=0.0,
+        **overrides,
     )
 
 
@@ -44,10 +48,16 @@ def kafka_settings(request, tmp_path) -> Settings:
 
 
 def read_topic(settings: Settings, topic: str, count: int, timeout_s: float = 30.0) -> list:
-    """The first `count` records of `topic` (all partitions, from the start), or fewer at the timeout."""
-    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False)
+    """The first `count` records of `topic` (all partitions, from the start), or fewer at the
+    timeout."""
+    consumer = KafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False
+    )
     try:
-        partitions = [TopicPartition(topic, number) for number in sorted(consumer.partitions_for_topic(topic) or [])]
+        partitions = [
+            TopicPartition(topic, number)
+            for number in sorted(consumer.partitions_for_topic(topic) or [])
+        ]
         consumer.assign(partitions)
         consumer.seek_to_beginning(*partitions)
         records: list = []
@@ -78,9 +88,15 @@ def publish_every_event_type(settings: Settings, seed_tenders) -> CrawlState:
     state.apply(published, list_fingerprint="1", seen_at=seen_at)
     updated = published.model_copy(update={"region": "Gelderland"}).with_content_hash()
     state.apply(updated, list_fingerprint="2", seen_at=seen_at)
-    state.apply(updated.model_copy(update={"status": "expired"}), list_fingerprint=None, seen_at=seen_at)
+    state.apply(
+        updated.model_copy(update={"status": "expired"}), list_fingerprint=None, seen_at=seen_at
+    )
     state.apply(seed_tenders["31050"], list_fingerprint="1", seen_at=seen_at)
-    state.apply(seed_tenders["31050"].model_copy(update={"status": "withdrawn"}), list_fingerprint=None, seen_at=seen_at)
+    state.apply(
+        seed_tenders["31050"].model_copy(update={"status": "withdrawn"}),
+        list_fingerprint=None,
+        seen_at=seen_at,
+    )
     producer = make_producer(settings)
     assert OutboxPublisher(state, producer, settings.tender_events_topic).drain() == 5
     producer.close()

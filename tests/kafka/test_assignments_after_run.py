@@ -26,9 +26,15 @@ SAP_LISTING = "striive:08443f5d-66d3-4a94-893a-fa26a02bedc6"
 # What the replicas list more than once (ids as in their answers).
 CROSS_LISTED = [
     {"flextender:31050", "opdrachtoverheid:flextender_31050"},  # the copy names the listing
-    {SAP_LISTING, "opdrachtoverheid:striive_HFSSC000444_392359",
-     "inhuurdesk:6b2e1d3f-0000-4000-8000-00000000000f"},  # supplier record; request number SRQ202742
-    {"striive:5a1d0c2e-0000-4000-8000-00000000000c", "striive:5a1d0c2e-0000-4000-8000-00000000000d"},  # two brands
+    {
+        SAP_LISTING,
+        "opdrachtoverheid:striive_HFSSC000444_392359",
+        "inhuurdesk:6b2e1d3f-0000-4000-8000-00000000000f",
+    },  # supplier record; request number SRQ202742
+    {
+        "striive:5a1d0c2e-0000-4000-8000-00000000000c",
+        "striive:5a1d0c2e-0000-4000-8000-00000000000d",
+    },  # two brands
     {"striive:7601f27b-6341-4a6a-98e5-c7ceee7998c4", "freep:101112"},  # DJI, same title
 ]
 
@@ -39,19 +45,34 @@ def search(data_dir: str, *options: str) -> list[dict]:
     return json.loads(result.stdout)
 
 
-def test_one_hit_and_one_alert_per_assignment_and_a_replay_changes_nothing(broker, tmp_path, replicas):
+def test_one_hit_and_one_alert_per_assignment_and_a_replay_changes_nothing(
+    broker, tmp_path, replicas
+):
     settings = settings_for(broker.bootstrap_servers, tmp_path / "data")
     create_topics(settings)
     data_dir = str(settings.data_dir)
-    env = {"TENDERWATCH_NOW": SEED_TIME, "TENDERWATCH_AUTOTHROTTLE_START_DELAY": "0",
-           "TENDERWATCH_LOG_FORMAT": "json", "TENDERWATCH_SOURCES": "all",
-           "TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap_servers,
-           "TENDERWATCH_TENDER_EVENTS_TOPIC": settings.tender_events_topic,
-           "TENDERWATCH_ALERTS_TOPIC": settings.alerts_topic,
-           "TENDERWATCH_DEAD_LETTER_TOPIC": settings.dead_letter_topic,
-           **replicas.environment()}
-    added = tenderwatch("saved-search", "add", "--name", "everything open", "--email", "anna@example.nl",
-                        "--data-dir", data_dir, env=env)
+    env = {
+        "TENDERWATCH_NOW": SEED_TIME,
+        "TENDERWATCH_AUTOTHROTTLE_START_DELAY": "0",
+        "TENDERWATCH_LOG_FORMAT": "json",
+        "TENDERWATCH_SOURCES": "all",
+        "TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap_servers,
+        "TENDERWATCH_TENDER_EVENTS_TOPIC": settings.tender_events_topic,
+        "TENDERWATCH_ALERTS_TOPIC": settings.alerts_topic,
+        "TENDERWATCH_DEAD_LETTER_TOPIC": settings.dead_letter_topic,
+        **replicas.environment(),
+    }
+    added = tenderwatch(
+        "saved-search",
+        "add",
+        "--name",
+        "everything open",
+        "--email",
+        "anna@example.nl",
+        "--data-dir",
+        data_dir,
+        env=env,
+    )
     assert added.returncode == 0, added.stderr
     run = tenderwatch("run", "--once", "--data-dir", data_dir, env=env)
     assert run.returncode == 0, run.stderr[-3000:]
@@ -60,8 +81,12 @@ def test_one_hit_and_one_alert_per_assignment_and_a_replay_changes_nothing(broke
     groups: dict[str, set[str]] = defaultdict(set)
     for tender in every:
         groups[tender["assignment_id"]].add(tender["id"])
-    assert all(group in groups.values() for group in CROSS_LISTED), sorted(map(sorted, groups.values()))
-    assert sum(len(group) - 1 for group in groups.values()) == sum(len(group) - 1 for group in CROSS_LISTED)
+    assert all(group in groups.values() for group in CROSS_LISTED), sorted(
+        map(sorted, groups.values())
+    )
+    assert sum(len(group) - 1 for group in groups.values()) == sum(
+        len(group) - 1 for group in CROSS_LISTED
+    )
 
     hits = search(data_dir)
     assert len(hits) == len(groups) == len(every) - 5
@@ -80,7 +105,9 @@ def test_one_hit_and_one_alert_per_assignment_and_a_replay_changes_nothing(broke
     # Striive is crawled before Inhuurdesk and Opdrachtoverheid: its listing is the oldest, and
     # the ids of those that joined later did not take the assignment over.
     (sap,) = [alert for alert in alerts if alert.tender.assignment_id == SAP_LISTING]
-    assert sap.tender.id == SAP_LISTING  # alerted as the first listing; the others joined without a second alert
+    assert (
+        sap.tender.id == SAP_LISTING
+    )  # alerted as the first listing; the others joined without a second alert
 
     # The whole topic again from offset 0, through the same handlers: nothing changes.
     records = read_topic(settings, settings.tender_events_topic, 100_000, timeout_s=5)
@@ -95,9 +122,22 @@ def test_one_hit_and_one_alert_per_assignment_and_a_replay_changes_nothing(broke
     store.close()
     deliveries = len(repository.deliveries())
     matcher = AlertMatcher(repository)
-    messages = [Message(record.topic, record.partition, record.offset, record.key, record.value, [], payload=event)
-                for record, event in zip(records, events, strict=True)]
+    messages = [
+        Message(
+            record.topic,
+            record.partition,
+            record.offset,
+            record.key,
+            record.value,
+            [],
+            payload=event,
+        )
+        for record, event in zip(records, events, strict=True)
+    ]
     assert matcher.handle(messages) == []
     assert (len(repository.alerts()), len(repository.deliveries()), matcher.alerts_added) == (
-        len(alerts), deliveries, 0)
+        len(alerts),
+        deliveries,
+        0,
+    )
     repository.close()

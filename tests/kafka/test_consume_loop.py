@@ -34,7 +34,9 @@ def events_for(seed_tenders, count: int) -> list[tuple[bytes, bytes]]:
     base = seed_tenders["30922"]
     events = []
     for number in range(count):
-        tender = base.model_copy(update={"id": f"flextender:{900000 + number}", "external_id": str(900000 + number)})
+        tender = base.model_copy(
+            update={"id": f"flextender:{900000 + number}", "external_id": str(900000 + number)}
+        )
         event = TenderEvent.build("nl.tenderwatch.tender.published", tender, 1, NOW)
         events.append((event.key, event.encode()))
     return events
@@ -43,10 +45,15 @@ def events_for(seed_tenders, count: int) -> list[tuple[bytes, bytes]]:
 def committed(settings, group_id: str) -> int:
     admin = make_admin(settings)
     try:
-        partitions = [TopicPartition(settings.tender_events_topic, number) for number in range(settings.topic_partitions)]
+        partitions = [
+            TopicPartition(settings.tender_events_topic, number)
+            for number in range(settings.topic_partitions)
+        ]
         try:
             offsets = admin.list_group_offsets({group_id: partitions}).get(group_id, {})
-        except KafkaError as exc:  # Apache Kafka, fresh: its offsets topic and coordinators are still being made
+        except (
+            KafkaError
+        ) as exc:  # Apache Kafka, fresh: its offsets topic and coordinators are still being made
             if not exc.retriable:
                 raise
             return 0
@@ -79,8 +86,15 @@ class Recorder:
 
 
 def run_loop(settings, handler, group_id: str, until, **options) -> ConsumeLoop:
-    loop = ConsumeLoop(name="test", group_id=group_id, topics=[settings.tender_events_topic], handler=handler,
-                       settings=settings, backoff_base_s=0.05, **options)
+    loop = ConsumeLoop(
+        name="test",
+        group_id=group_id,
+        topics=[settings.tender_events_topic],
+        handler=handler,
+        settings=settings,
+        backoff_base_s=0.05,
+        **options,
+    )
     thread = threading.Thread(target=loop.run, daemon=True)
     thread.start()
     try:
@@ -92,12 +106,18 @@ def run_loop(settings, handler, group_id: str, until, **options) -> ConsumeLoop:
     return loop
 
 
-def test_poison_message_goes_to_the_dead_letter_topic_and_the_loop_goes_on(kafka_settings, seed_tenders):
+def test_poison_message_goes_to_the_dead_letter_topic_and_the_loop_goes_on(
+    kafka_settings, seed_tenders
+):
     good = events_for(seed_tenders, 2)
     produce(kafka_settings, [good[0], (b"flextender:bad", b"\x00 not an event"), good[1]])
     handler = Recorder()
-    loop = run_loop(kafka_settings, handler, "g-poison",
-                    until=lambda: len(handler.done) == 2 and committed(kafka_settings, "g-poison") == 3)
+    loop = run_loop(
+        kafka_settings,
+        handler,
+        "g-poison",
+        until=lambda: len(handler.done) == 2 and committed(kafka_settings, "g-poison") == 3,
+    )
     assert loop.stats.dead_lettered == 1 and loop.stats.processed == 3
     [letter] = read_topic(kafka_settings, kafka_settings.dead_letter_topic, 1)
     headers = dict(letter.headers)
@@ -105,7 +125,9 @@ def test_poison_message_goes_to_the_dead_letter_topic_and_the_loop_goes_on(kafka
     assert headers["dlq.reason"].startswith(b"undecodable: not JSON")
     assert headers["dlq.topic"] == kafka_settings.tender_events_topic.encode()
     assert headers["dlq.consumer"] == b"test"
-    assert int(headers["dlq.offset"]) >= 0 and int(headers["dlq.partition"]) in range(kafka_settings.topic_partitions)
+    assert int(headers["dlq.offset"]) >= 0 and int(headers["dlq.partition"]) in range(
+        kafka_settings.topic_partitions
+    )
 
 
 def test_an_event_of_an_unknown_schema_version_is_dead_lettered(kafka_settings, seed_tenders):
@@ -114,7 +136,12 @@ def test_an_event_of_an_unknown_schema_version_is_dead_lettered(kafka_settings, 
     assert future != value
     produce(kafka_settings, [(key, future)])
     handler = Recorder()
-    run_loop(kafka_settings, handler, "g-version", until=lambda: committed(kafka_settings, "g-version") == 1)
+    run_loop(
+        kafka_settings,
+        handler,
+        "g-version",
+        until=lambda: committed(kafka_settings, "g-version") == 1,
+    )
     [letter] = read_topic(kafka_settings, kafka_settings.dead_letter_topic, 1)
     assert b"unknown dataschema" in dict(letter.headers)["dlq.reason"]
     assert handler.calls == []
@@ -143,8 +170,13 @@ def test_a_handler_failure_is_narrowed_to_the_one_poison_message(kafka_settings,
     events = events_for(seed_tenders, 5)
     produce(kafka_settings, events)
     handler = Recorder(poison_subject="flextender:900002")
-    loop = run_loop(kafka_settings, handler, "g-isolate",
-                    until=lambda: committed(kafka_settings, "g-isolate") == 5, max_attempts=2)
+    loop = run_loop(
+        kafka_settings,
+        handler,
+        "g-isolate",
+        until=lambda: committed(kafka_settings, "g-isolate") == 5,
+        max_attempts=2,
+    )
     assert handler.done == {f"flextender:{900000 + n}" for n in (0, 1, 3, 4)}
     [letter] = read_topic(kafka_settings, kafka_settings.dead_letter_topic, 1)
     assert letter.key == b"flextender:900002"
@@ -156,7 +188,9 @@ def test_graceful_stop_on_sigterm(kafka_settings, seed_tenders, tmp_path):
     produce(kafka_settings, events_for(seed_tenders, 10))
     process = start_consumer(kafka_settings, tmp_path)
     try:
-        assert wait_for(lambda: committed(kafka_settings, "tenderwatch-snapshot") == 10, timeout_s=60)
+        assert wait_for(
+            lambda: committed(kafka_settings, "tenderwatch-snapshot") == 10, timeout_s=60
+        )
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=30) == 0
     finally:
@@ -165,12 +199,21 @@ def test_graceful_stop_on_sigterm(kafka_settings, seed_tenders, tmp_path):
 
 
 def start_consumer(settings, data_dir, max_records: int = 500) -> subprocess.Popen:
-    env = {**os.environ, "TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
-           "TENDERWATCH_TENDER_EVENTS_TOPIC": settings.tender_events_topic,
-           "TENDERWATCH_DEAD_LETTER_TOPIC": settings.dead_letter_topic, "TENDERWATCH_DATA_DIR": str(data_dir),
-           "TENDERWATCH_CONSUMER_MAX_RECORDS": str(max_records), "TENDERWATCH_LOG_FORMAT": "json"}
-    return subprocess.Popen([sys.executable, "-m", "tenderwatch.cli", "consume", "snapshot"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    env = {
+        **os.environ,
+        "TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
+        "TENDERWATCH_TENDER_EVENTS_TOPIC": settings.tender_events_topic,
+        "TENDERWATCH_DEAD_LETTER_TOPIC": settings.dead_letter_topic,
+        "TENDERWATCH_DATA_DIR": str(data_dir),
+        "TENDERWATCH_CONSUMER_MAX_RECORDS": str(max_records),
+        "TENDERWATCH_LOG_FORMAT": "json",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "tenderwatch.cli", "consume", "snapshot"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
 
 
 class ConsumerThatLosesTheBroker:
@@ -194,15 +237,26 @@ class ConsumerThatLosesTheBroker:
         return getattr(self._consumer, name)
 
 
-def test_connection_errors_from_poll_are_transient_and_the_loop_stays_alive(kafka_settings, seed_tenders):
+def test_connection_errors_from_poll_are_transient_and_the_loop_stays_alive(
+    kafka_settings, seed_tenders
+):
     from consumers.kafka_clients import make_consumer
 
     produce(kafka_settings, events_for(seed_tenders, 10))
     recorder = Recorder()
     consumer = ConsumerThatLosesTheBroker(
-        make_consumer(kafka_settings, "g-poll-errors", kafka_settings.tender_events_topic), failures=3)
-    loop = ConsumeLoop(name="test", group_id="g-poll-errors", topics=[kafka_settings.tender_events_topic],
-                       handler=recorder, settings=kafka_settings, backoff_base_s=0.05, consumer=consumer)
+        make_consumer(kafka_settings, "g-poll-errors", kafka_settings.tender_events_topic),
+        failures=3,
+    )
+    loop = ConsumeLoop(
+        name="test",
+        group_id="g-poll-errors",
+        topics=[kafka_settings.tender_events_topic],
+        handler=recorder,
+        settings=kafka_settings,
+        backoff_base_s=0.05,
+        consumer=consumer,
+    )
     thread = threading.Thread(target=loop.run, daemon=True)
     thread.start()
     try:
@@ -227,8 +281,15 @@ def test_a_broker_restart_leaves_the_consumer_alive_and_it_rejoins(tmp_path, see
     settings = settings_for(first.bootstrap_servers, tmp_path / "data")
     create_topics(settings)
     recorder = Recorder()
-    loop = ConsumeLoop(name="test", group_id="g-restart", topics=[settings.tender_events_topic], handler=recorder,
-                       settings=settings, backoff_base_s=0.05, backoff_max_s=0.5)
+    loop = ConsumeLoop(
+        name="test",
+        group_id="g-restart",
+        topics=[settings.tender_events_topic],
+        handler=recorder,
+        settings=settings,
+        backoff_base_s=0.05,
+        backoff_max_s=0.5,
+    )
     thread = threading.Thread(target=loop.run, daemon=True)
     thread.start()
     try:
@@ -241,8 +302,13 @@ def test_a_broker_restart_leaves_the_consumer_alive_and_it_rejoins(tmp_path, see
         second = EmbeddedBroker(tmp_path / "broker-2.log", port=port).start()
         create_topics(settings)
         produce(settings, after)
-        assert wait_for(lambda: {subject for subject in recorder.done} >= {
-            decode_event(value).subject for _, value in after}, timeout_s=90), recorder.calls[-3:]
+        assert wait_for(
+            lambda: (
+                {subject for subject in recorder.done}
+                >= {decode_event(value).subject for _, value in after}
+            ),
+            timeout_s=90,
+        ), recorder.calls[-3:]
         assert thread.is_alive()
     finally:
         loop.stop()

@@ -29,7 +29,10 @@ from tests.schema_registry import cloudevents_validator, schema_registry, valida
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
 ENVELOPES = {**dict.fromkeys(EVENT_TYPES, ENVELOPE_SCHEMA), ALERT_MATCHED: ALERT_ENVELOPE_SCHEMA}
-SOURCES = {**dict.fromkeys(EVENT_TYPES, "/tenderwatch/crawler/flextender"), ALERT_MATCHED: "/tenderwatch/alerts"}
+SOURCES = {
+    **dict.fromkeys(EVENT_TYPES, "/tenderwatch/crawler/flextender"),
+    ALERT_MATCHED: "/tenderwatch/alerts",
+}
 
 
 @pytest.fixture(scope="module", params=BROKERS)
@@ -43,19 +46,25 @@ def published(request, tmp_path_factory, seed_tenders):
         servers = request.getfixturevalue("broker").bootstrap_servers
     else:
         servers = request.getfixturevalue("engines").kafka_bootstrap_servers
-    settings = settings_for(servers, tmp_path_factory.mktemp("downstream"),
-                            webhook_allow_loopback=True)
+    settings = settings_for(
+        servers, tmp_path_factory.mktemp("downstream"), webhook_allow_loopback=True
+    )
     create_topics(settings)
     publish_every_event_type(settings, seed_tenders)
 
     repository = AlertRepository(settings.alerts_path)
-    repository.save(saved_search("ss_downstream", keyword="procesregisseurs"))  # mail: to the mail folder
-    handle(AlertMatcher(repository), TenderEvent.build(EVENT_TYPES[0], seed_tenders["30922"], 1, NOW))
+    repository.save(
+        saved_search("ss_downstream", keyword="procesregisseurs")
+    )  # mail: to the mail folder
+    handle(
+        AlertMatcher(repository), TenderEvent.build(EVENT_TYPES[0], seed_tenders["30922"], 1, NOW)
+    )
     deliverer = Deliverer(settings, repository)
 
     def delivered() -> bool:
         deliverer.deliver_due()
         return not repository.due(float("inf"))
+
     assert wait_for(delivered, timeout_s=20)
     repository.close()
     return settings
@@ -63,13 +72,17 @@ def published(request, tmp_path_factory, seed_tenders):
 
 def confluent_records(settings, topics: list[str], count: int, timeout_s: float = 45.0) -> list:
     """As a downstream service reads: a consumer group (the documented timeouts), from the start."""
-    consumer = Consumer({
-        "bootstrap.servers": settings.kafka_bootstrap_servers, "group.id": f"downstream-{uuid.uuid4().hex[:8]}",
-        "auto.offset.reset": "earliest", "enable.auto.commit": False,
-        "session.timeout.ms": CONSUMER_GROUP_TIMEOUTS["session_timeout_ms"],
-        "heartbeat.interval.ms": CONSUMER_GROUP_TIMEOUTS["heartbeat_interval_ms"],
-        "max.poll.interval.ms": CONSUMER_GROUP_TIMEOUTS["max_poll_interval_ms"],
-    })
+    consumer = Consumer(
+        {
+            "bootstrap.servers": settings.kafka_bootstrap_servers,
+            "group.id": f"downstream-{uuid.uuid4().hex[:8]}",
+            "auto.offset.reset": "earliest",
+            "enable.auto.commit": False,
+            "session.timeout.ms": CONSUMER_GROUP_TIMEOUTS["session_timeout_ms"],
+            "heartbeat.interval.ms": CONSUMER_GROUP_TIMEOUTS["heartbeat_interval_ms"],
+            "max.poll.interval.ms": CONSUMER_GROUP_TIMEOUTS["max_poll_interval_ms"],
+        }
+    )
     records: list = []
     try:
         consumer.subscribe(topics)
@@ -103,7 +116,10 @@ def check_against_the_contract(event, value: bytes, registry) -> None:
     validator_for(registry, ENVELOPES[event_type]).validate(document)
     cloudevents_validator().validate(document)
     if event_type == ALERT_MATCHED:
-        assert attributes["id"] == event.get_data()["id"] and attributes["partitionkey"] == "ss_downstream"
+        assert (
+            attributes["id"] == event.get_data()["id"]
+            and attributes["partitionkey"] == "ss_downstream"
+        )
     else:
         assert attributes["id"] == f"{attributes['subject']}/{event.get_data()['sequence']}"
         assert attributes["partitionkey"] == attributes["subject"]  # the SDK maps the record key
@@ -111,26 +127,38 @@ def check_against_the_contract(event, value: bytes, registry) -> None:
 
 def test_confluent_kafka_and_the_cloudevents_sdk_read_every_event_type(published):
     registry = schema_registry()
-    records = confluent_records(published, [published.tender_events_topic, published.alerts_topic], 6)
+    records = confluent_records(
+        published, [published.tender_events_topic, published.alerts_topic], 6
+    )
     assert len(records) == 6
     for record in records:
         headers = {name: value for name, value in record.headers() or []}
         assert headers == {"content-type": CONTENT_TYPE.encode()}  # structured mode: no ce_ headers
-        check_against_the_contract(parse(headers, record.key(), record.value()), record.value(), registry)
-    types = sorted(parse(dict(r.headers()), r.key(), r.value()).get_attributes()["type"] for r in records)
-    assert types == sorted([*EVENT_TYPES, EVENT_TYPES[0], ALERT_MATCHED])  # 30922 and 31050 were both published
+        check_against_the_contract(
+            parse(headers, record.key(), record.value()), record.value(), registry
+        )
+    types = sorted(
+        parse(dict(r.headers()), r.key(), r.value()).get_attributes()["type"] for r in records
+    )
+    assert types == sorted(
+        [*EVENT_TYPES, EVENT_TYPES[0], ALERT_MATCHED]
+    )  # 30922 and 31050 were both published
 
 
 def test_aiokafka_with_its_defaults_reads_every_event_type(published):
     from aiokafka import AIOKafkaConsumer
 
     async def read(count: int) -> list:
-        consumer = AIOKafkaConsumer(published.tender_events_topic, published.alerts_topic,
-                                    bootstrap_servers=published.kafka_bootstrap_servers,
-                                    group_id=f"aiokafka-{uuid.uuid4().hex[:8]}", auto_offset_reset="earliest",
-                                    session_timeout_ms=CONSUMER_GROUP_TIMEOUTS["session_timeout_ms"],
-                                    heartbeat_interval_ms=CONSUMER_GROUP_TIMEOUTS["heartbeat_interval_ms"],
-                                    max_poll_interval_ms=CONSUMER_GROUP_TIMEOUTS["max_poll_interval_ms"])
+        consumer = AIOKafkaConsumer(
+            published.tender_events_topic,
+            published.alerts_topic,
+            bootstrap_servers=published.kafka_bootstrap_servers,
+            group_id=f"aiokafka-{uuid.uuid4().hex[:8]}",
+            auto_offset_reset="earliest",
+            session_timeout_ms=CONSUMER_GROUP_TIMEOUTS["session_timeout_ms"],
+            heartbeat_interval_ms=CONSUMER_GROUP_TIMEOUTS["heartbeat_interval_ms"],
+            max_poll_interval_ms=CONSUMER_GROUP_TIMEOUTS["max_poll_interval_ms"],
+        )
         await consumer.start()
         records: list = []
         try:
@@ -147,28 +175,35 @@ def test_aiokafka_with_its_defaults_reads_every_event_type(published):
     for record in records:
         event = parse(dict(record.headers), record.key, record.value)
         check_against_the_contract(event, record.value, registry)
-    assert {parse(dict(r.headers), r.key, r.value).get_attributes()["type"] for r in records} == set(ENVELOPES)
+    assert {
+        parse(dict(r.headers), r.key, r.value).get_attributes()["type"] for r in records
+    } == set(ENVELOPES)
 
 
 def test_a_librdkafka_producer_with_murmur2_lands_keys_where_tenderwatch_does(published):
     """What the README tells a producer: librdkafka's default partitioner (crc32) puts the
     same keys elsewhere; `murmur2_random` is the Java client's (and kafka-python's)."""
-    ours = {record.key(): record.partition()
-            for record in confluent_records(published, [published.tender_events_topic], 5)}
+    ours = {
+        record.key(): record.partition()
+        for record in confluent_records(published, [published.tender_events_topic], 5)
+    }
     landed: dict[str, dict[bytes, int]] = {}
     for partitioner in ("murmur2_random", "consistent_random"):
         topic = f"{published.tender_events_topic}-{partitioner}"
         admin = make_admin(published)
         admin.create_topics([NewTopic(topic, published.topic_partitions, 1)])
         admin.close()
-        producer = Producer({"bootstrap.servers": published.kafka_bootstrap_servers, "partitioner": partitioner})
+        producer = Producer(
+            {"bootstrap.servers": published.kafka_bootstrap_servers, "partitioner": partitioner}
+        )
         landed[partitioner] = {}
         for key in ours:
+
             def remember(error, message, key=key, where=landed[partitioner]):
                 assert error is None, error
                 where[key] = message.partition()
-            producer.produce(topic, key=key, value=b"{}",
-                             on_delivery=remember)
+
+            producer.produce(topic, key=key, value=b"{}", on_delivery=remember)
         assert producer.flush(30) == 0
     assert landed["murmur2_random"] == ours
     assert landed["consistent_random"] != ours  # why the README names the partitioner
@@ -182,14 +217,21 @@ def test_the_readme_consumer_reads_the_events(published, tmp_path):
     from pathlib import Path
 
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("A consumer with `confluent-kafka` and the CloudEvents SDK"):]
+    section = readme[readme.index("A consumer with `confluent-kafka` and the CloudEvents SDK") :]
     code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
     assert len(code.splitlines()) <= 17
     script = tmp_path / "consumer.py"
-    script.write_text(code.replace("localhost:9092", published.kafka_bootstrap_servers)
-                      .replace("tenderwatch.tender-events", published.tender_events_topic))
-    process = subprocess.Popen([sys.executable, "-u", str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True)
+    script.write_text(
+        code.replace("localhost:9092", published.kafka_bootstrap_servers).replace(
+            "tenderwatch.tender-events", published.tender_events_topic
+        )
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-u", str(script)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         lines: list[str] = []
         deadline = time.monotonic() + 45
@@ -200,5 +242,6 @@ def test_the_readme_consumer_reads_the_events(published, tmp_path):
     finally:
         process.kill()
         process.wait(10)
-    assert sorted(line.split()[0] for line in lines) == ["flextender:30922", "flextender:31050"], \
+    assert sorted(line.split()[0] for line in lines) == ["flextender:30922", "flextender:31050"], (
         process.stderr.read()[-2000:]
+    )

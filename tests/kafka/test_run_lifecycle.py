@@ -24,13 +24,34 @@ from tests.test_children import gone
 STOP_BOUND_S = 45.0  # crawl grace 10 s + thread joins 20 s + broker grace 10 s, with room to spare
 
 
-def start_run(site: FlextenderReplica, data_dir: Path, log_path: Path, *options: str) -> subprocess.Popen:
-    env = {**os.environ, "TENDERWATCH_NOW": SEED_TIME, "TENDERWATCH_AUTOTHROTTLE_START_DELAY": "0",
-           "TENDERWATCH_LOG_FORMAT": "json", "TENDERWATCH_DATA_DIR": str(data_dir)}
+def start_run(
+    site: FlextenderReplica, data_dir: Path, log_path: Path, *options: str
+) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "TENDERWATCH_NOW": SEED_TIME,
+        "TENDERWATCH_AUTOTHROTTLE_START_DELAY": "0",
+        "TENDERWATCH_LOG_FORMAT": "json",
+        "TENDERWATCH_DATA_DIR": str(data_dir),
+    }
     env.pop("TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS", None)
-    return subprocess.Popen([sys.executable, "-m", "tenderwatch.cli", "run", "--base-url", site.url, "--api-url", site.url,
-                             *options], env=env, stdout=subprocess.DEVNULL, stderr=open(log_path, "wb"),
-                            start_new_session=True)
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tenderwatch.cli",
+            "run",
+            "--base-url",
+            site.url,
+            "--api-url",
+            site.url,
+            *options,
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=open(log_path, "wb"),
+        start_new_session=True,
+    )
 
 
 def descendants(pid: int) -> list[int]:
@@ -88,8 +109,10 @@ def test_a_stop_at_any_moment_ends_run_in_bounded_time_and_leaves_no_process(tmp
                 code = run.wait(timeout=STOP_BOUND_S)
             except subprocess.TimeoutExpired:
                 run.kill()
-                pytest.fail(f"run did not stop within {STOP_BOUND_S}s of SIGTERM at {moment:.2f}s "
-                            f"(group={to_group}): {log_path.read_text()[-2000:]}")
+                pytest.fail(
+                    f"run did not stop within {STOP_BOUND_S}s of SIGTERM at {moment:.2f}s "
+                    f"(group={to_group}): {log_path.read_text()[-2000:]}"
+                )
             took = time.monotonic() - stop_at
             deadline = time.monotonic() + 10
             while time.monotonic() < deadline and not all(gone(pid) for pid in seen):
@@ -111,9 +134,13 @@ def test_ctrl_c_after_a_cycle_is_quiet_and_the_log_figures_are_right(tmp_path):
     with FlextenderReplica() as site:
         run = start_run(site, data_dir, log_path, "--interval", "1h")
         try:
-            assert wait_for(lambda: snapshot_count(data_dir) == 3, timeout_s=90), log_path.read_text()[-3000:]
-            assert wait_for(lambda: any(line.get("event") == "cycle_crawled" for line in log_lines(log_path)),
-                            timeout_s=30), "the cycle did not end"
+            assert wait_for(lambda: snapshot_count(data_dir) == 3, timeout_s=90), (
+                log_path.read_text()[-3000:]
+            )
+            assert wait_for(
+                lambda: any(line.get("event") == "cycle_crawled" for line in log_lines(log_path)),
+                timeout_s=30,
+            ), "the cycle did not end"
             time.sleep(0.5)  # let the consumers commit and idle
             os.killpg(run.pid, signal.SIGINT)
             assert run.wait(timeout=STOP_BOUND_S) == 0, log_path.read_text()[-3000:]
@@ -129,8 +156,16 @@ def test_ctrl_c_after_a_cycle_is_quiet_and_the_log_figures_are_right(tmp_path):
     assert "published" not in crawl and crawl["outbox_pending"] >= 0
     text = log_path.read_text()
     assert "Dumping Scrapy stats" not in text and " ran for " not in text
-    order = [line.get("event") for line in lines if line.get("event") in ("consumer_stopped", "embedded_broker_stopped")]
-    assert order and order[-1] == "embedded_broker_stopped" and "embedded_broker_stopped" not in order[:-1]
+    order = [
+        line.get("event")
+        for line in lines
+        if line.get("event") in ("consumer_stopped", "embedded_broker_stopped")
+    ]
+    assert (
+        order
+        and order[-1] == "embedded_broker_stopped"
+        and "embedded_broker_stopped" not in order[:-1]
+    )
 
 
 def broker_pid(run_pid: int) -> int | None:
@@ -151,8 +186,12 @@ def test_run_whose_embedded_broker_dies_stops_with_6_and_health_says_unhealthy(t
     with FlextenderReplica() as site:
         run = start_run(site, data_dir, log_path, "--interval", "1h")
         try:
-            assert wait_for(lambda: snapshot_count(data_dir) == 3, timeout_s=90), log_path.read_text()[-3000:]
-            assert wait_for(lambda: tenderwatch("health", "indexer", env=env).returncode == 0, timeout_s=15)
+            assert wait_for(lambda: snapshot_count(data_dir) == 3, timeout_s=90), (
+                log_path.read_text()[-3000:]
+            )
+            assert wait_for(
+                lambda: tenderwatch("health", "indexer", env=env).returncode == 0, timeout_s=15
+            )
             pid = broker_pid(run.pid)
             assert pid is not None
             os.kill(pid, signal.SIGKILL)
@@ -164,7 +203,9 @@ def test_run_whose_embedded_broker_dies_stops_with_6_and_health_says_unhealthy(t
     for name in ("crawler", "indexer"):
         health = tenderwatch("health", name, env=env)
         assert health.returncode == 1
-        assert "embedded-broker died" in health.stderr or "has exited" in health.stderr, health.stderr
+        assert "embedded-broker died" in health.stderr or "has exited" in health.stderr, (
+            health.stderr
+        )
 
 
 def test_health_names_the_processes_and_takes_a_data_dir(tmp_path):
@@ -172,8 +213,11 @@ def test_health_names_the_processes_and_takes_a_data_dir(tmp_path):
     assert bogus.returncode == 2 and "'crawler', 'snapshot', 'indexer', 'alerts'" in bogus.stderr
     missing = tenderwatch("health", "crawler", "--data-dir", str(tmp_path))
     assert missing.returncode == 1 and "no heartbeat" in missing.stderr
-    beat = ("from tenderwatch.common.settings import Settings; from tenderwatch.common.health import Heartbeat; "
-            f"Heartbeat(Settings(data_dir={str(tmp_path)!r}), 'crawler').beat()")
+    beat = (
+        "from tenderwatch.common.settings import Settings; from tenderwatch.common.health import "
+        "Heartbeat; "
+        f"Heartbeat(Settings(data_dir={str(tmp_path)!r}), 'crawler').beat()"
+    )
     subprocess.run([sys.executable, "-c", beat], check=True)  # a process that beat, then exited
     exited = tenderwatch("health", "crawler", "--data-dir", str(tmp_path))
     assert exited.returncode == 1 and "has exited" in exited.stderr, exited.stderr

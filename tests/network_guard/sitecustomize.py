@@ -50,12 +50,18 @@ def install() -> None:
     if not os.environ.get(LOG_VARIABLE) or getattr(socket, "_tenderwatch_guarded", False):
         return
     socket._tenderwatch_guarded = True
-    connect, connect_ex, getaddrinfo = socket.socket.connect, socket.socket.connect_ex, socket.getaddrinfo
+    connect, connect_ex, getaddrinfo = (
+        socket.socket.connect,
+        socket.socket.connect_ex,
+        socket.getaddrinfo,
+    )
 
     def guarded_connect(self, address):
         if self.family in (socket.AF_INET, socket.AF_INET6) and not is_local(address[0]):
             _refuse("connection to", address[0])
-            raise ConnectionRefusedError(111, f"test network guard: {address[0]} is not this machine")
+            raise ConnectionRefusedError(
+                111, f"test network guard: {address[0]} is not this machine"
+            )
         return connect(self, address)
 
     def guarded_connect_ex(self, address):
@@ -68,7 +74,9 @@ def install() -> None:
         text = host.decode() if isinstance(host, bytes) else host
         if host is not None and not is_local(text) and not is_address(text):
             _refuse("lookup of", text)
-            raise socket.gaierror(socket.EAI_NONAME, f"test network guard: {text} is not this machine")
+            raise socket.gaierror(
+                socket.EAI_NONAME, f"test network guard: {text} is not this machine"
+            )
         return getaddrinfo(host, *args, **kwargs)
 
     socket.socket.connect, socket.socket.connect_ex = guarded_connect, guarded_connect_ex

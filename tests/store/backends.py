@@ -31,9 +31,12 @@ from consumers.store.embedded import EmbeddedStore
 
 OSMEM_CANNOT: dict[str, str] = {
     "keyword_search": (
-        "index text through a custom analyzer: with analyzer tender_dutch a `term` on a stem matches no "
-        "document and a `match` matches every document, though `_analyze` with it works (checked by hand, "
-        "osmem-server 0.1.6); keyword search is proven on the embedded store and on a real OpenSearch node"
+        "index text through a custom analyzer: with analyzer tender_dutch a `term` on a stem "
+        "matches no "
+        "document and a `match` matches every document, though `_analyze` with it works (checked "
+        "by hand, "
+        "osmem-server 0.1.6); keyword search is proven on the embedded store and on a real "
+        "OpenSearch node"
     ),
 }
 
@@ -45,8 +48,10 @@ class PlainJsonNode(Urllib3HttpNode):
 
     def perform_request(self, method, target, body=None, headers=None, **options):
         if headers is not None:
-            fixed = {name: ("application/json" if "compatible-with" in str(value) else value)
-                     for name, value in headers.items()}
+            fixed = {
+                name: ("application/json" if "compatible-with" in str(value) else value)
+                for name, value in headers.items()
+            }
             headers = type(headers)(fixed)
         return super().perform_request(method, target, body=body, headers=headers, **options)
 
@@ -58,8 +63,12 @@ class OsmemServer:
         binary = Path(osmem_server.__file__).parent / "bin" / "osmem-server"
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.process = subprocess.Popen([str(binary), "-addr", f"127.0.0.1:{self.port}", "-no-stdin-watch"],
-                                        stdout=open(log_path, "wb"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            [str(binary), "-addr", f"127.0.0.1:{self.port}", "-no-stdin-watch"],
+            stdout=open(log_path, "wb"),
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
         import socket
 
         deadline = time.monotonic() + 15
@@ -83,7 +92,10 @@ def real_es_client():
     if os.environ.get("TENDERWATCH_TEST_ES_API_KEY"):
         options["api_key"] = os.environ["TENDERWATCH_TEST_ES_API_KEY"]
     elif os.environ.get("TENDERWATCH_TEST_ES_USERNAME"):
-        options["basic_auth"] = (os.environ["TENDERWATCH_TEST_ES_USERNAME"], os.environ.get("TENDERWATCH_TEST_ES_PASSWORD", ""))
+        options["basic_auth"] = (
+            os.environ["TENDERWATCH_TEST_ES_USERNAME"],
+            os.environ.get("TENDERWATCH_TEST_ES_PASSWORD", ""),
+        )
     if os.environ.get("TENDERWATCH_TEST_ES_CA_CERTS"):
         options["ca_certs"] = os.environ["TENDERWATCH_TEST_ES_CA_CERTS"]
     return Elasticsearch(os.environ["TENDERWATCH_TEST_ES_URL"], **options)
@@ -100,7 +112,13 @@ def osmem(tmp_path_factory):
 
 
 # The real engine is slow to start (once per run): the fast loop (`-m "not slow"`) needs no engine.
-BACKENDS = ["embedded", "embedded-split", pytest.param("opensearch", marks=pytest.mark.slow), "osmem", "elasticsearch"]
+BACKENDS = [
+    "embedded",
+    "embedded-split",
+    pytest.param("opensearch", marks=pytest.mark.slow),
+    "osmem",
+    "elasticsearch",
+]
 
 
 def make_store(backend: str, request, tmp_path):
@@ -110,20 +128,30 @@ def make_store(backend: str, request, tmp_path):
     if backend == "embedded":
         store = EmbeddedStore(tmp_path / "search.sqlite3", search_workers=1)
     elif backend == "embedded-split":
-        store = EmbeddedStore(tmp_path / "search.sqlite3", search_workers=3, docs_per_search_worker=1)
+        store = EmbeddedStore(
+            tmp_path / "search.sqlite3", search_workers=3, docs_per_search_worker=1
+        )
     elif backend == "opensearch":
         from opensearchpy import OpenSearch
 
         from consumers.store.opensearch import OpenSearchStore
 
         running = request.getfixturevalue("engines")
-        store = OpenSearchStore(OpenSearch(running.opensearch_url), alias=f"tenders-{uuid.uuid4().hex[:8]}")
+        store = OpenSearchStore(
+            OpenSearch(running.opensearch_url), alias=f"tenders-{uuid.uuid4().hex[:8]}"
+        )
     elif backend == "osmem":
         server = request.getfixturevalue("osmem")
-        store = ElasticsearchStore(Elasticsearch(server.url, node_class=PlainJsonNode), alias=f"tenders-{uuid.uuid4().hex[:8]}")
+        store = ElasticsearchStore(
+            Elasticsearch(server.url, node_class=PlainJsonNode),
+            alias=f"tenders-{uuid.uuid4().hex[:8]}",
+        )
     else:
         if not os.environ.get("TENDERWATCH_TEST_ES_URL"):
-            pytest.skip("no real Elasticsearch: set TENDERWATCH_TEST_ES_URL to run the suite against a cluster")
+            pytest.skip(
+                "no real Elasticsearch: set TENDERWATCH_TEST_ES_URL to run the suite against a "
+                "cluster"
+            )
         store = ElasticsearchStore(real_es_client(), alias=f"tenders-test-{uuid.uuid4().hex[:8]}")
     store.setup()
     return store
@@ -137,7 +165,11 @@ def skip_unsupported(backend: str, capability: str) -> None:
 def analyzed(store, text: str) -> list[str]:
     """The terms the store's `tender_dutch` analyzer makes of `text`, through its own client."""
     if store.backend == "opensearch":
-        response = store.client.indices.analyze(index=store.index, body={"analyzer": "tender_dutch", "text": text})
+        response = store.client.indices.analyze(
+            index=store.index, body={"analyzer": "tender_dutch", "text": text}
+        )
     else:
-        response = store.client.indices.analyze(index=store.index, analyzer="tender_dutch", text=text)
+        response = store.client.indices.analyze(
+            index=store.index, analyzer="tender_dutch", text=text
+        )
     return [token["token"] for token in response["tokens"]]

@@ -17,27 +17,35 @@ _reference_stemmer = Stemmer.Stemmer("dutch_porter")
 
 def reference_analyze(text: str) -> list[str]:
     """The analysis as first written: regex tokens, stop words out, every token stemmed."""
-    return _reference_stemmer.stemWords([token for token in tokens_by_regex(text) if token not in DUTCH_STOP_WORDS])
+    return _reference_stemmer.stemWords(
+        [token for token in tokens_by_regex(text) if token not in DUTCH_STOP_WORDS]
+    )
 
 
-@pytest.mark.parametrize(("text", "terms"), [
-    ("Projectleiders gemeenten", ["projectleider", "gemeent"]),
-    ("Coördinator Welzijn", ["coordinator", "welzijn"]),
-    ("de en van het", []),
-    ("cv's 09.00 uur, 1,5 fte.", ["cv's", "09.00", "uur", "1,5", "fte"]),
-    ("match_all a..b", ["match_all", "a", "b"]),
-    ("collega’s “hybride” – €400", ["collega'", "hybrid", "400"]),
-    ("Søren Ærø", ["søren", "ærø"]),  # letters without an ASCII decomposition keep their form
-    ("ﬁets ½", ["fiet", "1", "2"]),
-    ("", []),
-])
+@pytest.mark.parametrize(
+    ("text", "terms"),
+    [
+        ("Projectleiders gemeenten", ["projectleider", "gemeent"]),
+        ("Coördinator Welzijn", ["coordinator", "welzijn"]),
+        ("de en van het", []),
+        ("cv's 09.00 uur, 1,5 fte.", ["cv's", "09.00", "uur", "1,5", "fte"]),
+        ("match_all a..b", ["match_all", "a", "b"]),
+        ("collega’s “hybride” – €400", ["collega'", "hybrid", "400"]),
+        ("Søren Ærø", ["søren", "ærø"]),  # letters without an ASCII decomposition keep their form
+        ("ﬁets ½", ["fiet", "1", "2"]),
+        ("", []),
+    ],
+)
 def test_table(text, terms):
     assert analyze(text) == terms
     assert reference_analyze(text) == terms
 
 
-TEXT = st.text(alphabet=st.sampled_from(list("abcdeënoöABZ019_'.,’ -–\n\t\u0301\u0308ø€“”éßΩ")) | st.characters(),
-               max_size=80)
+TEXT = st.text(
+    alphabet=st.sampled_from(list("abcdeënoöABZ019_'.,’ -–\n\t\u0301\u0308ø€“”éßΩ"))
+    | st.characters(),
+    max_size=80,
+)
 
 
 @settings(max_examples=1500, deadline=None)
@@ -63,7 +71,10 @@ def test_the_stem_cache_starts_over_when_full_and_stays_right(monkeypatch):
 def test_threads_analysing_at_once_get_the_reference_terms(monkeypatch):
     monkeypatch.setattr(analysis, "_MAX_CACHED_WORDS", 50)  # the cache is replaced again and again
     monkeypatch.setattr(analysis, "_stems", {})
-    texts = [f"projectleider{number} gemeenten{number} de beleidsadviseurs{number % 7}" for number in range(400)]
+    texts = [
+        f"projectleider{number} gemeenten{number} de beleidsadviseurs{number % 7}"
+        for number in range(400)
+    ]
     wrong: list[str] = []
 
     def work(offset: int) -> None:

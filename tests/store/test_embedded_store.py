@@ -15,8 +15,13 @@ from schemas.search import SearchFilter
 from schemas.tender import Tender
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
-QUERIES = [SearchFilter(), SearchFilter(status="all"), SearchFilter(keyword="procesregisseur", status="all"),
-           SearchFilter(keyword="coordinator", regions=("Overijssel",)), SearchFilter(regions=("Drenthe",), status="all")]
+QUERIES = [
+    SearchFilter(),
+    SearchFilter(status="all"),
+    SearchFilter(keyword="procesregisseur", status="all"),
+    SearchFilter(keyword="coordinator", regions=("Overijssel",)),
+    SearchFilter(regions=("Drenthe",), status="all"),
+]
 
 
 def as_version_one(path) -> None:
@@ -24,11 +29,15 @@ def as_version_one(path) -> None:
     connection = sqlite3.connect(path, isolation_level=None)
     rows = connection.execute("SELECT doc, tender_json FROM tender_documents").fetchall()
     connection.execute("DROP TABLE tender_terms")
-    connection.execute("CREATE VIRTUAL TABLE tender_terms USING fts5(title, description, tokenize = 'unicode61')")
+    connection.execute(
+        "CREATE VIRTUAL TABLE tender_terms USING fts5(title, description, tokenize = 'unicode61')"
+    )
     for doc, tender_json in rows:
         tender = Tender.model_validate_json(tender_json)
-        connection.execute("INSERT INTO tender_terms (rowid, title, description) VALUES (?, ?, ?)",
-                           (doc, " ".join(analyze(tender.title)), " ".join(analyze(tender.description))))
+        connection.execute(
+            "INSERT INTO tender_terms (rowid, title, description) VALUES (?, ?, ?)",
+            (doc, " ".join(analyze(tender.title)), " ".join(analyze(tender.description))),
+        )
     connection.execute("PRAGMA user_version = 0")
     connection.close()
 
@@ -41,7 +50,12 @@ def test_setup_rebuilds_an_older_store_and_finds_the_same(tmp_path, seed_tenders
     path = tmp_path / "search.sqlite3"
     store = EmbeddedStore(path)
     store.setup()
-    store.write([TenderEvent.build("nl.tenderwatch.tender.published", tender, 1, NOW) for tender in seed_tenders.values()])
+    store.write(
+        [
+            TenderEvent.build("nl.tenderwatch.tender.published", tender, 1, NOW)
+            for tender in seed_tenders.values()
+        ]
+    )
     before = ids(store)
     store.close()
     as_version_one(path)
@@ -62,7 +76,12 @@ def test_setup_on_a_current_store_changes_nothing(tmp_path, seed_tenders):
     path = tmp_path / "search.sqlite3"
     store = EmbeddedStore(path)
     store.setup()
-    store.write([TenderEvent.build("nl.tenderwatch.tender.published", tender, 1, NOW) for tender in seed_tenders.values()])
+    store.write(
+        [
+            TenderEvent.build("nl.tenderwatch.tender.published", tender, 1, NOW)
+            for tender in seed_tenders.values()
+        ]
+    )
     changes = store.connection.total_changes
     store.setup()
     assert store.connection.total_changes == changes
@@ -74,13 +93,34 @@ def test_a_store_growing_between_searches_splits_into_more_parts(tmp_path, seed_
     store.setup()
     tenders = list(seed_tenders.values())
     try:
-        store.write([TenderEvent.build("nl.tenderwatch.tender.published", tender, 1, NOW) for tender in tenders[:4]])
+        store.write(
+            [
+                TenderEvent.build("nl.tenderwatch.tender.published", tender, 1, NOW)
+                for tender in tenders[:4]
+            ]
+        )
         first = store.search(SearchFilter(keyword="gemeente", status="all"))  # 4 docs: two parts
-        store.write([TenderEvent.build("nl.tenderwatch.tender.published", tender, 1, NOW) for tender in tenders[4:]])
-        second = store.search(SearchFilter(keyword="gemeente", status="all"))  # 5 docs: still two; 8 would be four
-        more = [tenders[0].model_copy(update={"id": f"flextender:96000{number}", "external_id": f"96000{number}"})
-                for number in range(4)]
-        store.write([TenderEvent.build("nl.tenderwatch.tender.published", tender, 1, NOW) for tender in more])
+        store.write(
+            [
+                TenderEvent.build("nl.tenderwatch.tender.published", tender, 1, NOW)
+                for tender in tenders[4:]
+            ]
+        )
+        second = store.search(
+            SearchFilter(keyword="gemeente", status="all")
+        )  # 5 docs: still two; 8 would be four
+        more = [
+            tenders[0].model_copy(
+                update={"id": f"flextender:96000{number}", "external_id": f"96000{number}"}
+            )
+            for number in range(4)
+        ]
+        store.write(
+            [
+                TenderEvent.build("nl.tenderwatch.tender.published", tender, 1, NOW)
+                for tender in more
+            ]
+        )
         third = store.search(SearchFilter(keyword="gemeente", status="all"))
         assert (first.total, second.total, third.total) == (4, 5, 9)
     finally:

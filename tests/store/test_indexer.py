@@ -20,9 +20,20 @@ NOW = datetime(2026, 3, 1, tzinfo=UTC)
 
 
 def messages(seed_tenders, *numbers: str) -> list[Message]:
-    return [Message("events", 0, offset, None, None, [],
-                    payload=TenderEvent.build("nl.tenderwatch.tender.published", seed_tenders[number], 1, NOW))
-            for offset, number in enumerate(numbers)]
+    return [
+        Message(
+            "events",
+            0,
+            offset,
+            None,
+            None,
+            [],
+            payload=TenderEvent.build(
+                "nl.tenderwatch.tender.published", seed_tenders[number], 1, NOW
+            ),
+        )
+        for offset, number in enumerate(numbers)
+    ]
 
 
 def test_writes_and_counts_stale_redeliveries(tmp_path, seed_tenders):
@@ -53,6 +64,8 @@ def test_a_locked_embedded_store_is_transient_and_nothing_is_half_written(tmp_pa
 
 
 def test_an_unreachable_elasticsearch_is_transient(seed_tenders):
-    store = ElasticsearchStore(Elasticsearch(f"http://127.0.0.1:{free_port()}", request_timeout=2, max_retries=0))
+    store = ElasticsearchStore(
+        Elasticsearch(f"http://127.0.0.1:{free_port()}", request_timeout=2, max_retries=0)
+    )
     with pytest.raises(TransientError, match="unavailable"):
         Indexer(store).handle(messages(seed_tenders, "30922"))

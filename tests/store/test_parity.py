@@ -22,18 +22,48 @@ NOW = datetime(2026, 9, 1, 10, 0, tzinfo=UTC)
 
 QUERIES = [
     # inflections: plurals, -en/-s, diminutive-free stems
-    "projectleiders", "projectleider", "adviseurs", "adviseur", "coördinatoren", "beheerders", "consultants",
-    "klantmanagers", "procesregisseurs", "specialisten", "contractmanagers",
+    "projectleiders",
+    "projectleider",
+    "adviseurs",
+    "adviseur",
+    "coördinatoren",
+    "beheerders",
+    "consultants",
+    "klantmanagers",
+    "procesregisseurs",
+    "specialisten",
+    "contractmanagers",
     # compounds: a whole compound matches, a part of one does not (on either engine)
-    "netcongestie", "congestie", "schulddienstverlening", "veiligheidshuis", "hotspot-monitor", "hotspot monitor",
+    "netcongestie",
+    "congestie",
+    "schulddienstverlening",
+    "veiligheidshuis",
+    "hotspot-monitor",
+    "hotspot monitor",
     "woningbouwprogramma",
     # diacritics, folded on both sides
-    "coordinator", "Coördinator", "COÖRDINATOR", "Fryslân", "fryslan", "ijsselland",
+    "coordinator",
+    "Coördinator",
+    "COÖRDINATOR",
+    "Fryslân",
+    "fryslan",
+    "ijsselland",
     # stop words among real words
-    "de projectleider", "van het sociaal domein", "klimaat en water", "openbare ruimte",
+    "de projectleider",
+    "van het sociaal domein",
+    "klimaat en water",
+    "openbare ruimte",
     # codes, abbreviations, punctuation
-    "SRQ202742", "SO26-1614", "SAP", "UX'er", "zzp'ers", "dbt", "Snowflake Matillion", "Zorg- & Veiligheidshuis",
-    "informatiemanager", "data engineer",
+    "SRQ202742",
+    "SO26-1614",
+    "SAP",
+    "UX'er",
+    "zzp'ers",
+    "dbt",
+    "Snowflake Matillion",
+    "Zorg- & Veiligheidshuis",
+    "informatiemanager",
+    "data engineer",
 ]
 
 # query → (only on the embedded store, only on OpenSearch, why the analyses differ)
@@ -44,7 +74,9 @@ def corpus(seed_tenders) -> list[TenderEvent]:
     tenders = list(seed_tenders.values())
     for source in ("striive", "inhuurdesk"):
         tenders += [mapped(source, item_id) for item_id in items(source)]
-    return [TenderEvent.build("nl.tenderwatch.tender.published", tender, 1, NOW) for tender in tenders]
+    return [
+        TenderEvent.build("nl.tenderwatch.tender.published", tender, 1, NOW) for tender in tenders
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +95,9 @@ def stores(request, tmp_path_factory, seed_tenders):
 
 
 def hits(store, query: str) -> set[str]:
-    result = store.search(SearchFilter(keyword=query, status="all"), SearchPage(limit=100, all_listings=True))
+    result = store.search(
+        SearchFilter(keyword=query, status="all"), SearchPage(limit=100, all_listings=True)
+    )
     assert result.total == len(result.tenders)
     return {tender.id for tender in result.tenders}
 
@@ -75,7 +109,11 @@ def test_the_same_hits_on_the_embedded_store_and_on_opensearch(stores, query):
         only_embedded, only_opensearch, _ = KNOWN_DIFFERENCES[query]
         assert (embedded - opensearch, opensearch - embedded) == (only_embedded, only_opensearch)
     else:
-        assert embedded == opensearch, (query, sorted(embedded - opensearch), sorted(opensearch - embedded))
+        assert embedded == opensearch, (
+            query,
+            sorted(embedded - opensearch),
+            sorted(opensearch - embedded),
+        )
 
 
 def test_the_queries_find_something_and_tell_cases_apart(stores):

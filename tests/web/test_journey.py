@@ -36,20 +36,36 @@ def journey(tmp_path):
     with SmtpServer() as smtp, FlextenderReplica(pages={"70001": open_copy(70001)}) as site:
         port = free_port()
         url = f"http://127.0.0.1:{port}"
-        env = {**os.environ, "TENDERWATCH_DATA_DIR": str(data_dir), "TENDERWATCH_AUTOTHROTTLE_START_DELAY": "0",
-               "TENDERWATCH_FLEXTENDER_BASE_URL": site.url, "TENDERWATCH_FLEXTENDER_API_URL": site.url,
-               "TENDERWATCH_SMTP_HOST": "127.0.0.1", "TENDERWATCH_SMTP_PORT": str(smtp.port),
-               "TENDERWATCH_SMTP_SECURITY": "none", "TENDERWATCH_PUBLIC_URL": url}
+        env = {
+            **os.environ,
+            "TENDERWATCH_DATA_DIR": str(data_dir),
+            "TENDERWATCH_AUTOTHROTTLE_START_DELAY": "0",
+            "TENDERWATCH_FLEXTENDER_BASE_URL": site.url,
+            "TENDERWATCH_FLEXTENDER_API_URL": site.url,
+            "TENDERWATCH_SMTP_HOST": "127.0.0.1",
+            "TENDERWATCH_SMTP_PORT": str(smtp.port),
+            "TENDERWATCH_SMTP_SECURITY": "none",
+            "TENDERWATCH_PUBLIC_URL": url,
+        }
         env.pop("TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS", None)
 
         def crawl() -> None:
-            result = subprocess.run([sys.executable, "-m", "tenderwatch.cli", "run", "--once"], env=env,
-                                    capture_output=True, text=True, timeout=180)
+            result = subprocess.run(
+                [sys.executable, "-m", "tenderwatch.cli", "run", "--once"],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=180,
+            )
             assert result.returncode == 0, result.stderr[-3000:]
 
         crawl()
-        server = subprocess.Popen([sys.executable, "-m", "tenderwatch.cli", "serve", "--port", str(port)], env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        server = subprocess.Popen(
+            [sys.executable, "-m", "tenderwatch.cli", "serve", "--port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             wait_until_up(url)
             yield url, smtp, site, crawl
@@ -110,7 +126,8 @@ def test_sign_in_save_a_search_get_alerted_pause_change_subscribe_delete_sign_ou
     assert feed.status_code == 200 and feed.headers["content-type"].startswith("text/calendar")
     events = Calendar.from_ical(feed.content).walk("VEVENT")
     assert [str(event["summary"]) for event in events] == [
-        f"Deadline: Procesregisseur Zorg- & Veiligheidshuis IJsselland {title_word(70002)}"]
+        f"Deadline: Procesregisseur Zorg- & Veiligheidshuis IJsselland {title_word(70002)}"
+    ]
     assert events[0].decoded("dtstart").year == 2027
     page.get_by_role("button", name="Agendalink stoppen").click()
     assert httpx.get(feed_url).status_code == 404  # revoked

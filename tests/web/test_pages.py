@@ -21,10 +21,19 @@ from tenderwatch.web.i18n import LOCALES, best_accepted, language_of
 from tenderwatch.web.search_pages import highlighted
 
 
-@pytest.mark.parametrize("header, language", [
-    ("nl-NL,nl;q=0.9,en;q=0.8", "nl"), ("en-GB,en;q=0.9", "en"), ("de-DE,en;q=0.5", "en"),
-    ("fr-FR", "nl"), ("", "nl"), ("en;q=0, nl;q=0.1", "nl"), ("*", "nl"), ("x;q=abc,en", "en"),
-])
+@pytest.mark.parametrize(
+    "header, language",
+    [
+        ("nl-NL,nl;q=0.9,en;q=0.8", "nl"),
+        ("en-GB,en;q=0.9", "en"),
+        ("de-DE,en;q=0.5", "en"),
+        ("fr-FR", "nl"),
+        ("", "nl"),
+        ("en;q=0, nl;q=0.1", "nl"),
+        ("*", "nl"),
+        ("x;q=abc,en", "en"),
+    ],
+)
 def test_the_language_follows_accept_language_and_dutch_is_the_default(header, language):
     assert best_accepted(header) == language
 
@@ -39,35 +48,72 @@ def test_every_message_of_the_pages_has_a_dutch_translation():
     template = read_po((LOCALES / "messages.pot").open("rb"))
     dutch = read_po((LOCALES / "nl" / "LC_MESSAGES" / "messages.po").open("rb"), locale="nl")
     ids = {message.id for message in template if message.id}
-    assert ids == {message.id for message in dutch if message.id}, "run pybabel extract and update the catalogs"
-    untranslated = [message.id for message in dutch if message.id and not (
-        all(message.string) if isinstance(message.string, tuple) else message.string)]
+    assert ids == {message.id for message in dutch if message.id}, (
+        "run pybabel extract and update the catalogs"
+    )
+    untranslated = [
+        message.id
+        for message in dutch
+        if message.id
+        and not (all(message.string) if isinstance(message.string, tuple) else message.string)
+    ]
     assert untranslated == []
 
 
 def test_the_query_becomes_the_one_search_filter():
-    query = QueryParams("q=projectleider&region=Utrecht&region=Overijssel&pay_min=9&closing=7&source=striive"
-                        "&das=yes&zzp=no&education=HBO&status=all")
+    query = QueryParams(
+        "q=projectleider&region=Utrecht&region=Overijssel&pay_min=9&closing=7&source=striive"
+        "&das=yes&zzp=no&education=HBO&status=all"
+    )
     search = filter_of(query, date(2026, 3, 1), known_sources=platforms())
     assert (search.keyword, search.regions, search.pay_scale_min, search.sources) == (
-        "projectleider", ("Utrecht", "Overijssel"), 9, ("striive",))
+        "projectleider",
+        ("Utrecht", "Overijssel"),
+        9,
+        ("striive",),
+    )
     assert (search.deadline_after, search.deadline_before) == (date(2026, 3, 1), date(2026, 3, 8))
-    assert (search.das, search.zzp_allowed, search.education_level, search.status) == (True, False, "HBO", "all")
+    assert (search.das, search.zzp_allowed, search.education_level, search.status) == (
+        True,
+        False,
+        "HBO",
+        "all",
+    )
 
 
 def test_a_filter_and_its_page_query_go_back_and_forth():
-    search = SearchFilter(keyword="projectleider", regions=("Utrecht", "Overijssel"), pay_scale_min=9, hours_max=32,
-                          deadline_after=date(2026, 3, 1), sources=("striive",), education_level="HBO", das=True,
-                          zzp_allowed=False, status="all")
+    search = SearchFilter(
+        keyword="projectleider",
+        regions=("Utrecht", "Overijssel"),
+        pay_scale_min=9,
+        hours_max=32,
+        deadline_after=date(2026, 3, 1),
+        sources=("striive",),
+        education_level="HBO",
+        das=True,
+        zzp_allowed=False,
+        status="all",
+    )
     assert filter_of(QueryParams(page_query(search)), date(2026, 3, 1)) == search
     assert page_query(SearchFilter()) == ""
 
 
-@pytest.mark.parametrize("query, field", [
-    ("pay_min=zeventien", "pay_min"), ("hours_max=-3", "hours_max"), ("deadline_after=31-12-2026", "deadline_after"),
-    ("region=Atlantis", "region"), ("source=monsterboard", "source"), ("das=misschien", "das"),
-    ("pay_min=12&pay_max=9", "pay_min"), ("deadline_after=2026-05-01&deadline_before=2026-04-01", "deadline_after"), ("q=de het een", "q"), ("education=PhD", "education"), ("status=gone", "status"),
-])
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ("pay_min=zeventien", "pay_min"),
+        ("hours_max=-3", "hours_max"),
+        ("deadline_after=31-12-2026", "deadline_after"),
+        ("region=Atlantis", "region"),
+        ("source=monsterboard", "source"),
+        ("das=misschien", "das"),
+        ("pay_min=12&pay_max=9", "pay_min"),
+        ("deadline_after=2026-05-01&deadline_before=2026-04-01", "deadline_after"),
+        ("q=de het een", "q"),
+        ("education=PhD", "education"),
+        ("status=gone", "status"),
+    ],
+)
 def test_a_bad_value_names_its_field(query, field):
     with pytest.raises(FilterProblem) as problem:
         filter_of(QueryParams(query), date(2026, 3, 1), known_sources=platforms())
@@ -76,7 +122,10 @@ def test_a_bad_value_names_its_field(query, field):
 
 def test_highlighting_marks_the_words_the_keyword_found():
     parts = highlighted("Procesregisseurs & <b>Jeugd</b>", "procesregisseur jeugd")
-    assert [(part.text, part.marked) for part in parts if part.marked] == [("Procesregisseurs", True), ("Jeugd", True)]
+    assert [(part.text, part.marked) for part in parts if part.marked] == [
+        ("Procesregisseurs", True),
+        ("Jeugd", True),
+    ]
     assert "".join(part.text for part in parts) == "Procesregisseurs & <b>Jeugd</b>"
 
 
@@ -84,7 +133,10 @@ def test_the_deadline_file_is_rfc_5545_in_utc(seed_tenders):
     tender = seed_tenders["30922"]
     calendar = Calendar.from_ical(deadline_calendar(tender, datetime(2026, 3, 1, tzinfo=UTC)))
     [event] = calendar.walk("VEVENT")
-    assert event.decoded("dtstart") == tender.deadline and event.decoded("dtstart").utcoffset().total_seconds() == 0
+    assert (
+        event.decoded("dtstart") == tender.deadline
+        and event.decoded("dtstart").utcoffset().total_seconds() == 0
+    )
     assert str(event["uid"]) == "deadline-flextender:30922@tenderwatch" and calendar.walk("VALARM")
 
 
@@ -92,14 +144,21 @@ def test_an_empty_data_directory_says_so_and_bad_input_is_a_page(tmp_path):
     client = TestClient(create_app(Settings(data_dir=tmp_path / "nothing")))
     page = client.get("/", headers={"accept-language": "en"})
     assert page.status_code == 200 and "Nothing has been collected yet" in page.text
-    assert page.headers["content-security-policy"].startswith("default-src 'self'; script-src 'self'")
+    assert page.headers["content-security-policy"].startswith(
+        "default-src 'self'; script-src 'self'"
+    )
     assert "unsafe-inline" not in page.headers["content-security-policy"]
-    assert page.headers["x-content-type-options"] == "nosniff" and page.headers["referrer-policy"] == "same-origin"
+    assert (
+        page.headers["x-content-type-options"] == "nosniff"
+        and page.headers["referrer-policy"] == "same-origin"
+    )
     bad = client.get("/?hours_min=veel&lang=nl")
     assert bad.status_code == 400 and "hours_min" in bad.text and "<form" in bad.text
     assert bad.cookies.get("lang") == "nl"
     assert client.get("/tenders/flextender:1").status_code == 404
-    assert "content-security-policy" not in client.get("/docs").headers  # Swagger UI keeps its inline script
+    assert (
+        "content-security-policy" not in client.get("/docs").headers
+    )  # Swagger UI keeps its inline script
     assert not (tmp_path / "nothing" / "search.sqlite3").exists()  # looking creates nothing
 
 
@@ -114,10 +173,12 @@ def test_pages_rendered_at_once_on_many_threads_each_come_out_in_their_own_langu
     from tenderwatch.web.app import create_app
 
     with TestClient(create_app(Settings(data_dir=tmp_path))) as client:
+
         def heading(language: str) -> tuple[str, bool]:
             page = client.get(f"/signin?lang={language}").text
             return language, ("<h1>Inloggen</h1>" in page) == (language == "nl") and (
-                "<h1>Sign in</h1>" in page) == (language == "en")
+                "<h1>Sign in</h1>" in page
+            ) == (language == "en")
 
         with ThreadPoolExecutor(max_workers=8) as pool:
             results = list(pool.map(heading, ["nl", "en"] * 100))

@@ -49,13 +49,16 @@ NUMBERED_ITEM = re.compile(r"^\s*(\d{1,2})\s*[.)]\s*(.*)$")
 BULLET_ITEM = re.compile(r"^\s*[-–•*·▪●◦]\s*(.*)$")
 POINTS = re.compile(r"\(\s*(\d{1,3})\s*punt(?:en)?\s*\)", re.IGNORECASE)
 TRAILING_PUNCTUATION = re.compile(r"[\s;,.]+$")
-MAX_RATE_CONTEXT = re.compile(r"(?:max\w*\s+(?:uur)?tarief|uurtarief\s+van\s+max\w*)", re.IGNORECASE)
+MAX_RATE_CONTEXT = re.compile(
+    r"(?:max\w*\s+(?:uur)?tarief|uurtarief\s+van\s+max\w*)", re.IGNORECASE
+)
 QUESTIONS = re.compile(
     r"vragen\s+kunnen\s+(?:worden\s+)?ingediend\s+(?:worden\s+)?tot\s+(?:en\s+met\s+)?(.{0,80})",
     re.IGNORECASE | re.DOTALL,
 )
 CLOSING_TEXT = re.compile(
-    r"reactietermijn\s+van\s+deze\s+\w+\s+duurt\s+tot\s+(?:en\s+met\s+)?(.{0,80})", re.IGNORECASE | re.DOTALL
+    r"reactietermijn\s+van\s+deze\s+\w+\s+duurt\s+tot\s+(?:en\s+met\s+)?(.{0,80})",
+    re.IGNORECASE | re.DOTALL,
 )
 SENTENCE_END = re.compile(r"\.\s+(?=[A-Z])|\.\s*$")
 TO_BE_DECIDED = re.compile(r"nader\s+te\s+bepalen|n\.?t\.?b\.?|volgt\s+nog", re.IGNORECASE)
@@ -132,7 +135,11 @@ def selection_criteria(lines: tuple[str, ...]) -> list[SelectionCriterion]:
     for item in list_items(lines, markers_only=True):
         weights = POINTS.findall(item)
         text = TRAILING_PUNCTUATION.sub("", POINTS.sub("", item))
-        criteria.append(SelectionCriterion(text=" ".join(text.split()), points=int(weights[-1]) if weights else None))
+        criteria.append(
+            SelectionCriterion(
+                text=" ".join(text.split()), points=int(weights[-1]) if weights else None
+            )
+        )
     return criteria
 
 
@@ -175,17 +182,27 @@ def _deadline(raw: RawListing, description: str, warnings: _Warnings) -> datetim
         day = warnings.attempt("deadline", summary["deadline_date"], dutch.parse_date)
         clock = warnings.attempt("deadline", summary.get("deadline_time"), dutch.parse_clock_time)
         if day is not None and clock is None:
-            clock = warnings.attempt("deadline", closing.group(1), dutch.parse_clock_time) if closing else None
+            clock = (
+                warnings.attempt("deadline", closing.group(1), dutch.parse_clock_time)
+                if closing
+                else None
+            )
         if day is not None and clock is None:
             warnings.add("deadline", "no closing time given; 00:00 Europe/Amsterdam assumed")
             clock = dutch.parse_clock_time("00:00")
         if day is not None and clock is not None:
             deadline = dutch.amsterdam_datetime(day, clock)
-    stated = warnings.attempt("deadline", closing.group(1), dutch.parse_local_datetime) if closing else None
+    stated = (
+        warnings.attempt("deadline", closing.group(1), dutch.parse_local_datetime)
+        if closing
+        else None
+    )
     if deadline is None:
         return stated
     if stated is not None and stated != deadline:
-        warnings.add("deadline", f"summary says {deadline.isoformat()}, text says {stated.isoformat()}")
+        warnings.add(
+            "deadline", f"summary says {deadline.isoformat()}, text says {stated.isoformat()}"
+        )
     return deadline
 
 
@@ -228,7 +245,9 @@ def _interview_dates(section: RawSection | None, warnings: _Warnings) -> list:
     if section is None:
         return []
     for sentence in _sentences(" ".join(section.lines)):
-        if re.search(r"gesprek", sentence, re.IGNORECASE) and re.search(r"gepland|plaats", sentence, re.IGNORECASE):
+        if re.search(r"gesprek", sentence, re.IGNORECASE) and re.search(
+            r"gepland|plaats", sentence, re.IGNORECASE
+        ):
             if TO_BE_DECIDED.search(sentence):
                 return []
             dates = dutch.find_dates(sentence)
@@ -249,8 +268,12 @@ def _zzp_allowed(section: RawSection | None) -> bool | None:
 
 def _max_hourly_rate(knockout: list[str], description: str, warnings: _Warnings) -> float | None:
     candidates = [item for item in knockout if MAX_RATE_CONTEXT.search(item)]
-    if "€" in description:  # cheap test first: the expression runs on a sentence with an amount only
-        candidates += [s for s in _sentences(description) if "€" in s and MAX_RATE_CONTEXT.search(s)]
+    if (
+        "€" in description
+    ):  # cheap test first: the expression runs on a sentence with an amount only
+        candidates += [
+            s for s in _sentences(description) if "€" in s and MAX_RATE_CONTEXT.search(s)
+        ]
     for candidate in candidates:
         if "€" in candidate:
             return warnings.attempt("max_hourly_rate", candidate, dutch.parse_euro)
@@ -273,7 +296,9 @@ def normalise(raw: RawListing, *, fetched_at: datetime, now: datetime | None = N
     warnings = _Warnings()
     summary = raw.summary
     roles = sections_by_role(raw.sections)
-    description = "\n".join(line for section in raw.sections for line in (section.header, *section.lines))
+    description = "\n".join(
+        line for section in raw.sections for line in (section.header, *section.lines)
+    )
 
     external_id = raw.external_id or ""
     if not external_id:
@@ -288,7 +313,9 @@ def normalise(raw: RawListing, *, fetched_at: datetime, now: datetime | None = N
     pay_scale_section, fee_section = roles.get("pay_scale"), roles.get("fee")
     deadline = _deadline(raw, description, warnings)
     questions = QUESTIONS.search(description)
-    work_days_text = _labelled_value(roles.get("work_days"), re.compile(r"werkdagen", re.IGNORECASE))
+    work_days_text = _labelled_value(
+        roles.get("work_days"), re.compile(r"werkdagen", re.IGNORECASE)
+    )
     hybrid_text = _labelled_value(roles.get("work_days"), re.compile(r"hybride", re.IGNORECASE))
     other_information = roles.get("other_information")
     requirement_text = other_information.text if other_information else ""
@@ -304,11 +331,15 @@ def normalise(raw: RawListing, *, fetched_at: datetime, now: datetime | None = N
         client=dutch.squash(raw.client) if raw.client else None,
         region=_region(summary.get("region"), warnings),
         status="expired" if expired else "open",
-        education_level=warnings.attempt("education_level", summary.get("education_level"), dutch.parse_education_level),
+        education_level=warnings.attempt(
+            "education_level", summary.get("education_level"), dutch.parse_education_level
+        ),
         hours_per_week=warnings.attempt("hours_per_week", summary.get("hours_per_week"), _hours),
         deadline=deadline,
         questions_deadline=warnings.attempt(
-            "questions_deadline", questions.group(1) if questions else None, dutch.parse_local_datetime
+            "questions_deadline",
+            questions.group(1) if questions else None,
+            dutch.parse_local_datetime,
         ),
         start=warnings.attempt("start", summary.get("start"), _start),
         end_date=duration[1] if duration else None,
@@ -319,10 +350,14 @@ def normalise(raw: RawListing, *, fetched_at: datetime, now: datetime | None = N
             "pay_scale", pay_scale_section.text if pay_scale_section else None, _pay_scale
         ),
         max_hourly_rate=_max_hourly_rate(knockout, description, warnings),
-        fee_per_hour=warnings.attempt("fee_per_hour", fee_section.text if fee_section else None, dutch.parse_fee_per_hour),
+        fee_per_hour=warnings.attempt(
+            "fee_per_hour", fee_section.text if fee_section else None, dutch.parse_fee_per_hour
+        ),
         professionals=warnings.attempt(
             "professionals",
-            roles["professionals"].text if "professionals" in roles else summary.get("professionals"),
+            roles["professionals"].text
+            if "professionals" in roles
+            else summary.get("professionals"),
             _professionals,
         ),
         knockout_criteria=knockout,
@@ -333,7 +368,10 @@ def normalise(raw: RawListing, *, fetched_at: datetime, now: datetime | None = N
         interview_dates=_interview_dates(roles.get("planning"), warnings),
         zzp_allowed=_zzp_allowed(roles.get("execution_condition")),
         requirements=Requirements(
-            **{name: bool(pattern.search(requirement_text)) for name, pattern in REQUIREMENT_PATTERNS.items()}
+            **{
+                name: bool(pattern.search(requirement_text))
+                for name, pattern in REQUIREMENT_PATTERNS.items()
+            }
         ),
         description=description,
         sections=merged_sections(raw.sections),

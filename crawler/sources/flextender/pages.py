@@ -47,7 +47,10 @@ REQUEST_NUMBER = re.compile(r"^\s*(\d{1,9})\s*$")
 def _has_class(name: str) -> str:
     """The exact class test, behind a plain substring test that rules out most elements
     cheaply (normalize-space and concat on every element of the page cost a third of a parse)."""
-    return f"(contains(@class, '{name}') and contains(concat(' ', normalize-space(@class), ' '), ' {name} '))"
+    return (
+        f"(contains(@class, '{name}') and contains(concat(' ', normalize-space(@class), ' '), "
+        f"' {name} '))"
+    )
 
 
 _TITLE = etree.XPath(f"(.//*[{_has_class('css-jobtitle')}])[1]")
@@ -56,7 +59,9 @@ _ROWS = etree.XPath(f".//*[{_has_class('css-summaryrow')}]")
 _CAPTION = etree.XPath(f"(./*[{_has_class('css-caption')}])[1]")
 _VALUE = etree.XPath(f"(./*[{_has_class('css-value')}])[1]")
 _CARDS = etree.XPath(f"//*[{_has_class('css-foundjob')}]")
-_DESKTOP_BLOCK = etree.XPath(f".//*[{_has_class('css-columnflexer')} and {_has_class('hidden-mobile')}]")
+_DESKTOP_BLOCK = etree.XPath(
+    f".//*[{_has_class('css-columnflexer')} and {_has_class('hidden-mobile')}]"
+)
 _REGISTER_PANEL = etree.XPath(f"//*[{_has_class('flx-register-panel')}]")
 _EXPIRY_BUTTON = etree.XPath(f".//a[{_has_class('css-expirybutton')}]")
 _META_URL = etree.XPath("//meta[@property='og:url']/@content | //link[@rel='canonical']/@href")
@@ -213,8 +218,10 @@ class FlextenderDetailPage:
     def __init__(self, body: bytes | str, url: str | None = None) -> None:
         self.url = url
         self.root = parse_document(body)
-        parts = first_with_classes(self.root, ("css-jobtitle", "css-summary", "css-formattedjobdescription",
-                                                "css-customer"))
+        parts = first_with_classes(
+            self.root,
+            ("css-jobtitle", "css-summary", "css-formattedjobdescription", "css-customer"),
+        )
         self._title = parts.get("css-jobtitle")
         self._summary = parts.get("css-summary")
         self._description = parts.get("css-formattedjobdescription")
@@ -234,7 +241,9 @@ class FlextenderDetailPage:
 
     def summary(self) -> dict[str, str]:
         if self._summary_fields is None:
-            self._summary_fields = summary_fields(self._summary) if self._summary is not None else {}
+            self._summary_fields = (
+                summary_fields(self._summary) if self._summary is not None else {}
+            )
         return dict(self._summary_fields)
 
     def canonical_url(self) -> str | None:
@@ -270,7 +279,9 @@ class FlextenderListingPage:
         self.root = parse_document(body)
         self._cards = _CARDS(self.root)
         if not self._cards and not _REGISTER_PANEL(self.root):
-            raise UnrecognisedPage("no .css-foundjob cards and no .flx-register-panel: not a listing answer")
+            raise UnrecognisedPage(
+                "no .css-foundjob cards and no .flx-register-panel: not a listing answer"
+            )
 
     def listings(self, base_url: str = DEFAULT_BASE_URL) -> Iterator[RawListing]:
         for card in self._cards:
@@ -334,7 +345,9 @@ def api_job(job: dict[str, Any], base_url: str = DEFAULT_BASE_URL) -> RawListing
     number = _as_text(job.get("avnummer"))
     if number is not None and not REQUEST_NUMBER.match(number):
         number = None
-    summary = {key: text for field, key in API_FIELD_KEYS.items() if (text := _as_text(job.get(field)))}
+    summary = {
+        key: text for field, key in API_FIELD_KEYS.items() if (text := _as_text(job.get(field)))
+    }
     description = job.get("omschrijving")
     fields_of_work = job.get("vakgebieden")
     return RawListing(
@@ -345,9 +358,9 @@ def api_job(job: dict[str, Any], base_url: str = DEFAULT_BASE_URL) -> RawListing
         client=_as_text(job.get("opdrachtgever")),
         summary=summary,
         sections=fragment_sections(description) if isinstance(description, str) else (),
-        fields_of_work=tuple(
-            text for item in fields_of_work if (text := _as_text(item))
-        ) if isinstance(fields_of_work, list) else (),
+        fields_of_work=tuple(text for item in fields_of_work if (text := _as_text(item)))
+        if isinstance(fields_of_work, list)
+        else (),
         client_kvk=_as_text(job.get("kvk")),
     )
 

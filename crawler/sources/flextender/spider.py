@@ -60,7 +60,9 @@ class FlextenderSpider(SourceSpider):
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.base_url = (spider._base_url_argument or spider.config.flextender_base_url).rstrip("/")
+        spider.base_url = (spider._base_url_argument or spider.config.flextender_base_url).rstrip(
+            "/"
+        )
         spider.api_url = (spider._api_url_argument or spider.config.flextender_api_url).rstrip("/")
         return spider
 
@@ -75,10 +77,18 @@ class FlextenderSpider(SourceSpider):
         )
 
     def listing_request(self) -> Request:
-        return Request(f"{self.base_url}/opdrachten/", callback=self.parse_search_form, errback=self.list_failed)
+        return Request(
+            f"{self.base_url}/opdrachten/",
+            callback=self.parse_search_form,
+            errback=self.list_failed,
+        )
 
     def api_failed(self, failure: Failure):
-        log.warning("api_unavailable_falling_back_to_listing", source=SOURCE, error=failure.getErrorMessage())
+        log.warning(
+            "api_unavailable_falling_back_to_listing",
+            source=SOURCE,
+            error=failure.getErrorMessage(),
+        )
         self.crawler.stats.inc_value("tenderwatch/api_failures")
         yield self.listing_request()
 
@@ -86,7 +96,9 @@ class FlextenderSpider(SourceSpider):
         try:
             listings = api_jobs(response.body, self.base_url)
         except UnrecognisedPage as exc:
-            log.warning("api_answer_unrecognised_falling_back_to_listing", source=SOURCE, reason=str(exc))
+            log.warning(
+                "api_answer_unrecognised_falling_back_to_listing", source=SOURCE, reason=str(exc)
+            )
             self.crawler.stats.inc_value("tenderwatch/api_failures")
             yield self.listing_request()
             return
@@ -118,7 +130,9 @@ class FlextenderSpider(SourceSpider):
     def list_failed(self, failure: Failure) -> None:
         log.error("listing_unavailable", source=SOURCE, error=failure.getErrorMessage())
         self.crawler.stats.inc_value("tenderwatch/list_failures")
-        self.state.record_list_failure(SOURCE, f"no list of open listings: {failure.getErrorMessage()}", self.now)
+        self.state.record_list_failure(
+            SOURCE, f"no list of open listings: {failure.getErrorMessage()}", self.now
+        )
 
     # 2. and 3. what to fetch from the list ------------------------------------------
 
@@ -128,13 +142,20 @@ class FlextenderSpider(SourceSpider):
         if judged.complete:
             self.state.record_complete_list(SOURCE, len(listings), self.now)
         else:
-            log.warning("list_incomplete_closes_nothing", source=SOURCE, reason=judged.reason, listed=len(listings))
+            log.warning(
+                "list_incomplete_closes_nothing",
+                source=SOURCE,
+                reason=judged.reason,
+                listed=len(listings),
+            )
             self.crawler.stats.set_value("tenderwatch/list_incomplete", judged.reason)
             self.state.record_list_failure(SOURCE, judged.reason or "incomplete list", self.now)
         listed: set[str] = set()
         for raw in listings:
             if not raw.external_id:
-                log.warning("listing_without_request_number", source=SOURCE, url=raw.url, title=raw.title)
+                log.warning(
+                    "listing_without_request_number", source=SOURCE, url=raw.url, title=raw.title
+                )
                 continue
             tender_id = f"{SOURCE}:{raw.external_id}"
             if tender_id in listed:
@@ -144,7 +165,9 @@ class FlextenderSpider(SourceSpider):
             if not self.unchanged(tender_id, fingerprint):
                 yield self.detail_request(raw.external_id, listed_as=raw, fingerprint=fingerprint)
         for known in self.state.open_listings(SOURCE):
-            if known.tender_id not in listed and (judged.complete or deadline_passed(known, self.now)):
+            if known.tender_id not in listed and (
+                judged.complete or deadline_passed(known, self.now)
+            ):
                 log.info("listing_left_the_list", tender_id=known.tender_id, source=SOURCE)
                 yield self.detail_request(known.external_id, closing=known)
 
@@ -160,7 +183,12 @@ class FlextenderSpider(SourceSpider):
             detail_url(self.base_url, external_id),
             callback=self.parse_detail,
             errback=self.detail_failed,
-            cb_kwargs={"external_id": external_id, "listed_as": listed_as, "fingerprint": fingerprint, "closing": closing},
+            cb_kwargs={
+                "external_id": external_id,
+                "listed_as": listed_as,
+                "fingerprint": fingerprint,
+                "closing": closing,
+            },
         )
 
     def parse_detail(
@@ -171,7 +199,9 @@ class FlextenderSpider(SourceSpider):
         fingerprint: str | None,
         closing: KnownListing | None,
     ):
-        with structlog.contextvars.bound_contextvars(tender_id=f"{SOURCE}:{external_id}", source=SOURCE):
+        with structlog.contextvars.bound_contextvars(
+            tender_id=f"{SOURCE}:{external_id}", source=SOURCE
+        ):
             if response.status in GONE:
                 if closing is not None:
                     yield from self.withdrawn_without_page(closing)
@@ -185,9 +215,13 @@ class FlextenderSpider(SourceSpider):
                 return
             raw = page.raw(self.base_url)
             if raw.external_id is None:
-                raw = replace(raw, external_id=external_id, url=detail_url(self.base_url, external_id))
+                raw = replace(
+                    raw, external_id=external_id, url=detail_url(self.base_url, external_id)
+                )
             if listed_as is not None:
-                raw = replace(raw, fields_of_work=listed_as.fields_of_work, client_kvk=listed_as.client_kvk)
+                raw = replace(
+                    raw, fields_of_work=listed_as.fields_of_work, client_kvk=listed_as.client_kvk
+                )
             tender = normalise(raw, fetched_at=self.fetch_moment(), now=self.now)
             if closing is not None and tender.status == "open":
                 tender = tender.model_copy(update={"status": "withdrawn"})
@@ -203,10 +237,19 @@ class FlextenderSpider(SourceSpider):
             yield TenderItem(tender=tender)
 
     def detail_failed(self, failure: Failure) -> None:
-        log.error("detail_page_unavailable", url=failure.request.url, error=failure.getErrorMessage())
+        log.error(
+            "detail_page_unavailable", url=failure.request.url, error=failure.getErrorMessage()
+        )
         self.crawler.stats.inc_value("tenderwatch/detail_failures")
 
     def unrecognised(self, response: Response, exc: UnrecognisedPage) -> None:
-        log.error("page_not_recognised_layout_changed", url=response.url, status=response.status, reason=str(exc))
+        log.error(
+            "page_not_recognised_layout_changed",
+            url=response.url,
+            status=response.status,
+            reason=str(exc),
+        )
         self.crawler.stats.inc_value("tenderwatch/unrecognised_pages")
-        self.state.record_list_failure(SOURCE, f"page not recognised ({response.url}): {exc}", self.now)
+        self.state.record_list_failure(
+            SOURCE, f"page not recognised ({response.url}): {exc}", self.now
+        )

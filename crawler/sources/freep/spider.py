@@ -34,13 +34,20 @@ class FreepSpider(ListSourceSpider):
         return spider
 
     async def start(self):
-        yield Request(f"{self.host}{LIST_PATH}", headers={"Accept": "application/json"}, callback=self.parse_list,
-                      errback=self.list_failed, dont_filter=True)
+        yield Request(
+            f"{self.host}{LIST_PATH}",
+            headers={"Accept": "application/json"},
+            callback=self.parse_list,
+            errback=self.list_failed,
+            dont_filter=True,
+        )
 
     def list_failed(self, failure: Failure):
         log.error("list_unavailable", source=SOURCE, error=failure.getErrorMessage())
         self.crawler.stats.inc_value("tenderwatch/list_failures")
-        yield from self.finish_list(set(), complete=False, reason=f"the list failed: {failure.getErrorMessage()}")
+        yield from self.finish_list(
+            set(), complete=False, reason=f"the list failed: {failure.getErrorMessage()}"
+        )
 
     def parse_list(self, response: Response):
         stats = self.crawler.stats
@@ -49,7 +56,9 @@ class FreepSpider(ListSourceSpider):
         except UnrecognisedPage as exc:
             log.error("list_unrecognised", source=SOURCE, url=response.url, reason=str(exc))
             stats.inc_value("tenderwatch/unrecognised_pages")
-            yield from self.finish_list(set(), complete=False, reason=f"the list was not recognised: {exc}")
+            yield from self.finish_list(
+                set(), complete=False, reason=f"the list was not recognised: {exc}"
+            )
             return
         unique = {str(item["id"]).strip(): item for item in items}
         verdict = self.judge(len(unique))
@@ -71,9 +80,13 @@ class FreepSpider(ListSourceSpider):
         yield from self.finish_list(listed, complete=verdict.complete, reason=verdict.reason)
 
     def detail_request(self, item: dict[str, Any], fingerprint: str) -> Request:
-        return Request(f"{self.host}{DETAIL_PATH.format(slug=item['slug'].strip())}",
-                       headers={"Accept": "application/json"}, callback=self.parse_detail, errback=self.detail_failed,
-                       cb_kwargs={"item": item, "fingerprint": fingerprint})
+        return Request(
+            f"{self.host}{DETAIL_PATH.format(slug=item['slug'].strip())}",
+            headers={"Accept": "application/json"},
+            callback=self.parse_detail,
+            errback=self.detail_failed,
+            cb_kwargs={"item": item, "fingerprint": fingerprint},
+        )
 
     def parse_detail(self, response: Response, item: dict[str, Any], fingerprint: str):
         self.crawler.stats.inc_value("tenderwatch/details")
@@ -88,12 +101,20 @@ class FreepSpider(ListSourceSpider):
 
     def detail_failed(self, failure: Failure):
         kwargs = failure.request.cb_kwargs
-        log.warning("detail_unavailable", source=SOURCE, url=failure.request.url, error=failure.getErrorMessage())
+        log.warning(
+            "detail_unavailable",
+            source=SOURCE,
+            url=failure.request.url,
+            error=failure.getErrorMessage(),
+        )
         self.crawler.stats.inc_value("tenderwatch/detail_failures")
         yield from self.mapped(kwargs["item"], None, None)
 
     def mapped(self, item: dict[str, Any], found: dict[str, Any] | None, fingerprint: str | None):
         """Without a detail the assignment is recorded from the list alone and its fingerprint
         is not, so the next crawl asks for the detail again."""
-        yield from self.item_of(str(item["id"]), lambda: normalise(item, found, fetched_at=self.fetch_moment(),
-                                                                   now=self.now), fingerprint)
+        yield from self.item_of(
+            str(item["id"]),
+            lambda: normalise(item, found, fetched_at=self.fetch_moment(), now=self.now),
+            fingerprint,
+        )

@@ -23,6 +23,7 @@ from schemas.zone import AMSTERDAM
 
 Item = dict[str, Any]
 
+
 @dataclass(frozen=True)
 class Platform:
     """What one platform on the HeadFirst schema does its own way."""
@@ -31,7 +32,9 @@ class Platform:
     public_url: Callable[[Item], str]
     client_reference: Callable[[Item], str | None]
     listing_refs: Callable[[Item], list[str]]
-    coordinates_mean_the_city: bool  # Striive's `regionLocation` is the city; Inhuurdesk sends [0, 0]
+    coordinates_mean_the_city: (
+        bool  # Striive's `regionLocation` is the city; Inhuurdesk sends [0, 0]
+    )
 
 
 def utc_moment(value: Any) -> datetime | None:
@@ -76,8 +79,11 @@ def _count(value: Any) -> int | None:
 
 def hours(item: Item, warnings: list[str]) -> HoursRange | None:
     """Rule 10.2: structured values only; one known → that figure as min and max."""
-    known = [value for value in (_count(item.get("hoursPerWeekMin")), _count(item.get("hoursPerWeekMax")))
-             if value is not None]
+    known = [
+        value
+        for value in (_count(item.get("hoursPerWeekMin")), _count(item.get("hoursPerWeekMax")))
+        if value is not None
+    ]
     if not known:
         return None
     low, high = min(known), max(known)
@@ -91,7 +97,9 @@ def deadline(item: Item, warnings: list[str]) -> datetime | None:
     invoice = attempt(warnings, "deadline", item.get("closingDateInvoice"), local_moment)
     client = attempt(warnings, "deadline", item.get("closingDateClient"), local_moment)
     if invoice is not None and client is not None and invoice > client:
-        warnings.append("deadline: closingDateInvoice is after closingDateClient; closingDateInvoice taken")
+        warnings.append(
+            "deadline: closingDateInvoice is after closingDateClient; closingDateInvoice taken"
+        )
     return invoice or client
 
 
@@ -99,14 +107,27 @@ def normalise(item: Item, platform: Platform, *, fetched_at: datetime, now: date
     """One list item → `Tender`; a value that cannot be read is null plus a warning."""
     warnings: list[str] = []
     external_id = item["id"].strip()
-    lines, sections = listing_text.content_sections(item.get("content") if isinstance(item.get("content"), str) else None)
-    location = listing_text.clean(item.get("location") if isinstance(item.get("location"), str) else None)
+    lines, sections = listing_text.content_sections(
+        item.get("content") if isinstance(item.get("content"), str) else None
+    )
+    location = listing_text.clean(
+        item.get("location") if isinstance(item.get("location"), str) else None
+    )
     coordinates = None
     point = item.get("regionLocation")
-    if platform.coordinates_mean_the_city and isinstance(point, dict) and isinstance(point.get("coordinates"), list) \
-            and len(point["coordinates"]) == 2:
+    if (
+        platform.coordinates_mean_the_city
+        and isinstance(point, dict)
+        and isinstance(point.get("coordinates"), list)
+        and len(point["coordinates"]) == 2
+    ):
         longitude, latitude = (_number(value) for value in point["coordinates"])
-        if longitude is not None and latitude is not None and -180 <= longitude <= 180 and -90 <= latitude <= 90:
+        if (
+            longitude is not None
+            and latitude is not None
+            and -180 <= longitude <= 180
+            and -90 <= latitude <= 90
+        ):
             coordinates = (longitude, latitude)
     region = regions.province_of(location, coordinates)
     if region is None and (location or coordinates):
@@ -120,7 +141,9 @@ def normalise(item: Item, platform: Platform, *, fetched_at: datetime, now: date
         warnings.append(zzp.warning)
     positions = _count(item.get("numberOfPositions"))
     marker = " ".join(str(item.get(key) or "") for key in ("procedureSpecification", "segmentName"))
-    segment = listing_text.clean(item.get("segmentName") if isinstance(item.get("segmentName"), str) else None)
+    segment = listing_text.clean(
+        item.get("segmentName") if isinstance(item.get("segmentName"), str) else None
+    )
     criteria = listing_text.criteria_from_sections(sections)
     tender = Tender(
         id=f"{platform.source}:{external_id}",
@@ -128,7 +151,9 @@ def normalise(item: Item, platform: Platform, *, fetched_at: datetime, now: date
         external_id=external_id,
         url=platform.public_url(item),
         title=listing_text.clean(item["title"]) or external_id,
-        client=listing_text.clean(item.get("clientName") if isinstance(item.get("clientName"), str) else None),
+        client=listing_text.clean(
+            item.get("clientName") if isinstance(item.get("clientName"), str) else None
+        ),
         region=region,
         status="expired" if closing is not None and closing <= now else "open",
         hours_per_week=hours(item, warnings),

@@ -38,7 +38,9 @@ class HeadFirstListReplica(ReplicaServer):
     page_size: int = 25
     name: str = "headfirst"
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, items: list[dict] | None = None) -> None:
+    def __init__(
+        self, host: str = "127.0.0.1", port: int = 0, items: list[dict] | None = None
+    ) -> None:
         self.items = list(items if items is not None else self.default_items())
         self.answer_override: tuple[int, str, str] | None = None
         self.failing_pages: set[int] = set()
@@ -59,7 +61,7 @@ class HeadFirstListReplica(ReplicaServer):
 
     def page(self, number: int) -> str:
         number = max(number, 1)
-        chunk = self.items[(number - 1) * self.page_size:number * self.page_size]
+        chunk = self.items[(number - 1) * self.page_size : number * self.page_size]
         return json.dumps({"total": len(self.items), "data": chunk}, ensure_ascii=False)
 
     def _handler_class(self):
@@ -82,7 +84,9 @@ class HeadFirstListReplica(ReplicaServer):
                     if max(number, 1) in replica.failing_pages:
                         failure = 503
                 if failure is not None:
-                    return self._send(failure, "<html><body>Service Unavailable</body></html>", "text/html")
+                    return self._send(
+                        failure, "<html><body>Service Unavailable</body></html>", "text/html"
+                    )
                 if replica.answer_override is not None:
                     return self._send(*replica.answer_override)
                 return self._send(200, replica.page(number), "application/json")

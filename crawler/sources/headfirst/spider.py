@@ -44,8 +44,14 @@ class HeadFirstListSpider(ListSourceSpider):
         return f"{self.host}{self.list_path}{separator}page={number}"
 
     def page_request(self, number: int) -> Request:
-        return Request(self.page_url(number), headers={"Accept": "application/json"}, callback=self.parse_page,
-                       errback=self.page_failed, cb_kwargs={"number": number}, dont_filter=True)
+        return Request(
+            self.page_url(number),
+            headers={"Accept": "application/json"},
+            callback=self.parse_page,
+            errback=self.page_failed,
+            cb_kwargs={"number": number},
+            dont_filter=True,
+        )
 
     async def start(self):
         yield self.page_request(1)
@@ -54,25 +60,44 @@ class HeadFirstListSpider(ListSourceSpider):
         try:
             page = list_page(response.body)
         except UnrecognisedPage as exc:
-            log.error("list_page_unrecognised", source=self.source, page=number, url=response.url, reason=str(exc))
+            log.error(
+                "list_page_unrecognised",
+                source=self.source,
+                page=number,
+                url=response.url,
+                reason=str(exc),
+            )
             self.crawler.stats.inc_value("tenderwatch/unrecognised_pages")
-            yield from self.finish(complete_pages=False, reason=f"page {number} not recognised: {exc}")
+            yield from self.finish(
+                complete_pages=False, reason=f"page {number} not recognised: {exc}"
+            )
             return
         for item in page.items:
             self.items.setdefault(item["id"].strip(), item)
         self.total = page.total if page.total is not None else self.total
         self.crawler.stats.inc_value("tenderwatch/list_pages")
         short = not page.items or (self.page_size is not None and len(page.items) < self.page_size)
-        if short or (self.total is not None and len(self.items) >= self.total) or number >= MAX_PAGES:
+        if (
+            short
+            or (self.total is not None and len(self.items) >= self.total)
+            or number >= MAX_PAGES
+        ):
             yield from self.finish(complete_pages=True)
         else:
             yield self.page_request(number + 1)
 
     def page_failed(self, failure: Failure):
         number = failure.request.cb_kwargs.get("number")
-        log.error("list_page_unavailable", source=self.source, page=number, error=failure.getErrorMessage())
+        log.error(
+            "list_page_unavailable",
+            source=self.source,
+            page=number,
+            error=failure.getErrorMessage(),
+        )
         self.crawler.stats.inc_value("tenderwatch/list_failures")
-        yield from self.finish(complete_pages=False, reason=f"page {number} failed: {failure.getErrorMessage()}")
+        yield from self.finish(
+            complete_pages=False, reason=f"page {number} failed: {failure.getErrorMessage()}"
+        )
 
     def finish(self, *, complete_pages: bool, reason: str | None = None):
         """Map what the list holds that is new or changed; close only from a complete list."""
@@ -87,6 +112,11 @@ class HeadFirstListSpider(ListSourceSpider):
             fingerprint = entry_fingerprint(item)
             if self.unchanged(tender_id, fingerprint):
                 continue
-            yield from self.item_of(external_id, lambda item=item: normalise(
-                item, self.platform, fetched_at=self.fetch_moment(), now=self.now), fingerprint)
+            yield from self.item_of(
+                external_id,
+                lambda item=item: normalise(
+                    item, self.platform, fetched_at=self.fetch_moment(), now=self.now
+                ),
+                fingerprint,
+            )
         yield from self.finish_list(listed, complete=complete, reason=reason)

@@ -11,8 +11,11 @@ PUBLIC_URL = "https://inhuurdesk.nl/aanvragen/{client}/{title}/{id}"
 
 
 def public_url(item: dict[str, Any]) -> str:
-    return PUBLIC_URL.format(client=str(item.get("clientNameSlug") or "opdrachtgever").strip(),
-                             title=str(item.get("titleSlug") or "opdracht").strip(), id=item["id"].strip())
+    return PUBLIC_URL.format(
+        client=str(item.get("clientNameSlug") or "opdrachtgever").strip(),
+        title=str(item.get("titleSlug") or "opdracht").strip(),
+        id=item["id"].strip(),
+    )
 
 
 __all__ = ["ListPage", "list_page", "public_url"]

@@ -1,4 +1,5 @@
-"""The Inhuurdesk spider: `GET <TENDERWATCH_INHUURDESK_URL>/wp-json/headfirst-assignments/search?page=N`;
+"""The Inhuurdesk spider: `GET
+<TENDERWATCH_INHUURDESK_URL>/wp-json/headfirst-assignments/search?page=N`;
 the page size is unknown (21 and 18 seen), so it stops at an empty page or at `total` ids."""
 
 from __future__ import annotations

@@ -31,8 +31,14 @@ SOURCE = "opdrachtoverheid"
 PUBLIC_URL = "https://www.opdrachtoverheid.nl/inhuuropdracht/{organisation}/{title}/{web_key}"
 EDUCATION_LEVELS: tuple[EducationLevel, ...] = ("MBO", "HBO", "WO")
 WEIGHT = re.compile(r"\s*\((?:weging|punten)\s*:?\s*(\d{1,3})\)\s*\.?$", re.IGNORECASE)
-DESCRIPTION_FIELDS = ("tender_description_html", "tender_description", "tender_overview", "tender_requirements",
-                      "tender_competences", "tender_other_information")
+DESCRIPTION_FIELDS = (
+    "tender_description_html",
+    "tender_description",
+    "tender_overview",
+    "tender_requirements",
+    "tender_competences",
+    "tender_other_information",
+)
 
 
 def _text(value: Any) -> str | None:
@@ -47,8 +53,11 @@ def public_url(record: dict[str, Any]) -> str:
     def hyphens(text: str) -> str:
         return "-".join(re.sub(r"[^\w\s-]", "", text).split())
 
-    return PUBLIC_URL.format(organisation=hyphens(str(record.get("tender_buying_organization") or "")),
-                             title=hyphens(record["tender_name"]), web_key=str(record.get("web_key") or "").strip())
+    return PUBLIC_URL.format(
+        organisation=hyphens(str(record.get("tender_buying_organization") or "")),
+        title=hyphens(record["tender_name"]),
+        web_key=str(record.get("web_key") or "").strip(),
+    )
 
 
 def region_of(record: dict[str, Any]) -> str | None:
@@ -59,17 +68,28 @@ def region_of(record: dict[str, Any]) -> str | None:
             job = _text(record.get("tender_job_location"))
             found = regions.province_of(job) if job else None
         else:
-            found = regions.province_named(_text(location.get("province"))) if isinstance(location, dict) else None
+            found = (
+                regions.province_named(_text(location.get("province")))
+                if isinstance(location, dict)
+                else None
+            )
         if found:
             return found
     return None
 
 
 def hours(record: dict[str, Any]) -> HoursRange | None:
-    bounds = (positive_number(record.get("tender_min_hours")), positive_number(record.get("tender_max_hours")))
+    bounds = (
+        positive_number(record.get("tender_min_hours")),
+        positive_number(record.get("tender_max_hours")),
+    )
     known = [int(value) for value in bounds if value is not None]
     if not known and isinstance(record.get("tender_hours_week"), str):
-        known = [int(figure) for figure in re.findall(r"\d{1,3}", record["tender_hours_week"]) if int(figure) > 0]
+        known = [
+            int(figure)
+            for figure in re.findall(r"\d{1,3}", record["tender_hours_week"])
+            if int(figure) > 0
+        ]
     if not known or max(known) > 168:
         return None
     return HoursRange(min=min(known), max=max(known))
@@ -83,8 +103,11 @@ def _criteria(markup: Any) -> tuple[list[str], list[SelectionCriterion], list[st
     wishes = []
     for text in criteria.wishes:
         weight = WEIGHT.search(text)
-        wishes.append(SelectionCriterion(text=WEIGHT.sub("", text).strip(), points=int(weight.group(1)) if weight
-                                         else None))
+        wishes.append(
+            SelectionCriterion(
+                text=WEIGHT.sub("", text).strip(), points=int(weight.group(1)) if weight else None
+            )
+        )
     return criteria.knockout, wishes, criteria.competencies
 
 
@@ -93,29 +116,64 @@ def normalise(record: dict[str, Any], *, fetched_at: datetime, now: datetime) ->
     external_id = record["tender_id"].strip()
     region = region_of(record)
     if region is None:
-        warnings.append(f"region: no province for the office, the job location {record.get('tender_job_location')!r} "
-                        "or the head office")
+        warnings.append(
+            "region: no province for the office, the job location "
+            f"{record.get('tender_job_location')!r} "
+            "or the head office"
+        )
     deadline = attempt(warnings, "deadline", record.get("tender_offline_date"), amsterdam_moment)
     if deadline is None and not any(warning.startswith("deadline") for warning in warnings):
         warnings.append("deadline: no tender_offline_date")
     start = attempt(warnings, "start", record.get("tender_start_date"), calendar_date)
-    rate = None if record.get("tender_no_max_tariff") is True else positive_number(record.get("tender_maximum_tariff"))
-    text_lines = [line for field in DESCRIPTION_FIELDS for line in listing_text.html_lines(
-        record.get(field) if isinstance(record.get(field), str) else None)]
+    rate = (
+        None
+        if record.get("tender_no_max_tariff") is True
+        else positive_number(record.get("tender_maximum_tariff"))
+    )
+    text_lines = [
+        line
+        for field in DESCRIPTION_FIELDS
+        for line in listing_text.html_lines(
+            record.get(field) if isinstance(record.get(field), str) else None
+        )
+    ]
     zzp = listing_text.zzp_statement(text_lines)
     if zzp.warning:
         warnings.append(zzp.warning)
-    label = (record.get("education_level_obj") or {}).get("education_level_label") \
-        if isinstance(record.get("education_level_obj"), dict) else None
-    main_text = record.get("tender_overview") or record.get("tender_description_html") or record.get("tender_description")
-    lines, sections = listing_text.content_sections(main_text if isinstance(main_text, str) else None)
-    knockout = [line.removeprefix("- ") for line in listing_text.html_lines(
-        record.get("tender_requirements") if isinstance(record.get("tender_requirements"), str) else None)]
+    label = (
+        (record.get("education_level_obj") or {}).get("education_level_label")
+        if isinstance(record.get("education_level_obj"), dict)
+        else None
+    )
+    main_text = (
+        record.get("tender_overview")
+        or record.get("tender_description_html")
+        or record.get("tender_description")
+    )
+    lines, sections = listing_text.content_sections(
+        main_text if isinstance(main_text, str) else None
+    )
+    knockout = [
+        line.removeprefix("- ")
+        for line in listing_text.html_lines(
+            record.get("tender_requirements")
+            if isinstance(record.get("tender_requirements"), str)
+            else None
+        )
+    ]
     _, wishes, competencies = _criteria(record.get("tender_competences"))
-    professionals = re.match(r"\s*(\d{1,4})", str(record.get("tender_number_of_professionals") or ""))
-    categories = [category.get("tender_category_obj", {}).get("type") for category in
-                  (record.get("tender_categories") if isinstance(record.get("tender_categories"), list) else [])
-                  if isinstance(category, dict) and isinstance(category.get("tender_category_obj"), dict)]
+    professionals = re.match(
+        r"\s*(\d{1,4})", str(record.get("tender_number_of_professionals") or "")
+    )
+    categories = [
+        category.get("tender_category_obj", {}).get("type")
+        for category in (
+            record.get("tender_categories")
+            if isinstance(record.get("tender_categories"), list)
+            else []
+        )
+        if isinstance(category, dict) and isinstance(category.get("tender_category_obj"), dict)
+    ]
     origin_platform = _text(record.get("tender_source"))
     tender = Tender(
         id=f"{SOURCE}:{external_id}",
@@ -132,32 +190,50 @@ def normalise(record: dict[str, Any], *, fetched_at: datetime, now: datetime) ->
         start=Start(date=start, precision="day") if start else None,
         end_date=attempt(warnings, "end_date", record.get("tender_end_date"), calendar_date),
         max_hourly_rate=rate,
-        professionals=ProfessionalsRange(min=int(professionals.group(1)), max=int(professionals.group(1)))
-        if professionals and int(professionals.group(1)) > 0 else None,
+        professionals=ProfessionalsRange(
+            min=int(professionals.group(1)), max=int(professionals.group(1))
+        )
+        if professionals and int(professionals.group(1)) > 0
+        else None,
         knockout_criteria=[line for line in knockout if line],
         selection_criteria=wishes,
         competencies=competencies,
         zzp_allowed=zzp.allowed,
         **listing_text.text_fields(lines, sections),
-        fields_of_work=[category for category in categories if isinstance(category, str) and category],
-        origin=Origin(platform=origin_platform, url=_text(record.get("tender_url")),
-                      listing_refs=copied_listing_refs(origin_platform, external_id, _text(record.get("tender_url"))))
-        if origin_platform else None,
+        fields_of_work=[
+            category for category in categories if isinstance(category, str) and category
+        ],
+        origin=Origin(
+            platform=origin_platform,
+            url=_text(record.get("tender_url")),
+            listing_refs=copied_listing_refs(
+                origin_platform, external_id, _text(record.get("tender_url"))
+            ),
+        )
+        if origin_platform
+        else None,
         fetched_at=fetched_at,
         warnings=warnings,
     )
     return tender.with_content_hash()
 
 
-def from_job_posting(posting: dict[str, Any], *, external_id: str, url: str, fetched_at: datetime,
-                     now: datetime) -> Tender:
+def from_job_posting(
+    posting: dict[str, Any], *, external_id: str, url: str, fetched_at: datetime, now: datetime
+) -> Tender:
     """The fallback: what a detail page's JobPosting says. Its `validThrough` is the source's
     date, not Opdrachtoverheid's closing moment, so there is no deadline (a warning says so);
     its `baseSalary` is the source's tariff (`tender_tariff`), not a maximum, so no rate."""
-    organisation = posting.get("hiringOrganization") if isinstance(posting.get("hiringOrganization"), dict) else {}
+    organisation = (
+        posting.get("hiringOrganization")
+        if isinstance(posting.get("hiringOrganization"), dict)
+        else {}
+    )
     place = posting.get("jobLocation") if isinstance(posting.get("jobLocation"), dict) else {}
     address = place.get("address") if isinstance(place.get("address"), dict) else {}
-    description = posting.get("description") if isinstance(posting.get("description"), str) else None
+    description = (
+        posting.get("description") if isinstance(posting.get("description"), str) else None
+    )
     lines, sections = listing_text.content_sections(description)
     tender = Tender(
         id=f"{SOURCE}:{external_id}",
@@ -169,7 +245,10 @@ def from_job_posting(posting: dict[str, Any], *, external_id: str, url: str, fet
         region=regions.province_named(_text(address.get("addressRegion"))),
         **listing_text.text_fields(lines, sections),
         fetched_at=fetched_at,
-        warnings=["deadline: read from the page's JobPosting (search endpoint unavailable), which has no closing "
-                  "moment"],
+        warnings=[
+            "deadline: read from the page's JobPosting (search endpoint unavailable), which has "
+            "no closing "
+            "moment"
+        ],
     )
     return tender.with_content_hash()

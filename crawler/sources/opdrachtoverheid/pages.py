@@ -27,15 +27,33 @@ def search_body(offset: int, now: datetime, limit: int = PAGE_SIZE) -> dict[str,
     clock), published, no OIM or direct-recruitment vacancies, newest first."""
     local_now = now.astimezone(AMSTERDAM).strftime("%Y-%m-%d %H:%M:%S")
     return {
-        "single": False, "userInput": None, "limit": limit, "offset": offset, "disjunction": 0, "user_coordinates": {},
+        "single": False,
+        "userInput": None,
+        "limit": limit,
+        "offset": offset,
+        "disjunction": 0,
+        "user_coordinates": {},
         "filters": {
-            "and_filters": [{"filters": [
-                {"field_name": "tender_offline_date", "value": [local_now], "operator": ">="},
-                {"field_name": "publish", "value": ["0"], "operator": "neq"},
-                {"field_name": "oim_vacancy", "value": ["true"], "operator": "neq"},
-                {"field_name": "direct_recruitment_vacancy", "value": ["true"], "operator": "neq"},
-            ]}],
-            "or_filters": [], "or_disjunction": 0,
+            "and_filters": [
+                {
+                    "filters": [
+                        {
+                            "field_name": "tender_offline_date",
+                            "value": [local_now],
+                            "operator": ">=",
+                        },
+                        {"field_name": "publish", "value": ["0"], "operator": "neq"},
+                        {"field_name": "oim_vacancy", "value": ["true"], "operator": "neq"},
+                        {
+                            "field_name": "direct_recruitment_vacancy",
+                            "value": ["true"],
+                            "operator": "neq",
+                        },
+                    ]
+                }
+            ],
+            "or_filters": [],
+            "or_disjunction": 0,
         },
         "order_by": [{"field": "tender_first_seen", "direction": "desc"}],
     }
@@ -79,7 +97,11 @@ def job_posting(body: bytes | str) -> dict[str, Any]:
         except ValueError:
             continue
         for candidate in data if isinstance(data, list) else [data]:
-            if isinstance(candidate, dict) and candidate.get("@type") == "JobPosting" and candidate.get("title"):
+            if (
+                isinstance(candidate, dict)
+                and candidate.get("@type") == "JobPosting"
+                and candidate.get("title")
+            ):
                 return candidate
     raise UnrecognisedPage("no JobPosting JSON-LD on the page")
 
@@ -88,7 +110,8 @@ CLOSED_BANNER = re.compile(r"deze opdracht is verlopen|inschrijvingen gesloten",
 
 
 def is_closed_page(body: str) -> bool:
-    """A detail page of a closed assignment ("Deze opdracht is verlopen…", "INSCHRIJVINGEN GESLOTEN")."""
+    """A detail page of a closed assignment ("Deze opdracht is verlopen…", "INSCHRIJVINGEN
+    GESLOTEN")."""
     return bool(CLOSED_BANNER.search(body))
 
 

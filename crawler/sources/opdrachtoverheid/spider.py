@@ -60,9 +60,14 @@ class OpdrachtoverheidSpider(ListSourceSpider):
         return spider
 
     def search_request(self, page: int) -> JsonRequest:
-        return JsonRequest(f"{self.host}{SEARCH_PATH}", data=search_body(page * PAGE_SIZE, self.now),
-                           callback=self.parse_search, errback=self.search_failed, cb_kwargs={"page": page},
-                           dont_filter=True)
+        return JsonRequest(
+            f"{self.host}{SEARCH_PATH}",
+            data=search_body(page * PAGE_SIZE, self.now),
+            callback=self.parse_search,
+            errback=self.search_failed,
+            cb_kwargs={"page": page},
+            dont_filter=True,
+        )
 
     async def start(self):
         yield self.search_request(0)
@@ -71,7 +76,12 @@ class OpdrachtoverheidSpider(ListSourceSpider):
         try:
             found = records(response.body)
         except UnrecognisedPage as exc:
-            log.error("search_answer_unrecognised_falling_back_to_sitemap", source=SOURCE, page=page, reason=str(exc))
+            log.error(
+                "search_answer_unrecognised_falling_back_to_sitemap",
+                source=SOURCE,
+                page=page,
+                reason=str(exc),
+            )
             self.crawler.stats.inc_value("tenderwatch/api_failures")
             yield self.sitemap_request(f"the search answered an unknown shape: {exc}")
             return
@@ -85,8 +95,12 @@ class OpdrachtoverheidSpider(ListSourceSpider):
 
     def search_failed(self, failure: Failure):
         page = failure.request.cb_kwargs.get("page")
-        log.error("search_unavailable_falling_back_to_sitemap", source=SOURCE, page=page,
-                  error=failure.getErrorMessage())
+        log.error(
+            "search_unavailable_falling_back_to_sitemap",
+            source=SOURCE,
+            page=page,
+            error=failure.getErrorMessage(),
+        )
         self.crawler.stats.inc_value("tenderwatch/api_failures")
         yield self.sitemap_request(f"the search failed on page {page}: {failure.getErrorMessage()}")
 
@@ -99,21 +113,33 @@ class OpdrachtoverheidSpider(ListSourceSpider):
             fingerprint = entry_fingerprint(record, leave_out=VOLATILE_FIELDS)
             if self.unchanged(tender_id, fingerprint):
                 continue
-            yield from self.item_of(external_id, lambda record=record: normalise(
-                record, fetched_at=self.fetch_moment(), now=self.now), fingerprint)
+            yield from self.item_of(
+                external_id,
+                lambda record=record: normalise(
+                    record, fetched_at=self.fetch_moment(), now=self.now
+                ),
+                fingerprint,
+            )
         yield from self.finish_list(listed, complete=verdict.complete, reason=verdict.reason)
 
     # the fallback ---------------------------------------------------------------------
 
     def sitemap_request(self, reason: str) -> Request:
-        return Request(f"{self.site}{SITEMAP_PATH}", callback=self.parse_sitemap, errback=self.sitemap_failed,
-                       cb_kwargs={"reason": reason}, dont_filter=True)
+        return Request(
+            f"{self.site}{SITEMAP_PATH}",
+            callback=self.parse_sitemap,
+            errback=self.sitemap_failed,
+            cb_kwargs={"reason": reason},
+            dont_filter=True,
+        )
 
     def sitemap_failed(self, failure: Failure):
         reason = failure.request.cb_kwargs["reason"]
         log.error("sitemap_unavailable", source=SOURCE, error=failure.getErrorMessage())
         self.crawler.stats.inc_value("tenderwatch/list_failures")
-        yield from self.finish_list(set(), complete=False, reason=f"{reason}; the sitemap failed too")
+        yield from self.finish_list(
+            set(), complete=False, reason=f"{reason}; the sitemap failed too"
+        )
 
     def parse_sitemap(self, response: Response, reason: str):
         try:
@@ -121,17 +147,27 @@ class OpdrachtoverheidSpider(ListSourceSpider):
         except UnrecognisedPage as exc:
             log.error("sitemap_unrecognised", source=SOURCE, reason=str(exc))
             self.crawler.stats.inc_value("tenderwatch/unrecognised_pages")
-            yield from self.finish_list(set(), complete=False, reason=f"{reason}; the sitemap was not recognised")
+            yield from self.finish_list(
+                set(), complete=False, reason=f"{reason}; the sitemap was not recognised"
+            )
             return
         known = self.state.external_ids_by_url_suffix(SOURCE)
         for url in urls:
             web_key = web_key_of(url)
             if web_key is not None and web_key not in known:
-                yield Request(url, callback=self.parse_detail_page, errback=self.detail_failed,
-                              cb_kwargs={"web_key": web_key})
+                yield Request(
+                    url,
+                    callback=self.parse_detail_page,
+                    errback=self.detail_failed,
+                    cb_kwargs={"web_key": web_key},
+                )
         self.crawler.stats.set_value("tenderwatch/sitemap_pages", len(urls))
-        yield from self.finish_list(set(), complete=False, reason=f"{reason}; the sitemap fallback was used",
-                                    fallback="sitemap")
+        yield from self.finish_list(
+            set(),
+            complete=False,
+            reason=f"{reason}; the sitemap fallback was used",
+            fallback="sitemap",
+        )
 
     def parse_detail_page(self, response: Response, web_key: str):
         if is_closed_page(response.text):
@@ -140,13 +176,31 @@ class OpdrachtoverheidSpider(ListSourceSpider):
         try:
             posting = job_posting(response.text)
         except UnrecognisedPage as exc:
-            log.warning("detail_page_unrecognised", source=SOURCE, url=response.url, reason=str(exc))
+            log.warning(
+                "detail_page_unrecognised", source=SOURCE, url=response.url, reason=str(exc)
+            )
             self.crawler.stats.inc_value("tenderwatch/unrecognised_pages")
             return
-        public = PUBLIC_SITE + unquote(urlsplit(response.url).path)  # the real page, whatever host was crawled
-        yield from self.item_of(web_key, lambda: from_job_posting(
-            posting, external_id=web_key, url=public, fetched_at=self.fetch_moment(), now=self.now), None)
+        public = PUBLIC_SITE + unquote(
+            urlsplit(response.url).path
+        )  # the real page, whatever host was crawled
+        yield from self.item_of(
+            web_key,
+            lambda: from_job_posting(
+                posting,
+                external_id=web_key,
+                url=public,
+                fetched_at=self.fetch_moment(),
+                now=self.now,
+            ),
+            None,
+        )
 
     def detail_failed(self, failure: Failure) -> None:
-        log.warning("detail_page_unavailable", source=SOURCE, url=failure.request.url, error=failure.getErrorMessage())
+        log.warning(
+            "detail_page_unavailable",
+            source=SOURCE,
+            url=failure.request.url,
+            error=failure.getErrorMessage(),
+        )
         self.crawler.stats.inc_value("tenderwatch/detail_failures")

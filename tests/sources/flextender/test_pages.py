@@ -23,22 +23,36 @@ NOW = datetime(2026, 8, 1, tzinfo=UTC)
 
 @pytest.fixture(scope="module")
 def sample_cards():
-    return list(FlextenderListingPage((FIXTURES / "flextender-listing-sample.html").read_bytes()).listings())
+    return list(
+        FlextenderListingPage((FIXTURES / "flextender-listing-sample.html").read_bytes()).listings()
+    )
 
 
 def test_listing_sample_has_both_cards(sample_cards):
     assert [card.external_id for card in sample_cards] == ["32543", "32542"]
     assert [card.title for card in sample_cards] == [
-        "Beleidsadviseur Ruimte", "Projectleider/adviseur netcongestie en eerder aanvragen"]
-    assert [card.client for card in sample_cards] == ["Gemeente De Ronde Venen", "Gemeente Gooise Meren"]
+        "Beleidsadviseur Ruimte",
+        "Projectleider/adviseur netcongestie en eerder aanvragen",
+    ]
+    assert [card.client for card in sample_cards] == [
+        "Gemeente De Ronde Venen",
+        "Gemeente Gooise Meren",
+    ]
     assert sample_cards[0].url == "https://www.flextender.nl/opdracht/?aanvraagnr=32543"
 
 
 def test_listing_card_takes_the_desktop_block_and_drops_the_agenda_link(sample_cards):
     assert sample_cards[0].summary == {
-        "request_number": "32543", "duration": "6 maanden", "extension": "2 maal 3 maand(en)",
-        "hours_per_week": "36 uur", "das": "Ja", "start": "Z.s.m", "education_level": "HBO",
-        "region": "Utrecht", "deadline_date": "23 september 2026", "deadline_time": "09:00 uur",
+        "request_number": "32543",
+        "duration": "6 maanden",
+        "extension": "2 maal 3 maand(en)",
+        "hours_per_week": "36 uur",
+        "das": "Ja",
+        "start": "Z.s.m",
+        "education_level": "HBO",
+        "region": "Utrecht",
+        "deadline_date": "23 september 2026",
+        "deadline_time": "09:00 uur",
     }
 
 
@@ -56,7 +70,10 @@ def test_listing_cards_normalise(sample_cards):
 
 def test_ajax_answer_wraps_the_cards():
     markup = (FIXTURES / "flextender-listing-sample.html").read_text(encoding="utf-8")
-    assert [card.external_id for card in listing_from_ajax(json.dumps({"resultHtml": markup}))] == ["32543", "32542"]
+    assert [card.external_id for card in listing_from_ajax(json.dumps({"resultHtml": markup}))] == [
+        "32543",
+        "32542",
+    ]
 
 
 def test_empty_listing_with_register_panel_is_a_real_empty_list():
@@ -64,8 +81,16 @@ def test_empty_listing_with_register_panel_is_a_real_empty_list():
     assert listing_from_ajax(answer) == []
 
 
-@pytest.mark.parametrize("body", [b"", b"{}", b'{"resultHtml": 5}', b"<html>oops</html>",
-                                  json.dumps({"resultHtml": "<div class='app'>nieuw</div>"}).encode()])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"{}",
+        b'{"resultHtml": 5}',
+        b"<html>oops</html>",
+        json.dumps({"resultHtml": "<div class='app'>nieuw</div>"}).encode(),
+    ],
+)
 def test_unrecognised_listing_answers(body):
     with pytest.raises(UnrecognisedPage):
         listing_from_ajax(body)
@@ -73,12 +98,21 @@ def test_unrecognised_listing_answers(body):
 
 def test_api_jobs_map_every_documented_field():
     job = {
-        "avnummer": 30922, "opdracht": "Procesregisseur", "opdrachtgever": "Gemeente Zwolle",
+        "avnummer": 30922,
+        "opdracht": "Procesregisseur",
+        "opdrachtgever": "Gemeente Zwolle",
         "omschrijving": "<p><strong>Functieschaal</strong></p><p>functieschaal 11</p>"
-                        "<p><b>Werkdagen</b></p><p>De opdracht wordt vervuld op de volgende werkdagen: ma-di-wo</p>",
-        "opleiding": "HBO", "regio": "Overijssel", "sluiting_inschrijving": "2026-07-08T09:00:00",
-        "urenperweek": "28 tot 32", "aanvang": "1 juli 2026", "duur": "12 weken",
-        "aantal_professionals": "1-2", "verlengingsoptie": "3 x 6 maand(en)", "kvk": 12345678,
+        "<p><b>Werkdagen</b></p><p>De opdracht wordt vervuld op de volgende werkdagen: "
+        "ma-di-wo</p>",
+        "opleiding": "HBO",
+        "regio": "Overijssel",
+        "sluiting_inschrijving": "2026-07-08T09:00:00",
+        "urenperweek": "28 tot 32",
+        "aanvang": "1 juli 2026",
+        "duur": "12 weken",
+        "aantal_professionals": "1-2",
+        "verlengingsoptie": "3 x 6 maand(en)",
+        "kvk": 12345678,
         "vakgebieden": ["Sociaal domein", None, 7],
     }
     [raw] = api_jobs(json.dumps({"resultaat": [job, "not a job"]}))
@@ -93,7 +127,9 @@ def test_api_jobs_map_every_documented_field():
 
 
 def test_api_hours_as_a_number():
-    [raw] = api_jobs(json.dumps({"resultaat": [{"avnummer": 1, "opdracht": "X", "urenperweek": 36}]}))
+    [raw] = api_jobs(
+        json.dumps({"resultaat": [{"avnummer": 1, "opdracht": "X", "urenperweek": 36}]})
+    )
     assert normalise(raw, fetched_at=NOW).hours_per_week.model_dump() == {"min": 36, "max": 36}
 
 
@@ -104,18 +140,30 @@ def test_unrecognised_api_answers(body):
 
 
 def test_search_form_fields():
-    page = ('<form><input type="hidden" name="action" value="kbs_flx_searchjobs">'
-            '<input type="hidden" name="kbs_flx_widget_config" value="J795A"></form>')
-    assert search_form_fields(page) == {"action": "kbs_flx_searchjobs", "kbs_flx_widget_config": "J795A",
-                                        "kbs_flx_joblsrc_freetext": ""}
+    page = (
+        '<form><input type="hidden" name="action" value="kbs_flx_searchjobs">'
+        '<input type="hidden" name="kbs_flx_widget_config" value="J795A"></form>'
+    )
+    assert search_form_fields(page) == {
+        "action": "kbs_flx_searchjobs",
+        "kbs_flx_widget_config": "J795A",
+        "kbs_flx_joblsrc_freetext": "",
+    }
     with pytest.raises(UnrecognisedPage):
         search_form_fields("<html><body>Onderhoud</body></html>")
 
 
-@pytest.mark.parametrize("body", [
-    b"", b"   ", b"<html><body><p>Pagina niet gevonden</p></body></html>",
-    b'<div class="css-jobtitle">Alleen een titel</div>', b"\x00\x01\x02", b"{\"json\": true}",
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"   ",
+        b"<html><body><p>Pagina niet gevonden</p></body></html>",
+        b'<div class="css-jobtitle">Alleen een titel</div>',
+        b"\x00\x01\x02",
+        b'{"json": true}',
+    ],
+)
 def test_non_listing_pages_are_unrecognised(body):
     with pytest.raises(UnrecognisedPage):
         FlextenderDetailPage(body)
@@ -125,30 +173,44 @@ def test_truncated_detail_page_still_gives_what_it_has(replica_pages):
     page = replica_pages["30922"]
     truncated = page[: page.index("Competenties")]
     tender = normalise(FlextenderDetailPage(truncated).raw(), fetched_at=NOW, now=NOW)
-    assert tender.external_id == "30922" and tender.competencies == [] and len(tender.knockout_criteria) == 4
+    assert (
+        tender.external_id == "30922"
+        and tender.competencies == []
+        and len(tender.knockout_criteria) == 4
+    )
 
 
 def test_expired_notice_is_detected_outside_the_description_only(replica_pages):
     assert FlextenderDetailPage(replica_pages["30498"]).expired_notice()
-    assert not FlextenderDetailPage(replica_pages["30922"]).expired_notice()  # says "reactietermijn ... duurt tot"
+    assert not FlextenderDetailPage(
+        replica_pages["30922"]
+    ).expired_notice()  # says "reactietermijn ... duurt tot"
 
 
 def test_windows_1252_page_is_decoded(replica_pages):
-    body = replica_pages["31050"].replace('charset="UTF-8"', 'charset="windows-1252"').encode("cp1252")
+    body = (
+        replica_pages["31050"].replace('charset="UTF-8"', 'charset="windows-1252"').encode("cp1252")
+    )
     assert FlextenderDetailPage(body).title() == "Coördinator Sectorale Aanpak"
 
 
 def test_request_number_from_url_when_the_summary_lacks_it(replica_pages):
     page = replica_pages["27001"].replace('<meta property="og:url"', '<meta property="og:gone"')
     assert FlextenderDetailPage(page).external_id() is None
-    assert FlextenderDetailPage(page, url="https://www.flextender.nl/opdracht/?aanvraagnr=27001").external_id() == "27001"
+    assert (
+        FlextenderDetailPage(
+            page, url="https://www.flextender.nl/opdracht/?aanvraagnr=27001"
+        ).external_id()
+        == "27001"
+    )
 
 
 CLASS_CASES = [
     '<div class="css-jobtitle">a</div><div class="css-jobtitle">b</div>',
     '<div class="x css-summary\ty">s</div><p class="css-summaryrow">not it</p>',
     '<div class="css-summaryrow"><span class="css-summary">deep</span></div>',
-    '<div class="css-formattedjobdescriptionx">no</div><div class="\ncss-formattedjobdescription">yes</div>',
+    '<div class="css-formattedjobdescriptionx">no</div><div '
+    'class="\ncss-formattedjobdescription">yes</div>',
     '<div class="css-customer\u00a0z">nbsp is not XML white space</div>',
     '<div class="CSS-JOBTITLE">case matters</div><div>no class</div>',
 ]
@@ -162,7 +224,13 @@ def test_one_pass_class_lookup_equals_one_xpath_per_class(body, replica_pages):
 
     from crawler.sources.flextender.pages import _has_class, first_with_classes, parse_document
 
-    names = ("css-jobtitle", "css-summary", "css-formattedjobdescription", "css-customer", "css-summaryrow")
+    names = (
+        "css-jobtitle",
+        "css-summary",
+        "css-formattedjobdescription",
+        "css-customer",
+        "css-summaryrow",
+    )
     for document in [f"<html><body>{body}</body></html>", *replica_pages.values()]:
         root = parse_document(document)
         found = first_with_classes(root, names)

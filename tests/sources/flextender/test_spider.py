@@ -1,4 +1,5 @@
-"""The flextender spider against the replica: real HTTP server, real `tenderwatch crawl` processes."""
+"""The flextender spider against the replica: real HTTP server, real `tenderwatch crawl`
+processes."""
 
 from __future__ import annotations
 
@@ -31,15 +32,38 @@ class Crawler:
     def __init__(self, site: FlextenderReplica, data_dir: Path) -> None:
         self.site, self.data_dir, self.runs = site, data_dir, 0
 
-    def __call__(self, now: str = SEED_TIME, *, api_url: str | None = None) -> tuple[int, list[dict], str]:
+    def __call__(
+        self, now: str = SEED_TIME, *, api_url: str | None = None
+    ) -> tuple[int, list[dict], str]:
         self.runs += 1
         output = self.data_dir.parent / f"crawl-{self.runs}.jsonl"
-        env = {**os.environ, "TENDERWATCH_NOW": now, "TENDERWATCH_AUTOTHROTTLE_START_DELAY": "0",
-               "TENDERWATCH_RETRY_BACKOFF_BASE": "0.2", "TENDERWATCH_LOG_FORMAT": "json"}
+        env = {
+            **os.environ,
+            "TENDERWATCH_NOW": now,
+            "TENDERWATCH_AUTOTHROTTLE_START_DELAY": "0",
+            "TENDERWATCH_RETRY_BACKOFF_BASE": "0.2",
+            "TENDERWATCH_LOG_FORMAT": "json",
+        }
         result = subprocess.run(
-            [sys.executable, "-m", "tenderwatch.cli", "crawl", "flextender", "--base-url", self.site.url,
-             "--api-url", api_url or self.site.url, "--output", str(output), "--data-dir", str(self.data_dir)],
-            env=env, capture_output=True, text=True, timeout=120,
+            [
+                sys.executable,
+                "-m",
+                "tenderwatch.cli",
+                "crawl",
+                "flextender",
+                "--base-url",
+                self.site.url,
+                "--api-url",
+                api_url or self.site.url,
+                "--output",
+                str(output),
+                "--data-dir",
+                str(self.data_dir),
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
         lines = output.read_text(encoding="utf-8").splitlines() if output.exists() else []
         return result.returncode, [json.loads(line) for line in lines], result.stderr
@@ -59,7 +83,9 @@ def test_full_crawl_yields_every_open_listing_once_with_all_fields(crawl, replic
     assert code == 0, stderr
     assert sorted(tender["external_id"] for tender in tenders) == OPEN_AT_SEED_TIME
     for number, tender in by_number(tenders).items():
-        expected = seed_tenders[number].model_dump(mode="json", exclude={"url", "fetched_at", "status", "fields_of_work", "content_hash"})
+        expected = seed_tenders[number].model_dump(
+            mode="json", exclude={"url", "fetched_at", "status", "fields_of_work", "content_hash"}
+        )
         actual = {key: value for key, value in tender.items() if key in expected}
         assert actual == expected, number
         assert tender["status"] == "open"
@@ -83,7 +109,10 @@ def test_an_expired_page_yields_status_expired(crawl, replica):
     code, tenders, _ = crawl()
     assert code == 0
     assert {number: tender["status"] for number, tender in by_number(tenders).items()} == {
-        "28671": "open", "30922": "open", "31050": "expired"}
+        "28671": "open",
+        "30922": "open",
+        "31050": "expired",
+    }
 
 
 def test_listings_removed_between_two_crawls_are_reported_closed(crawl, replica):
@@ -96,7 +125,12 @@ def test_listings_removed_between_two_crawls_are_reported_closed(crawl, replica)
     code, tenders, stderr = crawl()
     assert code == 0, stderr
     assert {number: tender["status"] for number, tender in by_number(tenders).items()} == {
-        "28671": "expired", "30922": "withdrawn", "31050": "withdrawn", "40001": "open", "40002": "open"}
+        "28671": "expired",
+        "30922": "withdrawn",
+        "31050": "withdrawn",
+        "40001": "open",
+        "40002": "open",
+    }
     assert by_number(tenders)["31050"]["title"] == "Coördinator Sectorale Aanpak"
     assert crawl()[1] == []  # reported once
 
@@ -114,7 +148,9 @@ def test_a_passed_deadline_expires_a_listing_still_in_the_list(crawl):
     assert crawl()[0] == 0
     code, tenders, _ = crawl(now="2026-04-07T09:00:00+02:00")  # 28671 closes at this very moment
     assert code == 0
-    assert {number: tender["status"] for number, tender in by_number(tenders).items()} == {"28671": "expired"}
+    assert {number: tender["status"] for number, tender in by_number(tenders).items()} == {
+        "28671": "expired"
+    }
 
 
 def test_api_failure_falls_back_to_the_listing_page(crawl, replica):
@@ -125,7 +161,9 @@ def test_api_failure_falls_back_to_the_listing_page(crawl, replica):
     assert replica.requests_to("/wp-admin/admin-ajax.php") == 1
     assert replica.requests_to("/v1/getjobs") == 4  # one try and three retries
     assert '"list_source": "listing"' in stderr
-    assert all(tender["fields_of_work"] == [] for tender in tenders)  # cards carry no fields of work
+    assert all(
+        tender["fields_of_work"] == [] for tender in tenders
+    )  # cards carry no fields of work
 
 
 def test_transient_errors_are_retried_with_backoff(crawl, replica):
@@ -154,10 +192,24 @@ def test_no_list_at_all_exits_4(crawl, replica):
 
 
 def test_scrapy_crawl_from_the_repo_root(replica, tmp_path):
-    env = {**os.environ, "TENDERWATCH_NOW": SEED_TIME, "TENDERWATCH_DATA_DIR": str(tmp_path),
-           "TENDERWATCH_FLEXTENDER_BASE_URL": replica.url, "TENDERWATCH_FLEXTENDER_API_URL": replica.url,
-           "TENDERWATCH_AUTOTHROTTLE_START_DELAY": "0"}
-    result = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "flextender", "-s", "LOG_LEVEL=WARNING"],
-                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    env = {
+        **os.environ,
+        "TENDERWATCH_NOW": SEED_TIME,
+        "TENDERWATCH_DATA_DIR": str(tmp_path),
+        "TENDERWATCH_FLEXTENDER_BASE_URL": replica.url,
+        "TENDERWATCH_FLEXTENDER_API_URL": replica.url,
+        "TENDERWATCH_AUTOTHROTTLE_START_DELAY": "0",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", "flextender", "-s", "LOG_LEVEL=WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
-    assert sorted(json.loads(line)["external_id"] for line in result.stdout.splitlines()) == OPEN_AT_SEED_TIME
+    assert (
+        sorted(json.loads(line)["external_id"] for line in result.stdout.splitlines())
+        == OPEN_AT_SEED_TIME
+    )

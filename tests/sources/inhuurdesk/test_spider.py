@@ -24,7 +24,9 @@ def crawl(site, tmp_path):
 def test_a_full_crawl_yields_every_open_listing_once(site, crawl):
     code, tenders, stderr = crawl()
     assert code == 0, stderr[-2000:]
-    assert sorted(tender["external_id"] for tender in tenders) == sorted(item["id"] for item in site.items)
+    assert sorted(tender["external_id"] for tender in tenders) == sorted(
+        item["id"] for item in site.items
+    )
     assert all(tender["url"].startswith("https://inhuurdesk.nl/aanvragen/") for tender in tenders)
     assert site.requests == [1]  # `total` ids held after the first page
 

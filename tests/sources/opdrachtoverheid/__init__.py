@@ -1,1 +1,2 @@
-"""Opdrachtoverheid: the search records and JobPosting fallback mapped, the spider against the replica."""
+"""Opdrachtoverheid: the search records and JobPosting fallback mapped, the spider against the
+replica."""

@@ -17,15 +17,35 @@ import sys
 from pathlib import Path
 
 HEADERS = {
-    "Uitvoeringsvoorwaarde – arbeidsrelatie en wijze van uitvoering", "Uitvoeringsvoorwaarde",
-    "Organisatie", "De afdeling", "Opdracht", "Rol", "Wat ga je doen?", "Kerntaken",
-    "Vereisten/ knock-outcriteria", "Vereisten / knock-outcriteria",
+    "Uitvoeringsvoorwaarde – arbeidsrelatie en wijze van uitvoering",
+    "Uitvoeringsvoorwaarde",
+    "Organisatie",
+    "De afdeling",
+    "Opdracht",
+    "Rol",
+    "Wat ga je doen?",
+    "Kerntaken",
+    "Vereisten/ knock-outcriteria",
+    "Vereisten / knock-outcriteria",
     "Selectiecriteria (weging, totaal 100 punten)",
     "Selectiecriteria te beoordelen door Flextender (weging, totaal 100 punten)",
-    "Competenties", "Beoordeling", "Functieschaal", "Fee Flex tender", "Fee Flextender",
-    "Benodigd aantal professionals", "Offerte-eisen", "CV-eisen", "Werkdagen", "Planning",
-    "Overige informatie", "Meer informatie", "Regio Zwolle", "Waar zetten we op in?",
-    "Regio Zwolle Bureau", "Werken bij Overijssel", "Beschrijving Bedrijfsvoering",
+    "Competenties",
+    "Beoordeling",
+    "Functieschaal",
+    "Fee Flex tender",
+    "Fee Flextender",
+    "Benodigd aantal professionals",
+    "Offerte-eisen",
+    "CV-eisen",
+    "Werkdagen",
+    "Planning",
+    "Overige informatie",
+    "Meer informatie",
+    "Regio Zwolle",
+    "Waar zetten we op in?",
+    "Regio Zwolle Bureau",
+    "Werken bij Overijssel",
+    "Beschrijving Bedrijfsvoering",
 }
 EXPIRED_BANNER = "Hartelijk dank voor je interesse."
 SUMMARY_LAYOUT = [
@@ -34,8 +54,12 @@ SUMMARY_LAYOUT = [
 ]
 # Seed 003 is a PDF print that lost the summary table layout; its rows as printed.
 PDF_SUMMARY = {
-    "Duur": "Tot en met 30 juni 2026", "Uren per week": "24 uur", "DAS opdracht": "Ja",
-    "Regio": "Gelderland", "Einde inschrijfdatum": "dinsdag 25 november<br>2025", "Eindtijd": "09:00 uur",
+    "Duur": "Tot en met 30 juni 2026",
+    "Uren per week": "24 uur",
+    "DAS opdracht": "Ja",
+    "Regio": "Gelderland",
+    "Einde inschrijfdatum": "dinsdag 25 november<br>2025",
+    "Eindtijd": "09:00 uur",
 }
 # Request number the replica serves seed 003 under: the printed page lost it.
 PDF_REQUEST_NUMBER = "27001"
@@ -51,7 +75,9 @@ def inline(text: str) -> str:
 def header_text(line: str) -> str | None:
     stripped = re.sub(r"^#+\s*", "", line.strip())
     bare = stripped.strip("*").strip()
-    if line.lstrip().startswith("#") and not (stripped.startswith("*") and not stripped.startswith("**")):
+    if line.lstrip().startswith("#") and not (
+        stripped.startswith("*") and not stripped.startswith("**")
+    ):
         return bare
     return bare if " ".join(bare.split()) in HEADERS else None
 
@@ -68,7 +94,9 @@ def render_description(lines: list[str]) -> str:
 
     def close_list() -> None:
         if items:
-            out.append("<ul>\n" + "\n".join(f"<li>{inline(item)}</li>" for item in items) + "\n</ul>")
+            out.append(
+                "<ul>\n" + "\n".join(f"<li>{inline(item)}</li>" for item in items) + "\n</ul>"
+            )
             items.clear()
 
     for raw_line in lines:
@@ -98,13 +126,25 @@ def summary_html(values: dict[str, str]) -> str:
         rows = [
             f'<div class="css-summaryrow"><div class="css-caption">{caption}</div>'
             f'<div class="css-value">{values[caption]}</div></div>'
-            for caption in captions if caption in values
+            for caption in captions
+            if caption in values
         ]
         columns.append('<div class="css-summarycolumn">\n' + "\n".join(rows) + "\n</div>")
-    return '<div class="css-summary">\n<div class="css-columnflexer">\n' + "\n".join(columns) + "\n</div>\n</div><!--end summary-->"
+    return (
+        '<div class="css-summary">\n<div class="css-columnflexer">\n'
+        + "\n".join(columns)
+        + "\n</div>\n</div><!--end summary-->"
+    )
 
 
-def page(title: str, client: str | None, summary: dict[str, str], description: str, expired: str | None, number: str) -> str:
+def page(
+    title: str,
+    client: str | None,
+    summary: dict[str, str],
+    description: str,
+    expired: str | None,
+    number: str,
+) -> str:
     og_title = f"{title} - {client}" if client else title
     banner = f'<div class="css-jobexpired"><p>{html.escape(expired)}</p></div>\n' if expired else ""
     customer = f'<div class="css-customer">{html.escape(client)}</div>\n' if client else ""
@@ -137,7 +177,9 @@ def page(title: str, client: str | None, summary: dict[str, str], description: s
 
 def render_seed(text: str) -> tuple[str, str]:
     lines = text.splitlines()
-    expired = next((line.strip() for line in lines[:4] if line.strip().startswith(EXPIRED_BANNER)), None)
+    expired = next(
+        (line.strip() for line in lines[:4] if line.strip().startswith(EXPIRED_BANNER)), None
+    )
     if expired and not expired.endswith("inhuuropdracht."):  # wrapped in the PDF print
         expired = " ".join(line.strip() for line in lines[1:3])
     table = [line for line in lines if "\t" in line]
@@ -149,7 +191,11 @@ def render_seed(text: str) -> tuple[str, str]:
         for caption, value in zip(cells[0::2], cells[1::2]):
             summary[caption.strip()] = html.escape(value.strip())
     first_row = lines.index(table[0])
-    head = [line.strip().lstrip("# ").strip() for line in lines[:first_row] if line.strip() and line.strip() != expired]
+    head = [
+        line.strip().lstrip("# ").strip()
+        for line in lines[:first_row]
+        if line.strip() and line.strip() != expired
+    ]
     title, client = head[0], (head[1] if len(head) > 1 else None)
     body = lines[lines.index(table[-1]) + 1 :]
     number = summary["Aanvraagnummer"]
@@ -157,11 +203,15 @@ def render_seed(text: str) -> tuple[str, str]:
 
 
 def render_pdf_seed(lines: list[str], expired: str | None) -> tuple[str, str]:
-    start = next(index for index, line in enumerate(lines) if line.strip() == "Uitvoeringsvoorwaarde")
+    start = next(
+        index for index, line in enumerate(lines) if line.strip() == "Uitvoeringsvoorwaarde"
+    )
     title = next(line.strip() for line in lines[3:] if line.strip())
     body = [line for line in lines[start:] if not line.startswith("https://talentenregio")]
     body.append("")
-    return PDF_REQUEST_NUMBER, page(title, None, PDF_SUMMARY, render_description(body), expired, PDF_REQUEST_NUMBER)
+    return PDF_REQUEST_NUMBER, page(
+        title, None, PDF_SUMMARY, render_description(body), expired, PDF_REQUEST_NUMBER
+    )
 
 
 def main(seeds_dir: str) -> None:

@@ -34,10 +34,26 @@ EXPIRED_BANNER = (
 BANNER_PATTERN = re.compile(r'<div class="css-jobexpired">.*?</div>\n', re.DOTALL)
 WIDGET_TOKEN = "J795A"
 ROBOTS_TXT = "User-agent: *\nDisallow: /wp-admin/\nAllow: /wp-admin/admin-ajax.php\n"
-WEEKDAY = re.compile(r"^(maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag|zondag)\s+", re.IGNORECASE)
-MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
-          "oktober", "november", "december"]
-CHANGED_LAYOUT = "<html><body><div class='app-root'>Loading…</div><script src='/app.js'></script></body></html>"
+WEEKDAY = re.compile(
+    r"^(maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag|zondag)\s+", re.IGNORECASE
+)
+MONTHS = [
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
+]
+CHANGED_LAYOUT = (
+    "<html><body><div class='app-root'>Loading…</div><script src='/app.js'></script></body></html>"
+)
 
 
 def bundled_pages() -> dict[str, str]:
@@ -60,8 +76,12 @@ def open_copy(number: int, pay_scale: str | None = None) -> str:
     number `number`, open until 2027, with a title word of its own ("Procesregisseur Zorg- &
     Veiligheidshuis IJsselland bjcab": copies that differ only in their number would be one
     assignment listed many times) and, if given, another pay scale."""
-    page = (bundled_pages()["30922"].replace("2026", "2027").replace("30922", str(number))
-            .replace("IJsselland", f"IJsselland {title_word(number)}"))
+    page = (
+        bundled_pages()["30922"]
+        .replace("2026", "2027")
+        .replace("30922", str(number))
+        .replace("IJsselland", f"IJsselland {title_word(number)}")
+    )
     if pay_scale is not None:
         page = page.replace("functieschaal 11", f"functieschaal {pay_scale}")
     return page
@@ -81,14 +101,17 @@ class _Listing:
         self.title = text("css-jobtitle")
         self.client = text("css-customer")
         self.summary = {
-            " ".join(row.xpath("./*[@class='css-caption']")[0].text_content().split()):
-            " ".join(" ".join(row.xpath("./*[@class='css-value']")[0].itertext()).split())
+            " ".join(row.xpath("./*[@class='css-caption']")[0].text_content().split()): " ".join(
+                " ".join(row.xpath("./*[@class='css-value']")[0].itertext()).split()
+            )
             for row in root.xpath("//*[@class='css-summaryrow']")
         }
         description = root.xpath("//*[@class='css-formattedjobdescription']")
-        self.description_html = "".join(
-            lxml_html.tostring(child, encoding="unicode") for child in description[0]
-        ) if description else ""
+        self.description_html = (
+            "".join(lxml_html.tostring(child, encoding="unicode") for child in description[0])
+            if description
+            else ""
+        )
 
     def card_value(self, caption: str) -> str:
         value = self.summary.get(caption, "")
@@ -106,23 +129,52 @@ class _Listing:
         def row(caption: str, shown_as: str | None = None) -> str:
             value = html.escape(self.card_value(caption))
             if caption == "Einde inschrijfdatum":
-                value += (f' <a class="css-expirybutton" href="https://app.flextender.nl/nologin/jobexpiryevent/'
-                          f'{self.number}" title="zet in agenda">agenda </a>')
-                return (f'<div class="css-summaryrow">\n<div class="css-caption">{shown_as or caption}</div>\n'
-                        f'<div class="css-value" style="display: flex">{value}</div>\n</div>')
-            return (f'<div class="css-summaryrow">\n<div class="css-caption">{shown_as or caption}</div>\n'
-                    f'<div class="css-value">{value}</div>\n</div>')
+                value += (
+                    f' <a class="css-expirybutton" href="https://app.flextender.nl/nologin/jobexpiryevent/'
+                    f'{self.number}" title="zet in agenda">agenda </a>'
+                )
+                return (
+                    f'<div class="css-summaryrow">\n<div class="css-caption">{shown_as or caption}</div>\n'
+                    f'<div class="css-value" style="display: flex">{value}</div>\n</div>'
+                )
+            return (
+                f'<div class="css-summaryrow">\n<div class="css-caption">{shown_as or caption}</div>\n'
+                f'<div class="css-value">{value}</div>\n</div>'
+            )
 
         mobile = "\n".join(
             f'<div class="css-summarycolumn">\n{row(caption, shown)}\n</div>'
-            for caption, shown in [("Start", None), ("Duur", None), ("Uren per week", None), ("Regio", None),
-                                   ("Opleidingniveau", "Opleidingsniveau"), ("Eindtijd", None)]
+            for caption, shown in [
+                ("Start", None),
+                ("Duur", None),
+                ("Uren per week", None),
+                ("Regio", None),
+                ("Opleidingniveau", "Opleidingsniveau"),
+                ("Eindtijd", None),
+            ]
             if caption in self.summary
         )
-        desktop_left = "\n".join(row(c) for c in ["Aanvraagnummer", "Duur", "Opties verlenging", "Uren per week", "DAS opdracht"] if c in self.summary)
+        desktop_left = "\n".join(
+            row(c)
+            for c in [
+                "Aanvraagnummer",
+                "Duur",
+                "Opties verlenging",
+                "Uren per week",
+                "DAS opdracht",
+            ]
+            if c in self.summary
+        )
         desktop_right = "\n".join(
-            row(c, s) for c, s in [("Start", None), ("Opleidingniveau", "Opleidingsniveau"), ("Regio", None),
-                                   ("Einde inschrijfdatum", None), ("Eindtijd", None)] if c in self.summary
+            row(c, s)
+            for c, s in [
+                ("Start", None),
+                ("Opleidingniveau", "Opleidingsniveau"),
+                ("Regio", None),
+                ("Einde inschrijfdatum", None),
+                ("Eindtijd", None),
+            ]
+            if c in self.summary
         )
         return f"""<div class="css-foundjob paginated page_01" data-kbslinktarget="_blank" data-kbslinkurl="{link}" style="order: {order}">
 <div class="hidden-mobile hidden-tablet" style="width: 150px; margin-right: 30px;">
@@ -174,9 +226,13 @@ class _Listing:
 class FlextenderReplica(ReplicaServer):
     name = "flextender"
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, pages: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, host: str = "127.0.0.1", port: int = 0, pages: dict[str, str] | None = None
+    ) -> None:
         self.pages = dict(pages or bundled_pages())
-        self.expired = {number for number, page in self.pages.items() if BANNER_PATTERN.search(page)}
+        self.expired = {
+            number for number, page in self.pages.items() if BANNER_PATTERN.search(page)
+        }
         self.listed = [number for number in sorted(self.pages) if number not in self.expired]
         self.api_status = 200
         self.layout_changed = False
@@ -191,8 +247,10 @@ class FlextenderReplica(ReplicaServer):
         self._server = ThreadingHTTPServer((host, port), self._handler_class())
 
     def summary(self) -> str:
-        return (f"{len(self.pages)} real listings, {len(self.listed)} open and "
-                f"{len(self.pages) - len(self.listed)} closed")
+        return (
+            f"{len(self.pages)} real listings, {len(self.listed)} open and "
+            f"{len(self.pages) - len(self.listed)} closed"
+        )
 
     def fail_next(self, path: str, times: int, status: int = 503) -> None:
         """The next `times` requests whose path starts with `path` answer `status`."""
@@ -210,19 +268,29 @@ class FlextenderReplica(ReplicaServer):
             return None
         page = BANNER_PATTERN.sub("", page)
         if number in self.expired:
-            page = page.replace('<div class="css-jobtitle">', EXPIRED_BANNER + '<div class="css-jobtitle">', 1)
+            page = page.replace(
+                '<div class="css-jobtitle">', EXPIRED_BANNER + '<div class="css-jobtitle">', 1
+            )
         return page
 
     def listings(self) -> list[_Listing]:
-        return [_Listing(number, self.pages[number]) for number in self.listed if number in self.pages]
+        return [
+            _Listing(number, self.pages[number]) for number in self.listed if number in self.pages
+        ]
 
     def ajax_answer(self) -> str:
-        cards = "".join(listing.card(order) for order, listing in enumerate(self.listings(), start=1))
-        panel = '<div class="flx-register-panel flx-panel">Registreer je gratis bij Flextender</div>'
+        cards = "".join(
+            listing.card(order) for order, listing in enumerate(self.listings(), start=1)
+        )
+        panel = (
+            '<div class="flx-register-panel flx-panel">Registreer je gratis bij Flextender</div>'
+        )
         return json.dumps({"resultHtml": f"{cards}{panel}"}, ensure_ascii=False)
 
     def api_answer(self) -> str:
-        return json.dumps({"resultaat": [listing.api_job() for listing in self.listings()]}, ensure_ascii=False)
+        return json.dumps(
+            {"resultaat": [listing.api_job() for listing in self.listings()]}, ensure_ascii=False
+        )
 
     def search_page(self) -> str:
         return f"""<!DOCTYPE html><html lang="nl-NL"><head><meta charset="UTF-8"><title>Opdrachten - Flextender</title></head>
@@ -252,7 +320,9 @@ class FlextenderReplica(ReplicaServer):
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
-                self._form = parse_qs(self.rfile.read(length).decode("utf-8", "replace")) if length else {}
+                self._form = (
+                    parse_qs(self.rfile.read(length).decode("utf-8", "replace")) if length else {}
+                )
                 self._route("POST")
 
             def _route(self, method: str) -> None:
@@ -265,13 +335,17 @@ class FlextenderReplica(ReplicaServer):
                     return self._send(200, ROBOTS_TXT, "text/plain")
                 if parts.path == "/v1/getjobs" and method == "GET":
                     if replica.api_status != 200:
-                        return self._send(replica.api_status, "<html><body>Bad Gateway</body></html>")
+                        return self._send(
+                            replica.api_status, "<html><body>Bad Gateway</body></html>"
+                        )
                     return self._send(200, replica.api_answer(), "application/json")
                 if parts.path in ("/opdrachten/", "/opdrachten") and method == "GET":
                     return self._send(200, replica.search_page())
                 if parts.path == "/wp-admin/admin-ajax.php" and method == "POST":
                     form = getattr(self, "_form", {})
-                    if form.get("action") != ["kbs_flx_searchjobs"] or form.get("kbs_flx_widget_config") != [WIDGET_TOKEN]:
+                    if form.get("action") != ["kbs_flx_searchjobs"] or form.get(
+                        "kbs_flx_widget_config"
+                    ) != [WIDGET_TOKEN]:
                         return self._send(400, "0", "text/plain")
                     return self._send(200, replica.ajax_answer(), "application/json")
                 if parts.path in ("/opdracht/", "/opdracht") and method == "GET":

@@ -26,7 +26,9 @@ def bundled() -> tuple[list[dict], dict[str, dict]]:
             continue
         answer = json.loads(entry.read_text(encoding="utf-8"))
         if entry.name.startswith("details"):
-            details.update({slug: body for slug, body in answer.items() if not slug.startswith("_")})
+            details.update(
+                {slug: body for slug, body in answer.items() if not slug.startswith("_")}
+            )
         else:
             items.extend(answer if isinstance(answer, list) else answer["data"])
     return items, details
@@ -64,14 +66,18 @@ class FreepReplica(ReplicaServer):
                 if path.rstrip("/") == "/v1/assignments":
                     if replica.answer_override is not None:
                         return self._send(*replica.answer_override)
-                    return self._send(200, json.dumps(replica.items, ensure_ascii=False), "application/json")
+                    return self._send(
+                        200, json.dumps(replica.items, ensure_ascii=False), "application/json"
+                    )
                 if path.startswith("/v1/assignment/") and path.endswith("/"):
                     slug = path.removeprefix("/v1/assignment/").strip("/")
                     item = next((item for item in replica.items if item["slug"] == slug), None)
                     body = replica.details.get(slug)
                     if item is None or body is None:
                         return self._send(404, '{"detail": "Niet gevonden."}', "application/json")
-                    return self._send(200, json.dumps({**item, **body}, ensure_ascii=False), "application/json")
+                    return self._send(
+                        200, json.dumps({**item, **body}, ensure_ascii=False), "application/json"
+                    )
                 return self._send(404, '{"detail": "Niet gevonden."}', "application/json")
 
         return Handler

@@ -23,7 +23,9 @@ from crawler.replica_http import ReplicaHandler, ReplicaServer
 from crawler.sources.opdrachtoverheid.normalize import public_url
 from crawler.sources.opdrachtoverheid.pages import DETAIL_PATH
 
-ROBOTS_TXT = "User-agent: *\nDisallow: /*?exclusive=\nDisallow: /*?vakgebied=\nDisallow: /*?provincie=\n"
+ROBOTS_TXT = (
+    "User-agent: *\nDisallow: /*?exclusive=\nDisallow: /*?vakgebied=\nDisallow: /*?provincie=\n"
+)
 
 
 def bundled() -> tuple[list[dict], dict[str, dict]]:
@@ -59,7 +61,9 @@ class OpdrachtoverheidReplica(ReplicaServer):
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self.records, self.postings = bundled()
-        self.clock = "2026-09-15 12:00:00"  # Amsterdam wall clock of the sitemap and the closed banners
+        self.clock = (
+            "2026-09-15 12:00:00"  # Amsterdam wall clock of the sitemap and the closed banners
+        )
         self.search_status = 200
         self.answer_override: tuple[int, str, str] | None = None
         self.search_bodies: list[dict] = []
@@ -78,46 +82,96 @@ class OpdrachtoverheidReplica(ReplicaServer):
         moment = _filtered(body)
         if moment is None:  # a stripped body: the archive, and offsets ignored
             return self.records[:limit]
-        open_records = [record for record in self.records if record.get("publish") is True
-                        and record.get("tender_offline_date") and record["tender_offline_date"] >= moment]
-        open_records.sort(key=lambda record: str(record.get("tender_first_seen") or ""), reverse=True)
+        open_records = [
+            record
+            for record in self.records
+            if record.get("publish") is True
+            and record.get("tender_offline_date")
+            and record["tender_offline_date"] >= moment
+        ]
+        open_records.sort(
+            key=lambda record: str(record.get("tender_first_seen") or ""), reverse=True
+        )
         offset = int(body.get("offset") or 0)
-        return open_records[offset:offset + limit]
+        return open_records[offset : offset + limit]
 
     def sitemap(self, base: str) -> str:
-        urls = [public_url(record).replace("https://www.opdrachtoverheid.nl", base) for record in self.records
-                if record.get("publish") is True and self.is_open(record)]
-        entries = "".join(f"<url><loc>{html.escape(url)}</loc></url>" for url in [f"{base}/", *urls])
+        urls = [
+            public_url(record).replace("https://www.opdrachtoverheid.nl", base)
+            for record in self.records
+            if record.get("publish") is True and self.is_open(record)
+        ]
+        entries = "".join(
+            f"<url><loc>{html.escape(url)}</loc></url>" for url in [f"{base}/", *urls]
+        )
         return f'<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</urlset>'
 
     def is_open(self, record: dict) -> bool:
-        return bool(record.get("tender_offline_date")) and record["tender_offline_date"] >= self.clock
+        return (
+            bool(record.get("tender_offline_date")) and record["tender_offline_date"] >= self.clock
+        )
 
     def posting(self, record: dict) -> dict:
         """The record's JobPosting: the real one when captured, else built as the site builds it."""
         if record["tender_id"] in self.postings:
             return self.postings[record["tender_id"]]
-        region = (record.get("vacancies_location") or {}).get("province") if isinstance(
-            record.get("vacancies_location"), dict) else None
-        return {"@context": "https://schema.org/", "@type": "JobPosting", "title": record["tender_name"].strip(),
-                "datePosted": record.get("tender_first_seen"), "validThrough": str(record.get("tender_date") or "")[:10],
-                "hiringOrganization": {"@type": "Organization", "name": record.get("tender_buying_organization")},
-                "jobLocation": {"@type": "Place", "address": {"@type": "PostalAddress", "addressRegion": region,
-                                                              "addressCountry": "NL"}},
-                "identifier": {"@type": "PropertyValue", "name": "Opdracht Overheid", "value": record.get("web_key")}}
+        region = (
+            (record.get("vacancies_location") or {}).get("province")
+            if isinstance(record.get("vacancies_location"), dict)
+            else None
+        )
+        return {
+            "@context": "https://schema.org/",
+            "@type": "JobPosting",
+            "title": record["tender_name"].strip(),
+            "datePosted": record.get("tender_first_seen"),
+            "validThrough": str(record.get("tender_date") or "")[:10],
+            "hiringOrganization": {
+                "@type": "Organization",
+                "name": record.get("tender_buying_organization"),
+            },
+            "jobLocation": {
+                "@type": "Place",
+                "address": {
+                    "@type": "PostalAddress",
+                    "addressRegion": region,
+                    "addressCountry": "NL",
+                },
+            },
+            "identifier": {
+                "@type": "PropertyValue",
+                "name": "Opdracht Overheid",
+                "value": record.get("web_key"),
+            },
+        }
 
     def detail_page(self, web_key: str) -> str | None:
-        record = next((record for record in self.records if str(record.get("web_key", "")).upper() == web_key.upper()),
-                      None)
+        record = next(
+            (
+                record
+                for record in self.records
+                if str(record.get("web_key", "")).upper() == web_key.upper()
+            ),
+            None,
+        )
         if record is None:
             return None
         block = json.dumps(self.posting(record), ensure_ascii=False).replace("</", "<\\/")
         title = html.escape(record["tender_name"].strip())
         script = f'<script type="application/ld+json">{block}</script>'
-        banner = "" if self.is_open(record) else ("<div class=\"closed\">Deze opdracht is verlopen. "
-                                                   "<button>INSCHRIJVINGEN GESLOTEN</button></div>")
-        return (f"<!DOCTYPE html><html lang=\"nl\"><head><meta charset=\"utf-8\"><title>{title} | Opdracht Overheid"
-                f"</title>{script}</head><body>{banner}<h1>{title}</h1>{script}</body></html>")
+        banner = (
+            ""
+            if self.is_open(record)
+            else (
+                '<div class="closed">Deze opdracht is verlopen. '
+                "<button>INSCHRIJVINGEN GESLOTEN</button></div>"
+            )
+        )
+        return (
+            f'<!DOCTYPE html><html lang="nl"><head><meta charset="utf-8"><title>{title} | '
+            "Opdracht Overheid"
+            f"</title>{script}</head><body>{banner}<h1>{title}</h1>{script}</body></html>"
+        )
 
     def _handler_class(self):
         replica = self
@@ -151,7 +205,9 @@ class OpdrachtoverheidReplica(ReplicaServer):
                 with replica._lock:
                     replica.search_bodies.append(body)
                 if replica.search_status != 200:
-                    return self._send(replica.search_status, "<html><body>Application Error</body></html>")
+                    return self._send(
+                        replica.search_status, "<html><body>Application Error</body></html>"
+                    )
                 if replica.answer_override is not None:
                     return self._send(*replica.answer_override)
                 answer = {"negometrix_tenders": replica.search(body)}
