@@ -10,51 +10,15 @@ from crawler.sources.flextender.normalize import normalise
 from crawler.sources.flextender.pages import FlextenderDetailPage
 from crawler.sources.flextender.replica.server import bundled_pages
 
+# Every test process refuses hosts other than this machine; the fixture fails a test that tried.
+from tests.network_guard.plugin import no_real_hosts  # noqa: F401
+
 FIXTURES = Path(__file__).parent / "fixtures"
-GUARD = Path(__file__).parent / "network_guard"
 # `tenderwatch run` crawls every source; tests that serve only Flextender's replica must not
 # reach for the real Striive and Inhuurdesk hosts. Tests of many sources set it themselves.
 os.environ.setdefault("TENDERWATCH_SOURCES", "flextender")
 # The seeds were open around this moment; their deadlines fall between April and July 2026.
 SEED_CLOCK = datetime(2026, 3, 1, 11, 0, tzinfo=UTC)
-
-
-def _install_network_guard() -> Path:
-    """This process and every Python child it starts refuse any host but this machine
-    (`tests/network_guard/sitecustomize.py`), logging each attempt for `no_real_hosts`."""
-    import importlib.util
-    import tempfile
-
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    log = Path(tempfile.gettempdir()) / f"tenderwatch-network-{os.getpid()}-{worker}.log"
-    os.environ["TENDERWATCH_TEST_NETWORK_LOG"] = str(log)
-    os.environ["PYTHONPATH"] = os.pathsep.join(
-        filter(None, [str(GUARD), os.environ.get("PYTHONPATH")])
-    )
-    spec = importlib.util.spec_from_file_location(
-        "tenderwatch_network_guard", GUARD / "sitecustomize.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return log
-
-
-NETWORK_LOG = _install_network_guard()
-
-
-@pytest.fixture(autouse=True)
-def no_real_hosts(request):
-    """Fails the test that reached (or looked up) a host other than this machine, naming it."""
-    start = NETWORK_LOG.stat().st_size if NETWORK_LOG.exists() else 0
-    yield
-    if NETWORK_LOG.exists() and NETWORK_LOG.stat().st_size > start:
-        with NETWORK_LOG.open(encoding="utf-8") as log:
-            log.seek(start)
-            reached = sorted({line.rsplit(" (pid", 1)[0] for line in log.read().splitlines()})
-        pytest.fail(
-            f"{request.node.nodeid} reached beyond this machine: {'; '.join(reached)}",
-            pytrace=False,
-        )
 
 
 def pytest_sessionfinish(session, exitstatus):

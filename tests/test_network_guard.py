@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import NETWORK_LOG
+from tests.network_guard.plugin import NETWORK_LOG
 
 
 def _logged_since(start: int) -> str:
@@ -87,7 +87,7 @@ def test_a_test_that_reaches_a_real_host_fails_naming_itself_and_the_host(tmp_pa
             "-n",
             "0",
             "-p",
-            "tests.conftest",
+            "tests.network_guard.plugin",
             "-p",
             "no:cacheprovider",
             "--rootdir",
