@@ -328,3 +328,63 @@ def parse_work_days(text: str) -> list[str]:
         if _RANGE_WORD.match(between) or (_DASH.match(between) and len(tokens) == 2):
             days.update(WEEK[WEEK.index(key) : WEEK.index(next_key) + 1])
     return [day for day in WEEK if day in days]
+
+
+def _month_numbers() -> dict[str, int]:
+    """Dutch month names, full and abbreviated (`sep`, `mrt`, `okt`), from the CLDR data Babel
+    ships: what short date texts ("17 sep 2026") use."""
+    from babel.dates import get_month_names
+
+    names: dict[str, int] = dict(MONTHS)
+    for width in ("wide", "abbreviated"):
+        names.update(
+            {
+                name.lower().rstrip("."): number
+                for number, name in get_month_names(width, locale="nl").items()
+            }
+        )
+    names["sept"] = 9
+    return names
+
+
+MONTH_NUMBERS = _month_numbers()
+_ANY_MONTH = "|".join(sorted(MONTH_NUMBERS, key=len, reverse=True))
+DAY_MONTH = re.compile(rf"\b(\d{{1,2}})\s+({_ANY_MONTH})\.?(?:\s+(\d{{4}}))?\b", re.IGNORECASE)
+
+
+def parse_day_months(text: str) -> list[tuple[int, int, int | None]]:
+    """Every "day month [year]" in `text` ("17 sep 2026", "7 sep", "31 maart 2027"), as
+    (day, month, year or None), in order."""
+    return [
+        (int(day), MONTH_NUMBERS[month.lower()], int(year) if year else None)
+        for day, month, year in DAY_MONTH.findall(text)
+    ]
+
+
+def parse_period(text: str) -> tuple[date, date | None, list[str]]:
+    """A period "17 sep 2026 - 31 mrt 2027" or "7 sep - 21 dec 2026" → (start, end, warnings).
+    A start without a year takes the end's (one less when that puts it after the end), with a
+    warning; a single date is the start."""
+    found = parse_day_months(text)
+    if not found:
+        raise UnparsableValue(f"no date in {squash(text)!r}")
+    warnings: list[str] = []
+    end = None
+    if len(found) > 1:
+        day, month, year = found[1]
+        if year is None:
+            raise UnparsableValue(f"the end of {squash(text)!r} has no year")
+        end = date(year, month, day)
+    day, month, year = found[0]
+    if year is None:
+        if end is None:
+            raise UnparsableValue(f"{squash(text)!r} has no year")
+        year = end.year if (month, day) <= (end.month, end.day) else end.year - 1
+        warnings.append(f"start: year not stated in {squash(text)!r}; taken as {year}")
+    return date(year, month, day), end, warnings
+
+
+def day_month_on_or_after(day: int, month: int, reference: date) -> date:
+    """A date written without its year: the first one on or after `reference`."""
+    candidate = date(reference.year, month, day)
+    return candidate if candidate >= reference else date(reference.year + 1, month, day)

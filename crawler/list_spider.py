@@ -67,12 +67,23 @@ class SourceSpider(scrapy.Spider):
 
 class ListSourceSpider(SourceSpider):
     host_setting: str  # the setting naming its host, e.g. "freep_url"
+    delay_setting: str | None = None  # the setting of its pause between requests, if it has one
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.host = str(getattr(spider.config, spider.host_setting)).rstrip("/")
+        if spider.delay_setting:
+            spider.download_delay = getattr(spider.config, spider.delay_setting)
         return spider
+
+    def list_failed(self, failure):
+        """The list did not come back: recorded as the source's error, nothing closed."""
+        log.error("list_unavailable", source=self.source, error=failure.getErrorMessage())
+        self.crawler.stats.inc_value("tenderwatch/list_failures")
+        yield from self.finish_list(
+            set(), complete=False, reason=f"the list failed: {failure.getErrorMessage()}"
+        )
 
     def finish_list(
         self, listed: set[str], *, complete: bool, reason: str | None, fallback: str | None = None

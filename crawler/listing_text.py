@@ -23,7 +23,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from crawler.pages.html_text import split_sections, text_lines
-from schemas.tender import SelectionCriterion
+from schemas.tender import Requirements, SelectionCriterion
 
 # Section headers (folded, without a trailing colon) → the criteria they hold.
 REQUIREMENT_HEADERS = re.compile(
@@ -192,3 +192,23 @@ def criteria_from_sections(sections: dict[str, tuple[str, ...]]) -> Criteria:
             if pattern.search(header.strip()):
                 by_role[role].extend(_criteria_lines(body))
     return Criteria(**by_role)
+
+
+# What a listing text makes compulsory (a VOG, confidentiality, ...), by the words that name it.
+REQUIREMENT_PATTERNS = {
+    "vog": re.compile(r"verklaring\s+omtrent\s+het\s+gedrag|\bVOG\b", re.IGNORECASE),
+    "confidentiality": re.compile(r"geheimhoudingsverklaring|geheimhouding", re.IGNORECASE),
+    "uea": re.compile(r"uniform\s+europees\s+aanbestedingsdocument|\bUEA\b", re.IGNORECASE),
+    "integrity_statement": re.compile(r"integriteitsverklaring", re.IGNORECASE),
+    "waadi": re.compile(r"\bwaadi\b", re.IGNORECASE),
+    "sroi": re.compile(r"\bSROI\b|social\s+return", re.IGNORECASE),
+    "byod": re.compile(r"\bBYOD\b|bring\s+your\s+own\s+device", re.IGNORECASE),
+}
+
+
+def requirements_in_text(lines: list[str]) -> Requirements:
+    """The requirements the text names (`REQUIREMENT_PATTERNS`)."""
+    text = "\n".join(lines)
+    return Requirements(
+        **{name: bool(pattern.search(text)) for name, pattern in REQUIREMENT_PATTERNS.items()}
+    )

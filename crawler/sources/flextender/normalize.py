@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TypeVar
 
-from crawler import dutch, regions
+from crawler import dutch, listing_text, regions
 from crawler.pages.raw import RawListing, RawSection
 from schemas.tender import (
     Extension,
@@ -65,15 +65,6 @@ TO_BE_DECIDED = re.compile(r"nader\s+te\s+bepalen|n\.?t\.?b\.?|volgt\s+nog", re.
 ZZP = re.compile(r"\bzzp", re.IGNORECASE)
 NEGATION = re.compile(r"\b(?:niet|geen|uitgesloten|uitsluiten|nooit)\b|géén", re.IGNORECASE)
 LABEL_VALUE = re.compile(r":\s*(.+)$")
-REQUIREMENT_PATTERNS = {
-    "vog": re.compile(r"verklaring\s+omtrent\s+het\s+gedrag|\bVOG\b", re.IGNORECASE),
-    "confidentiality": re.compile(r"geheimhoudingsverklaring|geheimhouding", re.IGNORECASE),
-    "uea": re.compile(r"uniform\s+europees\s+aanbestedingsdocument|\bUEA\b", re.IGNORECASE),
-    "integrity_statement": re.compile(r"integriteitsverklaring", re.IGNORECASE),
-    "waadi": re.compile(r"\bwaadi\b", re.IGNORECASE),
-    "sroi": re.compile(r"\bSROI\b|social\s+return", re.IGNORECASE),
-    "byod": re.compile(r"\bBYOD\b|bring\s+your\s+own\s+device", re.IGNORECASE),
-}
 
 
 class _Warnings:
@@ -370,7 +361,7 @@ def normalise(raw: RawListing, *, fetched_at: datetime, now: datetime | None = N
         requirements=Requirements(
             **{
                 name: bool(pattern.search(requirement_text))
-                for name, pattern in REQUIREMENT_PATTERNS.items()
+                for name, pattern in listing_text.REQUIREMENT_PATTERNS.items()
             }
         ),
         description=description,

@@ -26,12 +26,7 @@ class FreepSpider(ListSourceSpider):
     name = SOURCE
     source = SOURCE
     host_setting = "freep_url"
-
-    @classmethod
-    def from_crawler(cls, crawler, *args, **kwargs):
-        spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.download_delay = spider.config.freep_request_delay
-        return spider
+    delay_setting = "freep_request_delay"
 
     async def start(self):
         yield Request(
@@ -40,13 +35,6 @@ class FreepSpider(ListSourceSpider):
             callback=self.parse_list,
             errback=self.list_failed,
             dont_filter=True,
-        )
-
-    def list_failed(self, failure: Failure):
-        log.error("list_unavailable", source=SOURCE, error=failure.getErrorMessage())
-        self.crawler.stats.inc_value("tenderwatch/list_failures")
-        yield from self.finish_list(
-            set(), complete=False, reason=f"the list failed: {failure.getErrorMessage()}"
         )
 
     def parse_list(self, response: Response):

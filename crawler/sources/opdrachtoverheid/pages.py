@@ -4,16 +4,13 @@ Anything unrecognised is `UnrecognisedPage` with the reason."""
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import datetime
 from typing import Any
 
-from lxml import etree
-from lxml import html as lxml_html
-
 from crawler.pages.json_answer import json_answer
 from crawler.pages.raw import UnrecognisedPage
+from crawler.pages.structured import sitemap_entries
 from schemas.zone import AMSTERDAM
 
 SEARCH_PATH = "/v7/vacancies/search"
@@ -75,35 +72,7 @@ def records(body: bytes | str) -> list[dict[str, Any]]:
 
 def sitemap_urls(body: bytes | str) -> list[str]:
     """The detail page URLs (`/inhuuropdracht/<organisation>/<title>/<web key>`) of the sitemap."""
-    try:
-        root = etree.fromstring(body.encode() if isinstance(body, str) else body)
-    except etree.XMLSyntaxError as exc:
-        raise UnrecognisedPage(f"not a sitemap: {exc}") from None
-    urls = [element.text.strip() for element in root.iter("{*}loc") if element.text]
-    if not root.tag.endswith("urlset"):
-        raise UnrecognisedPage("not a sitemap: no urlset")
-    return [url for url in urls if DETAIL_PATH.search(url)]
-
-
-def job_posting(body: bytes | str) -> dict[str, Any]:
-    """The first schema.org JobPosting of a detail page's JSON-LD blocks."""
-    try:
-        root = lxml_html.document_fromstring(body)
-    except (etree.ParserError, ValueError) as exc:
-        raise UnrecognisedPage(f"not a page: {exc}") from None
-    for script in root.xpath("//script[@type='application/ld+json']"):
-        try:
-            data = json.loads(script.text_content())
-        except ValueError:
-            continue
-        for candidate in data if isinstance(data, list) else [data]:
-            if (
-                isinstance(candidate, dict)
-                and candidate.get("@type") == "JobPosting"
-                and candidate.get("title")
-            ):
-                return candidate
-    raise UnrecognisedPage("no JobPosting JSON-LD on the page")
+    return [entry.url for entry in sitemap_entries(body) if DETAIL_PATH.search(entry.url)]
 
 
 CLOSED_BANNER = re.compile(r"deze opdracht is verlopen|inschrijvingen gesloten", re.IGNORECASE)

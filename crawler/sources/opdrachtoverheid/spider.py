@@ -23,6 +23,7 @@ from twisted.python.failure import Failure
 from crawler.items import entry_fingerprint
 from crawler.list_spider import ListSourceSpider
 from crawler.pages.raw import UnrecognisedPage
+from crawler.pages.structured import job_posting
 from crawler.sources import SOURCES
 from crawler.sources.opdrachtoverheid.normalize import SOURCE, from_job_posting, normalise
 from crawler.sources.opdrachtoverheid.pages import (
@@ -30,7 +31,6 @@ from crawler.sources.opdrachtoverheid.pages import (
     SEARCH_PATH,
     SITEMAP_PATH,
     is_closed_page,
-    job_posting,
     records,
     search_body,
     sitemap_urls,

@@ -14,8 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crawler.pages.raw import UnrecognisedPage
+from crawler.pages.structured import job_posting
 from crawler.sources.opdrachtoverheid.normalize import normalise
-from crawler.sources.opdrachtoverheid.pages import job_posting, records, search_body, sitemap_urls
+from crawler.sources.opdrachtoverheid.pages import records, search_body, sitemap_urls
 from crawler.sources.opdrachtoverheid.replica import OpdrachtoverheidReplica, bundled
 from tests.sources.headfirst_crawl import Crawler, events
 
