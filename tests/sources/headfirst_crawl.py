@@ -1,5 +1,5 @@
-"""Running `tenderwatch crawl SOURCE` against a HeadFirst list replica, for the Striive and
-Inhuurdesk spider tests: a real subprocess, a real HTTP server, a real SQLite state."""
+"""Running `tenderwatch crawl SOURCE` against a source's replica, for the spider tests: a real
+subprocess, a real HTTP server, a real SQLite state."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+
+from crawler.sources import SOURCES
 
 NOW = "2026-09-01T12:00:00+02:00"  # every replica listing is open then
 
@@ -33,6 +35,7 @@ class Crawler:
             "TENDERWATCH_RETRY_BACKOFF_BASE": "0.05",
             "TENDERWATCH_LOG_FORMAT": "json",
             self.host_variable: self.site.url,
+            **SOURCES[self.source].replica_variables(self.site.url),  # its knobs for a replica too
         }
         result = subprocess.run(
             [
