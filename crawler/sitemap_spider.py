@@ -65,14 +65,14 @@ class SitemapSourceSpider(ListSourceSpider):
             entry.url: entry for entry in entries if not entry.has_query and self.is_listing(entry)
         }
         verdict = self.judge(len(listings))
-        known_by_url = {known.url: known for known in self.state.open_listings(self.source)}
+        known_by_url = self.state.listings_by_url(self.source)
         listed: set[str] = set()
         for entry in listings.values():
             fingerprint = self.fingerprint(entry)
             known = known_by_url.get(entry.url)
             if known is not None:
                 listed.add(known.tender_id)
-            if known is None or not self.unchanged(known.tender_id, fingerprint):
+            if self.wanted(known, entry, fingerprint):
                 yield Request(
                     f"{self.host}{entry.path}",
                     callback=self.parse_page,
@@ -80,6 +80,15 @@ class SitemapSourceSpider(ListSourceSpider):
                     cb_kwargs={"entry": entry, "fingerprint": fingerprint},
                 )
         yield from self.finish_list(listed, complete=verdict.complete, reason=verdict.reason)
+
+    def wanted(self, known, entry: SitemapEntry, fingerprint: str) -> bool:
+        """Whether to read a listed page: new; open and changed or not read today (`unchanged`);
+        closed (still in the sitemap, as Haert keeps them) only when its `lastmod` changed."""
+        if known is None:
+            return True
+        if known.status != "open":
+            return (known.list_fingerprint or "").split("|")[0] != (entry.lastmod or "-")
+        return not self.unchanged(known.tender_id, fingerprint)
 
     def parse_page(self, response: Response, entry: SitemapEntry, fingerprint: str):
         stats = self.crawler.stats

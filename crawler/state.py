@@ -235,6 +235,14 @@ class CrawlState:
             external_id.upper() for _, external_id in rows
         }
 
+    def listings_by_url(self, source: str) -> dict[str, KnownListing]:
+        """Every known listing of `source`, open or closed, by its URL: what a source whose list
+        names only URLs (a sitemap) recognises its listings by."""
+        rows = self.connection.execute(
+            f"SELECT {_COLUMNS} FROM listings WHERE source = ?", (source,)
+        ).fetchall()
+        return {listing.url: listing for listing in (KnownListing(*row) for row in rows)}
+
     def open_listings(self, source: str) -> list[KnownListing]:
         rows = self.connection.execute(
             f"SELECT {_COLUMNS} FROM listings WHERE source = ? AND status = 'open' ORDER BY "
