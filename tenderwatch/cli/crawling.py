@@ -340,9 +340,9 @@ def demo(data_dir: Path) -> None:
             f"{scale:<5} {tender['title']}"
         )
     click.echo(
-        f"{len(tenders)} tenders received by the consumers: the replicas' open listings (the "
-        "closed "
-        f"ones were never published, as nobody had seen them open). Search them:\n"
+        f"{len(tenders)} tenders received by the consumers: every listing the replicas list (a "
+        "listing first seen closed arrives as expired; Flextender's closed ones are off its list, "
+        "so nobody saw them). Search them:\n"
         f"  tenderwatch search --data-dir {data_dir}\n"
         f"or in the browser (http://127.0.0.1:8000/):\n"
         f"  tenderwatch serve --data-dir {data_dir}",
