@@ -218,6 +218,34 @@ SOURCES: dict[str, Source] = {
             ),
         ),
     ),
+    "haert": Source(
+        name="haert",
+        label="Haert",
+        covers="Haert (Driessen Groep): municipalities (Voorne aan Zee, Hoeksche Waard, Gorinchem, "
+        "...), GGDs, Avres, ROCs, universities and utilities",
+        reading="its sitemap (`/sitemap.xml`); each assignment page that is new, changed or not "
+        "read today, for its JobPosting JSON-LD, header list and text, 2 s apart",
+        closing='deadline passed (`validThrough`, a date: closing at 23:59:59) or "Reactietermijn '
+        'gesloten" on the page → `expired`; missing from 2 complete sitemaps → '
+        "`withdrawn`; an empty or halved sitemap closes nothing",
+        spider="crawler.sources.haert.spider:HaertSpider",
+        replica="crawler.sources.haert.replica:HaertReplica",
+        settings=(
+            Setting(
+                "haert_url",
+                "https://www.haert.nl",
+                "Haert's site (`/sitemap.xml`, `/opdrachten/<slug>-<number>`)",
+            ),
+            Setting(
+                "haert_request_delay",
+                2.0,
+                "Seconds between two requests to Haert",
+                host=False,
+                minimum=0,
+                against_replica=0.0,
+            ),
+        ),
+    ),
 }
 
 
