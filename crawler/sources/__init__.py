@@ -246,6 +246,35 @@ SOURCES: dict[str, Source] = {
             ),
         ),
     ),
+    "bluetrail": Source(
+        name="bluetrail",
+        label="BlueTrail",
+        covers="BlueTrail (Bconnect before; the Circle8 group): interim and ICT listings, public "
+        "bodies among the named end clients (Belastingdienst, Defensie, UWV, municipalities)",
+        reading="its job sitemap (`/job-sitemap.xml`, query URLs dropped as robots asks); each "
+        "listing page that is new, changed or not read today, for its JobPosting JSON-LD "
+        'and "In het kort" table, 5 s apart (its robots\' Crawl-delay)',
+        closing="deadline (the table's Sluitingsdatum and time, never `validThrough`) passed → "
+        "`expired`; missing from 2 complete sitemaps → `withdrawn`; an empty or halved "
+        "sitemap closes nothing",
+        spider="crawler.sources.bluetrail.spider:BlueTrailSpider",
+        replica="crawler.sources.bluetrail.replica:BlueTrailReplica",
+        settings=(
+            Setting(
+                "bluetrail_url",
+                "https://www.bluetrail.nl",
+                "BlueTrail's site (`/job-sitemap.xml`, `/opdrachten/<category>/<slug>/`)",
+            ),
+            Setting(
+                "bluetrail_request_delay",
+                5.0,
+                "Seconds between two requests to BlueTrail (its robots.txt asks 5)",
+                host=False,
+                minimum=0,
+                against_replica=0.0,
+            ),
+        ),
+    ),
 }
 
 
