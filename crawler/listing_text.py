@@ -27,7 +27,7 @@ from schemas.tender import Requirements, SelectionCriterion
 
 # Section headers (folded, without a trailing colon) → the criteria they hold.
 REQUIREMENT_HEADERS = re.compile(
-    r"^(?:functie\s*)?eisen|^hard requirements|^vereisten|^wat breng je mee|"
+    r"^(?:ko[- ]?)?(?:functie\s*)?eisen|^hard requirements|^vereisten|^wat breng je mee|"
     r"^knock[- ]?out|^harde eisen|^requirements",
     re.IGNORECASE,
 )
