@@ -275,6 +275,34 @@ SOURCES: dict[str, Source] = {
             ),
         ),
     ),
+    "needstaffing": Source(
+        name="needstaffing",
+        label="Need Staffing",
+        covers="Need Staffing: nearly all central government (Defensie, Belastingdienst, DUO, VWS, "
+        "CJIB, RIVM, NVWA, NEa, RVO) and a few universities",
+        reading="its paged HTML list (20 cards a page, collected by id; complete when the distinct "
+        'ids equal its "N opdrachten" total); a detail page only for new or changed '
+        "cards; dates from the epoch attributes, never the visible text",
+        closing="deadline passed → `expired` (cards stay listed after it); missing from 2 complete "
+        "lists → `withdrawn`; an incomplete list closes nothing",
+        spider="crawler.sources.needstaffing.spider:NeedStaffingSpider",
+        replica="crawler.sources.needstaffing.replica:NeedStaffingReplica",
+        settings=(
+            Setting(
+                "needstaffing_url",
+                "https://www.needstaffing.nl",
+                "Need Staffing's site (`/Opdrachten?PageNumber=N`, `/Opdrachten/<id>`)",
+            ),
+            Setting(
+                "needstaffing_request_delay",
+                1.0,
+                "Seconds between two requests to Need Staffing",
+                host=False,
+                minimum=0,
+                against_replica=0.0,
+            ),
+        ),
+    ),
 }
 
 
