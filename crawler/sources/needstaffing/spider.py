@@ -57,8 +57,18 @@ class NeedStaffingSpider(ListSourceSpider):
 
     def parse_list(self, response: Response, page: int):
         try:
+            if response.status != 200:
+                raise UnrecognisedPage(f"HTTP {response.status}")
             found = list_page(response.body)
         except UnrecognisedPage as exc:
+            if self.cards:  # a later page: keep what the earlier ones listed, close nothing
+                log.error(
+                    "list_page_unrecognised", source=SOURCE, url=response.url, reason=str(exc)
+                )
+                yield from self.list_done(
+                    page, failed=f"list page {page} was not recognised: {exc}"
+                )
+                return
             log.error("list_unrecognised", source=SOURCE, url=response.url, reason=str(exc))
             self.crawler.stats.inc_value("tenderwatch/unrecognised_pages")
             yield from self.finish_list(

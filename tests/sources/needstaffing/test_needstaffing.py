@@ -269,3 +269,13 @@ def test_a_failing_later_page_keeps_the_first_page_s_listings_but_closes_nothing
     site.failing_paths.add("/Opdrachten?PageNumber=2&SortOrder=NewestFirst")
     code, tenders, stderr = crawl(CRAWL_NOW)
     assert code == 4 and tenders == [] and "list page 2 failed" in stderr
+
+
+def test_a_later_page_that_is_not_there_keeps_the_listings_already_read(crawl, site):
+    """A capture of page 1 alone, still linking page 2: its cards are crawled, nothing closed."""
+    site.page_size, site.last_page = 3, 1
+    code, tenders, stderr = crawl(CRAWL_NOW)
+    assert code == 4 and "list page 2 was not recognised" in stderr
+    assert sorted(tender["id"] for tender in tenders) == sorted(
+        f"needstaffing:{number}" for number in site.listed[:3]
+    )

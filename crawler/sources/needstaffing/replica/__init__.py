@@ -5,6 +5,7 @@ of the captures in `pages/` (`shared/sources/samples/needstaffing/`: their HTML 
 captured, dates as epoch attributes, one en-US capture), the details the real detail pages;
 two cards have no captured detail (answered 404, as a failed fetch). No robots.txt (404, as on
 the real site). Tests change `listed` (ids, newest first), `page_size`, `total_override`,
+`last_page`,
 `failing_paths` and read `requests`.
 
 Card 15605 (Defensie 24835384, also on Striive as "UCC Specialist") is kept but not listed by
@@ -57,6 +58,7 @@ class NeedStaffingReplica(ReplicaServer):
         ]
         self.page_size = 20
         self.total_override: int | None = None
+        self.last_page: int | None = None  # pages after it answer 404 (a capture of page 1 only)
         self.failing_paths: set[str] = set()
         self.requests: list[str] = []
         self._lock = threading.Lock()
@@ -116,7 +118,12 @@ class NeedStaffingReplica(ReplicaServer):
                     return self._send(503, "<html><body>Service Unavailable</body></html>")
                 if parts.path == "/Opdrachten":
                     page = parse_qs(parts.query).get("PageNumber", ["1"])[0]
-                    return self._send(200, replica.list_page(int(page) if page.isdigit() else 1))
+                    number = int(page) if page.isdigit() else 1
+                    if replica.last_page is not None and number > replica.last_page:
+                        return self._send(
+                            404, "<html><body><h1>Pagina niet gevonden</h1></body></html>"
+                        )
+                    return self._send(200, replica.list_page(number))
                 found = re.fullmatch(r"/Opdrachten/(\d+)", parts.path)
                 if found and found.group(1) in replica.details and found.group(1) in replica.listed:
                     return self._send(200, replica.details[found.group(1)])
