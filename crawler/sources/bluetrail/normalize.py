@@ -26,7 +26,7 @@ from schemas.zone import AMSTERDAM
 SOURCE = "bluetrail"
 END_OF_DAY = time(23, 59, 59)
 END_CLIENT = re.compile(
-    r"\bVoor\s+(?:de\s+|het\s+)?((?:[A-Z0-9][\w&'’.-]*)(?:\s+(?:[A-Z0-9(][\w&'’().-]*|van|voor|en|de|der|het|-))*?)"
+    r"\bVoor\s+(?:onze\s+opdrachtgever\s+)?(?:de\s+|het\s+)?((?:[A-Z0-9][\w&'’.-]*)(?:\s+(?:[A-Z0-9(][\w&'’().-]*|van|voor|en|de|der|het|-))*?)"
     r"\s+zoeken\s+wij\b"
 )
 BROKERS = {

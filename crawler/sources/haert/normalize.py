@@ -105,13 +105,15 @@ def normalise(page: HaertPage, url: str, *, fetched_at: datetime, now: datetime)
     description = (
         posting.get("description") if isinstance(posting.get("description"), str) else None
     )
-    if page.body_lines:
+    # The JobPosting's description is the assignment's own text (a page's articles may be other
+    # assignments' cards); the body is read only when the JobPosting has none.
+    if description:
+        lines, sections = listing_text.content_sections(description)
+    else:
         lines = [line for line, _header in page.body_lines]
         sections = {
             section.header: section.lines for section in split_sections(list(page.body_lines))
         }
-    else:
-        lines, sections = listing_text.content_sections(description)
     period = (page.hero.get("period") or [None])[0]
     start = end = None
     if period:
