@@ -80,6 +80,7 @@ class SitemapSourceSpider(ListSourceSpider):
                     cb_kwargs={"entry": entry, "fingerprint": fingerprint},
                 )
         yield from self.finish_list(listed, complete=verdict.complete, reason=verdict.reason)
+        stats.set_value("tenderwatch/listed", len(listings))  # every listing named, known or new
 
     def wanted(self, known, entry: SitemapEntry, fingerprint: str) -> bool:
         """Whether to read a listed page: new; open and changed or not read today (`unchanged`);
