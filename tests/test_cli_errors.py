@@ -154,3 +154,33 @@ def test_only_library_noise_is_kept_out_of_the_log(name, message, shown):
     assert QuietLibraryInternals(logging.DEBUG).filter(record) is (
         shown or not name.startswith("scrapy")
     )
+
+
+def test_kafka_python_s_closed_socket_race_at_shutdown_is_a_debug_line_and_other_task_errors_stay():
+    import logging
+    import sys
+
+    from tenderwatch.common.logs import QuietLibraryInternals
+
+    def record_of(error: BaseException) -> logging.LogRecord:
+        try:
+            raise error
+        except type(error):
+            exc_info = sys.exc_info()
+        return logging.LogRecord(
+            "kafka.net.selector",
+            logging.ERROR,
+            __file__,
+            1,
+            "Unhandled exception in task %s:",
+            ("<Task>",),
+            exc_info,
+        )
+
+    closed = KeyError(
+        "'<socket.socket [closed] fd=-1, family=2, type=1, proto=6> is not registered'"
+    )
+    other = KeyError("'partition 3' is not assigned")
+    assert QuietLibraryInternals(logging.INFO).filter(record_of(closed)) is False
+    assert QuietLibraryInternals(logging.DEBUG).filter(record_of(closed)) is True
+    assert QuietLibraryInternals(logging.INFO).filter(record_of(other)) is True

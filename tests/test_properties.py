@@ -185,4 +185,5 @@ def test_long_hostile_values_stay_linear():
         ):
             long_time = _seconds(parser, long)
             assert long_time < 2.0, (parser.__name__, pattern)
-            assert long_time < 400 * max(_seconds(parser, short), 1e-4), (parser.__name__, pattern)
+            # a floor of 1 ms: the short call takes ~0.1 ms, all noise on a busy machine
+            assert long_time < 400 * max(_seconds(parser, short), 1e-3), (parser.__name__, pattern)

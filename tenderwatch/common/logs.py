@@ -69,7 +69,9 @@ class QuietLibraryInternals(logging.Filter):
     - "Task ... ran for 0.1s": its event loop timing a slow step;
     - "<KafkaTCPTransport ... (closed)>: Error receiving network data": its IO loop reading
       from a connection the client had already closed while shutting down (a race inside
-      kafka-python, seen once in CI on Ctrl-C)."""
+      kafka-python, seen once in CI on Ctrl-C);
+    - "Unhandled exception in task" whose error is about a socket already closed (`[closed]`,
+      `fd=-1`): the same race, met while registering the closed socket (seen once in CI)."""
 
     NOISY = (
         "scrapy.core.scraper",
@@ -99,4 +101,22 @@ class QuietLibraryInternals(logging.Filter):
             and "(closed)>" in record.getMessage()
         ):
             return self.level <= logging.DEBUG
+        if (
+            record.name == "kafka.net.selector"
+            and str(record.msg).startswith("Unhandled exception in task")
+            and record.exc_info
+            and _about_a_closed_socket(record.exc_info[1])
+        ):
+            return self.level <= logging.DEBUG
         return record.levelno >= logging.WARNING or not record.name.startswith(self.NOISY)
+
+
+def _about_a_closed_socket(error: BaseException | None) -> bool:
+    """Whether an error (or one it came from) concerns a socket that was already closed."""
+    seen = 0
+    while error is not None and seen < 10:
+        text = str(error)
+        if "[closed]" in text or "fd=-1" in text or "file descriptor: -1" in text:
+            return True
+        error, seen = error.__cause__ or error.__context__, seen + 1
+    return False
