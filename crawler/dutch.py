@@ -95,6 +95,17 @@ def amsterdam_datetime(day: date, clock: time) -> datetime:
     return datetime.combine(day, clock, tzinfo=AMSTERDAM)
 
 
+END_OF_DAY = time(23, 59, 59)
+NO_CLOSING_TIME = "deadline: closing time not stated; taken as 23:59:59"
+
+
+def closing_at_end_of(day: date, warnings: list[str]) -> datetime:
+    """A deadline given as a date alone: the end of that Amsterdam day, with the warning that
+    says so (so expiry still works, and nobody takes it for a stated time)."""
+    warnings.append(NO_CLOSING_TIME)
+    return amsterdam_datetime(day, END_OF_DAY)
+
+
 TIME_AFTER_DATE = re.compile(r"[\s,]*(?:om\s+|vanaf\s+)?([01]?\d|2[0-3])[:.]([0-5]\d)\b")
 
 

@@ -60,6 +60,13 @@ def _job_postings(data: Any):
             yield from _job_postings(data["@graph"])
 
 
+def job_address(posting: dict[str, Any]) -> dict[str, Any]:
+    """The JobPosting's `jobLocation.address` ({} when absent or not an object)."""
+    location = posting.get("jobLocation")
+    address = location.get("address") if isinstance(location, dict) else None
+    return address if isinstance(address, dict) else {}
+
+
 def page_root(body: bytes | str) -> lxml_html.HtmlElement:
     try:
         return lxml_html.document_fromstring(body)

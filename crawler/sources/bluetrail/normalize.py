@@ -14,17 +14,16 @@ passed in.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time
+from datetime import date, datetime
 
 from crawler import dutch, listing_text, regions
 from crawler.json_values import attempt
 from crawler.pages.html_text import split_sections
+from crawler.pages.structured import job_address
 from crawler.sources.bluetrail.pages import CLOSING_LABEL, CLOSING_TIME, BlueTrailPage
 from schemas.tender import Extension, HoursRange, Start, Tender
-from schemas.zone import AMSTERDAM
 
 SOURCE = "bluetrail"
-END_OF_DAY = time(23, 59, 59)
 END_CLIENT = re.compile(
     r"\bVoor\s+(?:onze\s+opdrachtgever\s+)?(?:de\s+|het\s+)?((?:[A-Z0-9][\w&'’.-]*)(?:\s+(?:[A-Z0-9(][\w&'’().-]*|van|voor|en|de|der|het|-))*?)"
     r"\s+zoeken\s+wij\b"
@@ -64,9 +63,7 @@ def client_of(page: BlueTrailPage, lines: list[str], warnings: list[str]) -> str
 
 
 def region_of(page: BlueTrailPage, warnings: list[str]) -> str | None:
-    location = page.posting.get("jobLocation")
-    address = location.get("address") if isinstance(location, dict) else None
-    address = address if isinstance(address, dict) else {}
+    address = job_address(page.posting)
     for candidate in (address.get("addressRegion"), address.get("addressLocality")):
         if isinstance(candidate, str) and regions.province_named(candidate):
             return regions.province_named(candidate)
@@ -89,8 +86,7 @@ def deadline_of(page: BlueTrailPage, warnings: list[str]) -> datetime | None:
     if clock:
         moment = dutch.amsterdam_datetime(day, dutch.parse_clock_time(clock))
     else:
-        warnings.append("deadline: closing time not stated; taken as 23:59:59")
-        moment = datetime.combine(day, END_OF_DAY, tzinfo=AMSTERDAM)
+        moment = dutch.closing_at_end_of(day, warnings)
     posted = page.posting.get("datePosted")
     if isinstance(posted, str) and posted[:10] and moment.date() < date.fromisoformat(posted[:10]):
         warnings.append(f"deadline: {day} is before the posting date {posted[:10]}: a stale table?")

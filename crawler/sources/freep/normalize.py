@@ -13,10 +13,10 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Any
 
-from crawler import listing_text, regions
+from crawler import dutch, listing_text, regions
 from crawler.json_values import (
     EARLIEST_REAL_YEAR,
     amsterdam_moment,
@@ -26,10 +26,8 @@ from crawler.json_values import (
 )
 from crawler.sources.freep.pages import public_url
 from schemas.tender import HoursRange, Start, Tender
-from schemas.zone import AMSTERDAM
 
 SOURCE = "freep"
-END_OF_DAY = time(23, 59, 59)
 
 
 def closing_moment(value: Any, warnings: list[str]) -> datetime | None:
@@ -40,8 +38,7 @@ def closing_moment(value: Any, warnings: list[str]) -> datetime | None:
         day = date.fromisoformat(text)
         if day.year < EARLIEST_REAL_YEAR:
             return None
-        warnings.append("deadline: closing time not stated; taken as 23:59:59")
-        return datetime.combine(day, END_OF_DAY, tzinfo=AMSTERDAM)
+        return dutch.closing_at_end_of(day, warnings)
     return amsterdam_moment(text)
 
 

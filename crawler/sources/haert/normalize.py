@@ -14,18 +14,17 @@ is passed in.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time
+from datetime import date, datetime
 
 from crawler import dutch, listing_text, regions
 from crawler.json_values import attempt, positive_number
 from crawler.pages.html_text import split_sections
+from crawler.pages.structured import job_address
 from crawler.sources.haert.pages import HaertPage
 from schemas.tender import HoursRange, Start, Tender
-from schemas.zone import AMSTERDAM
 
 SOURCE = "haert"
 PUBLIC_SITE = "https://www.haert.nl"
-END_OF_DAY = time(23, 59, 59)
 ON_BEHALF = re.compile(r"^.*?\binzake\s+", re.IGNORECASE)
 HAERT_NO_ZZP = re.compile(
     r"geen\s+zzp(?:'?er)?s?\s+mogelijk|zzp\s+(?:is\s+)?uitgesloten|mag\s+geen\s+zzp'?ers?\s+aandragen",
@@ -43,9 +42,7 @@ def client_of(page: HaertPage, warnings: list[str]) -> str | None:
 
 
 def region_of(page: HaertPage, warnings: list[str]) -> str | None:
-    location = page.posting.get("jobLocation")
-    address = location.get("address") if isinstance(location, dict) else None
-    address = address if isinstance(address, dict) else {}
+    address = job_address(page.posting)
     places = [address.get("addressLocality"), *(page.hero.get("place") or []), page.client_seat]
     for place in (place for place in places if isinstance(place, str) and place.strip()):
         found = regions.province_of(place)
@@ -61,8 +58,7 @@ def deadline_of(page: HaertPage, warnings: list[str]) -> datetime | None:
     valid_through = page.posting.get("validThrough")
     if isinstance(valid_through, str) and valid_through.strip():
         day = date.fromisoformat(valid_through.strip()[:10])
-        warnings.append("deadline: closing time not stated; taken as 23:59:59")
-        return datetime.combine(day, END_OF_DAY, tzinfo=AMSTERDAM)
+        return dutch.closing_at_end_of(day, warnings)
     for badge in page.hero.get("badge") or []:
         found = dutch.parse_day_months(badge) if "uiterlijk" in badge.lower() else []
         if found:
@@ -72,7 +68,7 @@ def deadline_of(page: HaertPage, warnings: list[str]) -> datetime | None:
                 date(year, month, day) if year else dutch.day_month_on_or_after(day, month, posted)
             )
             warnings.append("deadline: year and closing time not stated; taken from the badge")
-            return datetime.combine(closing, END_OF_DAY, tzinfo=AMSTERDAM)
+            return dutch.amsterdam_datetime(closing, dutch.END_OF_DAY)
     warnings.append("deadline: not stated")
     return None
 
@@ -95,13 +91,18 @@ def rate_of(page: HaertPage) -> float | None:
     return None
 
 
+def external_id_of(page: HaertPage, path: str) -> str:
+    """The JobPosting's `identifier`, else the number that ends the page's path."""
+    number = re.search(r"-(\d+)$", path)
+    return str(page.posting.get("identifier") or (number.group(1) if number else path)).strip()
+
+
 def normalise(page: HaertPage, url: str, *, fetched_at: datetime, now: datetime) -> Tender:
     """One assignment page → `Tender`; a value that cannot be read is null plus a warning."""
     warnings: list[str] = []
     posting = page.posting
     path = re.sub(r"^https?://[^/]+", "", url)
-    number = re.search(r"-(\d+)$", path)
-    external_id = str(posting.get("identifier") or (number.group(1) if number else path)).strip()
+    external_id = external_id_of(page, path)
     description = (
         posting.get("description") if isinstance(posting.get("description"), str) else None
     )

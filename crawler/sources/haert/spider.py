@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from crawler.pages.structured import SitemapEntry
 from crawler.sitemap_spider import SitemapSourceSpider
-from crawler.sources.haert.normalize import SOURCE, normalise
+from crawler.sources.haert.normalize import SOURCE, external_id_of, normalise
 from crawler.sources.haert.pages import ASSIGNMENT_PATH, SITEMAP_PATH, parse_page
 
 
@@ -23,9 +23,6 @@ class HaertSpider(SitemapSourceSpider):
 
     def listing_of(self, body: str, entry: SitemapEntry):
         page = parse_page(body)
-        external_id = str(
-            page.posting.get("identifier") or ASSIGNMENT_PATH.match(entry.path).group(1)
-        )
-        return external_id.strip(), lambda: normalise(
+        return external_id_of(page, entry.path), lambda: normalise(
             page, entry.url, fetched_at=self.fetch_moment(), now=self.now
         )

@@ -17,6 +17,7 @@ from typing import Any
 from crawler import listing_text, regions
 from crawler.json_values import amsterdam_moment, attempt, calendar_date, positive_number
 from crawler.listing_refs import copied_listing_refs
+from crawler.pages.structured import job_address
 from schemas.tender import (
     EducationLevel,
     HoursRange,
@@ -229,8 +230,7 @@ def from_job_posting(
         if isinstance(posting.get("hiringOrganization"), dict)
         else {}
     )
-    place = posting.get("jobLocation") if isinstance(posting.get("jobLocation"), dict) else {}
-    address = place.get("address") if isinstance(place.get("address"), dict) else {}
+    address = job_address(posting)
     description = (
         posting.get("description") if isinstance(posting.get("description"), str) else None
     )
