@@ -199,7 +199,7 @@ def _value(query: Query, term: Term) -> Any:
             raise FilterProblem(term.param, f"{YES}/{NO}")
         return raw == YES
     if kind == "number":
-        return _number(term.param, raw, *detail)
+        return bounded_number(term.param, raw, *detail)
     if kind == "date":
         try:
             return date.fromisoformat(raw)
@@ -208,7 +208,8 @@ def _value(query: Query, term: Term) -> Any:
     return raw
 
 
-def _number(param: str, raw: str, low: int, high: int) -> int:
+def bounded_number(param: str, raw: str, low: int, high: int) -> int:
+    """A whole number from low to high, or FilterProblem naming `param` and the range."""
     if not raw.isdigit() or not low <= int(raw) <= high:
         raise FilterProblem(param, f"{low}-{high}")
     return int(raw)
@@ -223,7 +224,7 @@ def filter_of(
     values = {field: value for field, value in values.items() if value not in (None, ())}
     closing = (query.get(CLOSING.param) or "").strip()
     if closing:
-        days = _number(CLOSING.param, closing, *CLOSING_DAYS)
+        days = bounded_number(CLOSING.param, closing, *CLOSING_DAYS)
         values["deadline_after"], values["deadline_before"] = today, today + timedelta(days=days)
     if known_sources is not None and any(
         source.lower() not in known_sources for source in values.get("sources", ())

@@ -21,7 +21,14 @@ from consumers.store.base import StoreUnavailable
 from schemas.analysis import analyze
 from schemas.provinces import PROVINCES
 from schemas.search import SearchPage
-from schemas.search_query import CLOSING, TERM_OF_FIELD, FilterProblem, filter_of, loosen_hint
+from schemas.search_query import (
+    CLOSING,
+    TERM_OF_FIELD,
+    FilterProblem,
+    bounded_number,
+    filter_of,
+    loosen_hint,
+)
 from tenderwatch.web.calendar import deadline_calendar
 from tenderwatch.web.dependencies import ClockDep, RendererDep, StoreDep
 
@@ -87,10 +94,7 @@ def result_context(query, search, result, page: int) -> dict[str, Any]:
 
 
 def _page_number(query) -> int:
-    value = (query.get("page") or "1").strip()
-    if not value.isdigit() or not 1 <= int(value) <= DEEPEST_PAGE:
-        raise FilterProblem("page", f"1-{DEEPEST_PAGE}")
-    return int(value)
+    return bounded_number("page", (query.get("page") or "1").strip(), 1, DEEPEST_PAGE)
 
 
 @router.get("/", response_class=HTMLResponse)
