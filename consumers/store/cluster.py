@@ -24,6 +24,7 @@ import structlog
 
 from consumers.store.base import (
     HistoryEntry,
+    RateSpread,
     SearchResult,
     StoreUnavailable,
     TenderStore,
@@ -39,6 +40,9 @@ log = structlog.get_logger(__name__)
 TEMPLATE_NAME = "tenders"
 DERIVED_FIELDS = ("pay_scale_range", "hours_range", "sequence", "event_type", "assignment_key")
 RETRIABLE_STATUS = {429, 500, 502, 503, 504}
+
+
+RATE_BUCKETS = 5000
 
 
 class ClusterRefused(Exception):
@@ -336,6 +340,25 @@ class ClusterStore(TenderStore):
             count = response["aggregations"]["assignments"]["value"]
         return SearchResult(
             total=count, tenders=[self._tender(hit["_source"]) for hit in response["hits"]["hits"]]
+        )
+
+    def rate_spread(self, search: SearchFilter) -> RateSpread:
+        """A `terms` aggregation per distinct rate (exact, unlike `percentiles`' t-digest), the
+        figures worked out as the embedded store does. Rates are few: the distinct ones beyond
+        RATE_BUCKETS would be left out, and that is logged."""
+        body = {
+            "query": build_query(search.model_copy(update={"status": "open"})),
+            "size": 0,
+            "track_total_hits": False,
+            "aggs": {
+                "rates": {"terms": {"field": "max_hourly_rate", "size": RATE_BUCKETS}},
+            },
+        }
+        rates = self.calls.search(self.alias, body)["aggregations"]["rates"]
+        if rates.get("sum_other_doc_count"):
+            log.warning("rate_spread_cut", left_out=rates["sum_other_doc_count"])
+        return RateSpread.of_counts(
+            [(bucket["key"], bucket["doc_count"]) for bucket in rates["buckets"]]
         )
 
     @staticmethod

@@ -32,6 +32,7 @@ import structlog
 
 from consumers.store.base import (
     HistoryEntry,
+    RateSpread,
     SearchResult,
     StoreUnavailable,
     TenderStore,
@@ -49,8 +50,8 @@ STORE_FILE = "search.sqlite3"
 # PRAGMA user_version. 2: `tender_terms` has the `facets` column (a store of version 1 gets
 # its full-text table rebuilt from the stored tenders by `setup`). 3: `tenders` has the
 # assignment columns (older rows: their own assignment). 4: `tender_history` (filled from the
-# events written from then on).
-STORE_VERSION = 4
+# events written from then on). 5: `tenders.max_rate` (filled from the stored tenders).
+STORE_VERSION = 5
 TITLE_WEIGHT, DESCRIPTION_WEIGHT, FACETS_WEIGHT = 3.0, 1.0, 0.0
 RANK = f"bm25(tender_terms, {TITLE_WEIGHT}, {DESCRIPTION_WEIGHT}, {FACETS_WEIGHT})"
 
@@ -72,7 +73,8 @@ CREATE TABLE IF NOT EXISTS tenders (
     hours_min INTEGER, hours_max INTEGER,
     deadline_key TEXT NOT NULL,
     assignment TEXT,
-    shared INTEGER NOT NULL DEFAULT 0
+    shared INTEGER NOT NULL DEFAULT 0,
+    max_rate REAL
 );
 CREATE INDEX IF NOT EXISTS tenders_by_status_deadline ON tenders (status, deadline_key, id);
 CREATE INDEX IF NOT EXISTS tenders_by_deadline ON tenders (deadline_key, id);
@@ -80,6 +82,7 @@ CREATE INDEX IF NOT EXISTS tenders_by_region ON tenders (region_folded, status, 
 CREATE INDEX IF NOT EXISTS tenders_by_pay_scale ON tenders (status, pay_max, pay_min);
 CREATE INDEX IF NOT EXISTS tenders_by_hours ON tenders (status, hours_max, hours_min);
 CREATE INDEX IF NOT EXISTS tenders_shared ON tenders (shared, assignment);
+CREATE INDEX IF NOT EXISTS tenders_by_rate ON tenders (status, max_rate);
 CREATE TABLE IF NOT EXISTS tender_documents (doc INTEGER PRIMARY KEY, tender_json TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS tender_history (
     tender_id TEXT NOT NULL, sequence INTEGER NOT NULL, type TEXT NOT NULL, time TEXT NOT NULL,
@@ -193,6 +196,15 @@ class EmbeddedStore(TenderStore):
                 "ALTER TABLE tenders ADD COLUMN shared INTEGER NOT NULL DEFAULT 0"
             )
             self.connection.execute("UPDATE tenders SET assignment = id")
+        if tenders_existed and "max_rate" not in {
+            row[1] for row in self.connection.execute("PRAGMA table_info(tenders)")
+        }:
+            self.connection.execute("ALTER TABLE tenders ADD COLUMN max_rate REAL")
+            self.connection.execute(
+                "UPDATE tenders SET max_rate = (SELECT json_extract(tender_json, "
+                "'$.max_hourly_rate') FROM tender_documents WHERE tender_documents.doc = "
+                "tenders.doc)"
+            )
         for statement in SCHEMA.split(";"):
             if statement.strip():
                 self.connection.execute(statement)
@@ -270,14 +282,15 @@ class EmbeddedStore(TenderStore):
             _deadline_key(tender.deadline),
             tender.assignment,
             1 if tender.also_on else 0,
+            tender.max_hourly_rate,
         )
         if row is None:
             doc = self.connection.execute(
                 "INSERT INTO tenders (id, sequence, status, region_folded, client_folded, "
                 "education_level, das, "
                 "zzp_allowed, pay_min, pay_max, hours_min, hours_max, deadline_key, assignment, "
-                "shared) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "shared, max_rate) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 values,
             ).lastrowid
         else:
@@ -287,7 +300,8 @@ class EmbeddedStore(TenderStore):
                 "client_folded = ?, "
                 "education_level = ?, das = ?, zzp_allowed = ?, pay_min = ?, pay_max = ?, "
                 "hours_min = ?, "
-                "hours_max = ?, deadline_key = ?, assignment = ?, shared = ? WHERE doc = ?",
+                "hours_max = ?, deadline_key = ?, assignment = ?, shared = ?, max_rate = ? "
+                "WHERE doc = ?",
                 (*values, doc),
             )
             self.connection.execute("DELETE FROM tender_terms WHERE rowid = ?", (doc,))
@@ -368,6 +382,34 @@ class EmbeddedStore(TenderStore):
             total=total, tenders=[Tender.model_validate_json(documents[doc]) for doc in page_docs]
         )
 
+    def rate_spread(self, search: SearchFilter) -> RateSpread:
+        """Counted per distinct rate in SQL (a few hundred rows at most), the figures in Python."""
+        open_only = search.model_copy(update={"status": "open"})
+        terms = analyze(search.keyword) if search.keyword else []
+        try:
+            if terms:
+                match = self._match(open_only, terms)
+                conditions, parameters = self._conditions(open_only, status_in_match=True)
+                rows = self.connection.execute(
+                    "SELECT max_rate, COUNT(*) FROM tender_terms CROSS JOIN tenders ON "
+                    "tenders.doc = tender_terms.rowid WHERE tender_terms MATCH ? AND "
+                    "max_rate IS NOT NULL"
+                    + "".join(" AND " + condition for condition in conditions)
+                    + " GROUP BY max_rate",
+                    [match, *parameters],
+                ).fetchall()
+            else:
+                conditions, parameters = self._conditions(open_only)
+                rows = self.connection.execute(
+                    "SELECT max_rate, COUNT(*) FROM tenders WHERE max_rate IS NOT NULL"
+                    + "".join(" AND " + condition for condition in conditions)
+                    + " GROUP BY max_rate",
+                    parameters,
+                ).fetchall()
+        except sqlite3.OperationalError as exc:
+            raise StoreUnavailable(str(exc)) from exc
+        return RateSpread.of_counts(rows)
+
     def _filter_search(self, search: SearchFilter, page: SearchPage) -> tuple[int, list[int]]:
         """No keyword: the deadline index drives, soonest first."""
         conditions, parameters = self._conditions(search)
@@ -401,20 +443,7 @@ class EmbeddedStore(TenderStore):
     def _keyword_search(
         self, search: SearchFilter, terms: list[str], page: SearchPage
     ) -> tuple[int, list[int]]:
-        # The words are searched in title and description only, never among the facet tokens.
-        match = (
-            "{title description} : ("
-            + " AND ".join('"' + term.replace('"', '""') + '"' for term in terms)
-            + ")"
-        )
-        if search.status != "all":
-            match += f" AND facets:{_status_facet(search.status)}"
-        if search.regions:
-            match += (
-                " AND ("
-                + " OR ".join(f"facets:{_region_facet(fold(region))}" for region in search.regions)
-                + ")"
-            )
+        match = self._match(search, terms)
         # The status facet is exact; regions are checked again in SQL (a hash could collide).
         conditions, parameters = self._conditions(search, status_in_match=True)
         last_doc = self.connection.execute("SELECT MAX(doc) FROM tenders").fetchone()[0] or 0
@@ -456,6 +485,25 @@ class EmbeddedStore(TenderStore):
             f"AND tenders.shared = 1{''.join(' AND ' + condition for condition in conditions)}"
         )
         return totals[0] - self._listings_beyond_one(shared, [match, *parameters]), docs
+
+    @staticmethod
+    def _match(search: SearchFilter, terms: list[str]) -> str:
+        """The FTS5 query: the words in title and description only, never among the facet
+        tokens, narrowed by the status and region facets."""
+        match = (
+            "{title description} : ("
+            + " AND ".join('"' + term.replace('"', '""') + '"' for term in terms)
+            + ")"
+        )
+        if search.status != "all":
+            match += f" AND facets:{_status_facet(search.status)}"
+        if search.regions:
+            match += (
+                " AND ("
+                + " OR ".join(f"facets:{_region_facet(fold(region))}" for region in search.regions)
+                + ")"
+            )
+        return match
 
     @staticmethod
     def _keyword_part(

@@ -125,3 +125,32 @@ def test_a_store_growing_between_searches_splits_into_more_parts(tmp_path, seed_
         assert (first.total, second.total, third.total) == (4, 5, 9)
     finally:
         store.close()
+
+
+def test_setup_gives_a_version_four_store_its_rates(tmp_path, seed_tenders):
+    """Version 5 keeps each tender's maximum rate in a column: an older store gets the column
+    filled from the tenders it holds, and the rate spread counts them."""
+    path = tmp_path / "search.sqlite3"
+    store = EmbeddedStore(path)
+    store.setup()
+    rated = [
+        tender.model_copy(update={"max_hourly_rate": 90.0 + number, "status": "open"})
+        for number, tender in enumerate(seed_tenders.values())
+    ]
+    store.write([TenderEvent.build("nl.tenderwatch.tender.published", t, 1, NOW) for t in rated])
+    expected = store.rate_spread(SearchFilter())
+    store.close()
+    connection = sqlite3.connect(path, isolation_level=None)
+    connection.execute("DROP INDEX tenders_by_rate")
+    connection.execute("ALTER TABLE tenders DROP COLUMN max_rate")
+    connection.execute("PRAGMA user_version = 4")
+    connection.close()
+
+    upgraded = EmbeddedStore(path)
+    upgraded.setup()
+    try:
+        assert upgraded.connection.execute("PRAGMA user_version").fetchone()[0] == STORE_VERSION
+        assert upgraded.rate_spread(SearchFilter()) == expected
+        assert expected.stated == len(rated) and expected.lowest == 90.0
+    finally:
+        upgraded.close()

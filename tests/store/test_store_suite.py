@@ -521,3 +521,32 @@ def test_history_lists_what_happened_to_a_tender_oldest_first(store, seed_tender
     ]
     assert history[0].time == NOW
     assert store.history("flextender:404") == []
+
+
+def test_the_rate_spread_counts_the_open_listings_that_state_a_rate(store, seed_tenders):
+    base = seed_tenders["30922"]
+    rates = [(80.0, "open"), (95.5, "open"), (110.0, "open"), (120.0, "open"), (None, "open")]
+    rates.append((200.0, "expired"))  # closed: not what is paid now
+    tenders = [
+        base.model_copy(
+            update={
+                "id": f"striive:95000{number}",
+                "source": "striive",
+                "external_id": f"95000{number}",
+                "assignment": f"striive:95000{number}",
+                "title": f"Tariefonderzoeker {number}",
+                "client": "Gemeente Tarievenstad",
+                "max_hourly_rate": rate,
+                "status": status,
+            }
+        )
+        for number, (rate, status) in enumerate(rates)
+    ]
+    store.write([TenderEvent.build("nl.tenderwatch.tender.published", t, 1, NOW) for t in tenders])
+    spread = store.rate_spread(SearchFilter(client="Gemeente Tarievenstad", status="all"))
+    assert (spread.stated, spread.lowest, spread.median, spread.highest) == (4, 80, 102.75, 120)
+    narrowed = store.rate_spread(SearchFilter(client="Gemeente Tarievenstad", hours_min=160))
+    assert narrowed.stated == 0 and narrowed.median is None
+    if store.backend != "osmem":  # keyword search: see OSMEM_CANNOT
+        by_word = store.rate_spread(SearchFilter(keyword="tariefonderzoekers"))
+        assert (by_word.stated, by_word.lowest, by_word.median) == (4, 80, 102.75)
