@@ -16,7 +16,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from consumers.alerts.repository import AlertRepository
 from consumers.alerts.tokens import secret_key
 from tenderwatch.common.settings import Settings
-from tenderwatch.web import alert_pages, api, search_pages, signin
+from tenderwatch.web import alert_pages, api, search_json, search_pages, signin
 from tenderwatch.web.accounts import Accounts
 from tenderwatch.web.dependencies import Refused, SignInFirst, refused, sign_in_first
 from tenderwatch.web.rendering import Renderer
@@ -60,7 +60,13 @@ def create_app(
     app.state.repository = AlertRepository(settings.alerts_path)
     app.state.renderer = Renderer(accounts, cookies, clock, platforms or {})
     app.state.announce_signin_links = announce_signin_links
-    for router in (api.router, search_pages.router, signin.router, alert_pages.router):
+    for router in (
+        api.router,
+        search_json.router,
+        search_pages.router,
+        signin.router,
+        alert_pages.router,
+    ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_exception_handler(HTTPException, _http_error)

@@ -1,39 +1,21 @@
-"""The web pages' languages: Dutch first (the users are Dutch), English second.
-
-Every string of the pages is a gettext message in one catalog per language
-(`tenderwatch/web/locales/<lang>/LC_MESSAGES/messages.po`, extracted with Babel: `pybabel extract -F
-tenderwatch/web/babel.cfg -o tenderwatch/web/locales/messages.pot .`, then `pybabel update -i
-tenderwatch/web/locales/messages.pot -d
-tenderwatch/web/locales` and translate what is new; a test fails while a message has no Dutch
-translation); the catalogs are read with Babel when the app
-starts, so there is no compiled file to keep in step. A page's language: the `lang` query
-value or cookie (the switch on every page), else the best of `Accept-Language`, else Dutch.
-"""
+"""The page's language: the `lang` query value or cookie (the switch on every page), else the
+best of `Accept-Language`, else Dutch. The catalogs and the ways of writing amounts and dates
+are `tenderwatch.common.i18n`'s, shared with the mails."""
 
 from __future__ import annotations
 
-from functools import cache
-from io import BytesIO
-from pathlib import Path
-
 from babel import Locale, UnknownLocaleError
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.support import Translations
 
-LANGUAGES = ("nl", "en")
-DEFAULT_LANGUAGE = "nl"
-LOCALES = Path(__file__).parent / "locales"
+from tenderwatch.common.i18n import DEFAULT_LANGUAGE, LANGUAGES, LOCALES, translations
 
-
-@cache
-def translations(language: str) -> Translations:
-    with (LOCALES / language / "LC_MESSAGES" / "messages.po").open("rb") as po:
-        catalog = read_po(po, locale=language)
-    compiled = BytesIO()
-    write_mo(compiled, catalog)
-    compiled.seek(0)
-    return Translations(compiled)
+__all__ = [
+    "DEFAULT_LANGUAGE",
+    "LANGUAGES",
+    "LOCALES",
+    "best_accepted",
+    "language_of",
+    "translations",
+]
 
 
 def language_of(query: str | None, cookie: str | None, accept_language: str | None) -> str:

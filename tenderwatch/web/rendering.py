@@ -15,8 +15,9 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from schemas.zone import AMSTERDAM
+from tenderwatch.common.i18n import LANGUAGE_NAMES, install
 from tenderwatch.web.accounts import Accounts
-from tenderwatch.web.i18n import LANGUAGES, language_of, translations
+from tenderwatch.web.i18n import LANGUAGES, language_of
 from tenderwatch.web.state import Clock
 from tenderwatch.web.transport import LANGUAGE, SESSION, Cookies
 
@@ -29,7 +30,7 @@ def days_left(deadline: datetime | None, now: datetime) -> int | None:
     return (deadline.astimezone(AMSTERDAM).date() - now.astimezone(AMSTERDAM).date()).days
 
 
-def page_environment(language: str) -> Environment:
+def page_environment(language: str, platforms: Mapping[str, str]) -> Environment:
     """The templates in one language. One environment per language, its translations installed
     once: requests run on many threads, and installing them per request on one shared
     environment let a page come out in another request's language."""
@@ -40,10 +41,7 @@ def page_environment(language: str) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    environment.filters["local"] = lambda moment: moment.astimezone(AMSTERDAM).strftime(
-        "%Y-%m-%d %H:%M"
-    )
-    environment.install_gettext_translations(translations(language), newstyle=True)
+    install(environment, language, platforms)
     return environment
 
 
@@ -56,7 +54,9 @@ class Renderer:
     ) -> None:
         self.accounts, self.cookies, self.clock = accounts, cookies, clock
         self.platforms = dict(platforms)
-        self.environments = {language: page_environment(language) for language in LANGUAGES}
+        self.environments = {
+            language: page_environment(language, self.platforms) for language in LANGUAGES
+        }
 
     def language(self, request: Request) -> str:
         return language_of(
@@ -78,6 +78,7 @@ class Renderer:
             .get_template(template)
             .render(
                 language=language,
+                language_names=LANGUAGE_NAMES,
                 switch=switch,
                 now=self.clock.now(),
                 days_left=days_left,

@@ -17,10 +17,10 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from consumers.store.base import StoreUnavailable
+from consumers.store.base import RateSpread, SearchResult, StoreUnavailable
 from schemas.analysis import analyze
 from schemas.provinces import PROVINCES
-from schemas.search import SearchPage
+from schemas.search import SearchFilter, SearchPage
 from schemas.search_query import (
     CLOSING,
     TERM_OF_FIELD,
@@ -31,6 +31,7 @@ from schemas.search_query import (
 )
 from tenderwatch.web.calendar import deadline_calendar
 from tenderwatch.web.dependencies import ClockDep, RendererDep, StoreDep
+from tenderwatch.web.tender_view import description_parts
 
 PAGE_SIZE = 20
 DEEPEST_PAGE = 5000
@@ -62,7 +63,7 @@ def form_context(request: Request, renderer) -> dict[str, Any]:
     """What the search form needs, whatever the result."""
     return {
         "query": request.query_params,
-        "provinces": PROVINCES,
+        "province_choices": [(province, province) for province in PROVINCES],
         "platforms": renderer.platforms,
         "terms": TERM_OF_FIELD,
         "closing": CLOSING,
@@ -74,8 +75,9 @@ def form_context(request: Request, renderer) -> dict[str, Any]:
     }
 
 
-def result_context(query, search, result, page: int) -> dict[str, Any]:
+def result_context(query, found: Found) -> dict[str, Any]:
     """The result's part of the page: paging and the listings toggle keep the other values."""
+    search, result, page = found.search, found.result, found.page
     all_listings = query.get("all") == "1"
     base = [(key, value) for key, value in query.multi_items() if key not in ("page", "lang")]
     without_all = [(key, value) for key, value in base if key != "all"]
@@ -97,6 +99,34 @@ def _page_number(query) -> int:
     return bounded_number("page", (query.get("page") or "1").strip(), 1, DEEPEST_PAGE)
 
 
+@dataclass(frozen=True)
+class Found:
+    """One search as the page and its JSON twin answer it; `result` None: nothing indexed yet."""
+
+    search: SearchFilter
+    page: int
+    result: SearchResult | None
+    rates: RateSpread | None
+
+
+def run_search(query, store, clock, platforms) -> Found:
+    """The URL query searched: raises FilterProblem for a value it cannot use (a page beyond
+    the deepest one too) and StoreUnavailable when the store does not answer."""
+    search = filter_of(query, clock.today(), known_sources=platforms)
+    page = _page_number(query)
+    try:
+        result = store.search(
+            search,
+            SearchPage(
+                limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, all_listings=query.get("all") == "1"
+            ),
+        )
+    except ValueError as exc:  # past the deepest page the store pages through
+        raise FilterProblem("page", f"1-{DEEPEST_PAGE}") from exc
+    rates = store.rate_spread(search) if result is not None else None
+    return Found(search, page, result, rates)
+
+
 @router.get("/", response_class=HTMLResponse)
 def search_page(
     request: Request, renderer: RendererDep, store: StoreDep, clock: ClockDep
@@ -104,29 +134,19 @@ def search_page(
     query = request.query_params
     context = form_context(request, renderer)
     try:
-        search = filter_of(query, clock.today(), known_sources=renderer.platforms)
-        page = _page_number(query)
-        result = store.search(
-            search,
-            SearchPage(
-                limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, all_listings=query.get("all") == "1"
-            ),
-        )
+        found = run_search(query, store, clock, renderer.platforms)
     except FilterProblem as problem:
         return renderer.render(
             request, "search.html", status_code=400, **{**context, "problem": problem}
         )
     except StoreUnavailable:
         return renderer.render(request, "search.html", status_code=503, unavailable=True, **context)
-    except ValueError:  # past the deepest page the store pages through
-        problem = FilterProblem("page", f"1-{DEEPEST_PAGE}")
-        return renderer.render(
-            request, "search.html", status_code=400, **{**context, "problem": problem}
-        )
-    if result is None:
+    if found.result is None:
         return renderer.render(request, "search.html", nothing_indexed=True, **context)
     return renderer.render(
-        request, "search.html", **{**context, **result_context(query, search, result, page)}
+        request,
+        "search.html",
+        **{**context, **result_context(query, found), "rates": found.rates},
     )
 
 
@@ -157,6 +177,7 @@ def tender_page(
         request,
         "tender.html",
         tender=tender,
+        description_parts=description_parts,
         history=store.history(tender_id),
         back=referer if referer.startswith(str(request.base_url)) else "/",
     )

@@ -8,7 +8,7 @@ import threading
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from consumers.store.base import TenderStore
+from consumers.store.base import RateSpread, TenderStore
 from consumers.store.factory import open_store, store_exists
 from schemas.search import SearchFilter, SearchPage
 from schemas.tender import Tender
@@ -59,6 +59,11 @@ class StoreAccess:
         with self._lock:
             store = self._opened()
             return None if store is None else store.search(search, page)
+
+    def rate_spread(self, search: SearchFilter) -> RateSpread | None:
+        with self._lock:
+            store = self._opened()
+            return None if store is None else store.rate_spread(search)
 
     def tender(self, tender_id: str) -> Tender | None:
         with self._lock:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -243,7 +244,7 @@ def test_a_tender_page_lays_out_the_fields_and_the_deadline_file_parses(page, si
     assert "/tenders/flextender%3A30922" in page.url or "/tenders/flextender:30922" in page.url
     assert page.locator("h1").inner_text() == "Procesregisseur Zorg- & Veiligheidshuis IJsselland"
     terms = page.locator("dl.terms").inner_text()
-    assert "Functieschaal\n11" in terms and "6 maanden" in terms and "2026-07-13" in terms
+    assert "Functieschaal\n11" in terms and "6 maanden" in terms and "13 jul 2026" in terms
     assert page.locator("ul.checklist li").count() == 4
     assert page.locator("#selection + ul li").filter(has_text="(40 punten)").count() == 1
     assert "gepubliceerd" in page.locator("ol.history").inner_text()
@@ -286,26 +287,93 @@ def test_a_hostile_listing_runs_nothing(page, site):
     assert page.problems == []
 
 
-def test_on_a_phone_nothing_scrolls_sideways(browser, site):
+PHONE_PATHS = ("/?q=adviseur&status=all", "/", "/tenders/flextender:30922", "/signin")
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+@pytest.mark.parametrize("width", [320, 390])
+def test_on_a_phone_every_page_fits_and_the_filters_take_a_thumb(browser, site, width, language):
     url, _ = site
     context = browser.new_context(
         locale="nl-NL",
-        viewport={"width": 390, "height": 844},
+        viewport={"width": width, "height": 844},
         is_mobile=True,
         has_touch=True,
         device_scale_factor=2,
     )
     phone = context.new_page()
-    for path in ("/?q=adviseur&status=all", "/tenders/flextender:30922"):
+    phone.goto(f"{url}/?lang={language}")  # the switch's cookie holds for the other pages
+    for path in PHONE_PATHS:
         phone.goto(url + path)
-        assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), path
+        assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), path
+        beyond = phone.evaluate(
+            """() => [...document.querySelectorAll('header.top :is(a, span, button)')]
+            .filter(e => { const box = e.getBoundingClientRect();
+            return box.left < 0 || box.right > window.innerWidth; }).map(e => e.textContent)"""
+        )
+        assert beyond == [], f"{path}: the header cuts off {beyond}"
+        assert axe_violations(phone) == [], path
+    phone.goto(url + "/")
+    dates = phone.evaluate(
+        "[...document.querySelectorAll('input[type=date]')].map(e => [e.clientWidth,"
+        " e.scrollWidth])"
+    )
+    assert dates and all(client >= 140 and scroll <= client for client, scroll in dates), dates
+    assert phone.locator("select[multiple]").count() == 0  # checkboxes, not multi-select boxes
+    boxes = phone.locator("fieldset.choices label")
+    assert boxes.count() >= 12 + 5
+    assert all(box["height"] >= 40 for box in (b.bounding_box() for b in boxes.all()[:5]))
+    province = "Utrecht"
+    phone.get_by_label(province, exact=True).check()
+    phone.get_by_role("button", name="Zoeken" if language == "nl" else "Search").click()
+    assert "region=Utrecht" in phone.url
+    if width == 390 and language == "nl":
+        phone.screenshot(path=str(DOCS / "search-page-phone.png"))
+    context.close()
+
+
+def test_on_a_phone_the_skip_link_comes_first(browser, site):
+    url, _ = site
+    context = browser.new_context(locale="nl-NL", viewport={"width": 390, "height": 844})
+    phone = context.new_page()
     phone.goto(url + "/")
     phone.keyboard.press("Tab")
-    assert (
-        phone.evaluate("document.activeElement.textContent") == "Naar de inhoud"
-    )  # the skip link first
-    phone.screenshot(path=str(DOCS / "search-page-phone.png"))
+    assert phone.evaluate("document.activeElement.textContent") == "Naar de inhoud"
     context.close()
+
+
+def test_the_tender_page_shows_the_description_once(page, site):
+    url, data_dir = site
+    page.goto(url + "/tenders/flextender:30922")
+    text = page.locator("main").inner_text()
+    sentence = "De opdrachtnemer waarborgt dat bij de uitvoering van de opdracht"
+    assert text.count(sentence) == 1
+    assert page.locator("#description ~ h3").count() >= 5  # the source's own sections
+    assert "Open de opdracht op Flextender" in text
+    assert "–" not in page.locator("dl.terms").inner_text()
+
+
+def test_platform_names_rates_and_amounts_the_dutch_way_and_the_json_twin(page, site):
+    url, data_dir = site
+    query = "status=open&source=striive&source=flextender"
+    page.goto(f"{url}/?{query}")
+    assert page.get_by_label("Need Staffing", exact=True).count() == 1  # the filter's names
+    platforms = page.locator("li.result dl.facts").all_inner_texts()
+    assert any("Striive" in facts for facts in platforms), platforms
+    assert not any("striive" in facts for facts in platforms)
+    twin = httpx.get(f"{url}/search.json?{query}", cookies={"lang": "nl"}).json()
+    assert twin["total"] == shown_total(page) and len(twin["hits"]) == min(twin["total"], 20)
+    assert [hit["title"] for hit in twin["hits"]] == page.locator("li.result h3").all_inner_texts()
+    rates = twin["rates"]
+    assert rates["stated"] > 0, "the replicas' Striive listings state rates"
+    spread = page.locator("section.rates").inner_text()
+    for figure in ("lowest", "median", "highest"):
+        amount = rates[figure]
+        euros = f"{amount:,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".")
+        assert f"€ {euros.removesuffix(',00')}" in spread, (figure, spread)
+    assert f"{rates['stated']} gevonden open" in spread
+    assert not re.search(r"€\s?\d+\.\d\d\b", page.locator("main").inner_text())  # € 110,00
+    assert axe_violations(page) == []
 
 
 def test_the_pages_are_served_with_their_headers_and_bad_ids_are_404(site):
