@@ -7,7 +7,7 @@ consumer and the snapshot all register here.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -37,7 +37,8 @@ class ConsumerSpec:
     group_id: str
     topics: Callable[[Settings], list[str]]
     handler: Callable[[Settings], Handler]
-    worker: Callable[[Settings], Worker] | None = None
+    # (settings, the platforms' own names) → the worker; the shell passes the registry's names
+    worker: Callable[[Settings, Mapping[str, str]], Worker] | None = None
 
     def loop(self, settings: Settings) -> ConsumeLoop:
         """This consumer on the one consume loop, with the configured batch size."""
@@ -74,6 +75,6 @@ CONSUMERS: dict[str, ConsumerSpec] = {
         group_id="tenderwatch-alerts",
         topics=lambda settings: [settings.tender_events_topic],
         handler=lambda settings: AlertMatcher(AlertRepository(settings.alerts_path)).handle,
-        worker=lambda settings: Deliverer(settings),
+        worker=lambda settings, platforms: Deliverer(settings, platforms=platforms),
     ),
 }

@@ -33,6 +33,8 @@ from schemas.search import SearchFilter
 from schemas.tender import Tender
 
 Frequency = Literal["instant", "daily"]
+Language = Literal["nl", "en"]
+LANGUAGE_FIELD = "The language of its mails and pages: nl (Dutch, the default) or en (English)"
 AlertEventType = Literal["nl.tenderwatch.alert.matched"]
 ALERT_MATCHED = "nl.tenderwatch.alert.matched"
 ALERT_DATASCHEMA = "urn:tenderwatch:schema:alert:2"
@@ -141,6 +143,7 @@ class SavedSearch(_Strict):
     )
     active: bool = True
     created: datetime
+    language: Language = Field("nl", description=LANGUAGE_FIELD)
 
     @model_validator(mode="after")
     def _has_a_channel(self) -> SavedSearch:
@@ -281,6 +284,7 @@ class SavedSearchRequest(_Strict):
     )
     frequency: Frequency = "instant"
     alert_on_updates: bool = False
+    language: Language = Field("nl", description=LANGUAGE_FIELD)
 
     @model_validator(mode="before")
     @classmethod
@@ -310,6 +314,7 @@ class SavedSearchChange(_Strict):
     frequency: Frequency | None = None
     alert_on_updates: bool | None = None
     active: bool | None = None
+    language: Language | None = None
     id: str | None = Field(None, description="Read-only: accepted when unchanged")
     owner: str | None = Field(None, description="Read-only: accepted when unchanged")
     created: datetime | None = Field(None, description="Read-only: accepted when unchanged")
@@ -334,9 +339,10 @@ class SavedSearchChange(_Strict):
         update = {
             field: getattr(self, field)
             for field in given
-            if field in ("name", "filter", "email", "frequency", "alert_on_updates", "active")
+            if field
+            in ("name", "filter", "email", "frequency", "alert_on_updates", "active", "language")
         }
-        for field in ("name", "filter", "frequency", "alert_on_updates", "active"):
+        for field in ("name", "filter", "frequency", "alert_on_updates", "active", "language"):
             if field in update and update[field] is None:
                 raise ValueError(f"{field} cannot be null")
         if "webhook_url" in given:

@@ -40,7 +40,7 @@ from consumers.registry import CONSUMERS
 from consumers.topics import create_topics
 from crawler.crawl import crawl_environment
 from crawler.publisher import OutboxPublisher
-from crawler.sources import enabled
+from crawler.sources import enabled, platforms
 from crawler.state import CrawlState
 from tenderwatch.common import children
 from tenderwatch.common.health import Heartbeat, report_fault
@@ -198,7 +198,9 @@ class Runner:
             create_topics(settings)
             specs = [CONSUMERS[name] for name in self.consumer_names]
             loops = [spec.loop(settings) for spec in specs]
-            self.workers = [spec.worker(settings) for spec in specs if spec.worker is not None]
+            self.workers = [
+                spec.worker(settings, platforms()) for spec in specs if spec.worker is not None
+            ]
             workers_stop = threading.Event()
             consumer_threads = [
                 threading.Thread(

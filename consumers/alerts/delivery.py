@@ -18,7 +18,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
@@ -64,8 +64,12 @@ class Deliverer:
         producer: KafkaProducer | None = None,
         clock: Callable[[], float] = time.time,
         poll_interval_s: float = 0.1,
+        platforms: Mapping[str, str] | None = None,
     ) -> None:
+        """`platforms`: the platforms' own names (name → label, the crawler's registry), which
+        the mails show; without them a platform is named as in its tenders."""
         self.settings = settings
+        self.platforms = dict(platforms or {})
         self.repository = repository or AlertRepository(settings.alerts_path)
         self._producer = producer
         self.clock = clock
@@ -188,6 +192,7 @@ class Deliverer:
             saved_search,
             alerts,
             unsubscribe_url(self.settings, self.key, saved_search.id),
+            self.platforms,
         )
         mail.send(self.settings, message, name)
 

@@ -1,4 +1,6 @@
-"""Alert mail: plain text and HTML, one per alert or one daily digest.
+"""Alert mail: plain text and HTML, one per alert or one daily digest, and the sign-in mail;
+each in its reader's language (Jinja templates in `templates/`, the messages in the catalogs
+the pages use).
 
 Text from listings is escaped in the HTML part. Every mail carries `List-Unsubscribe` with
 the signed link and `List-Unsubscribe-Post` (RFC 8058 one-click). Without an SMTP server
@@ -8,19 +10,32 @@ without one.
 
 from __future__ import annotations
 
-import html
 import smtplib
 import ssl
 import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from functools import cache
 from pathlib import Path
 from urllib.parse import quote
 
+from babel.lists import format_list
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
 from schemas.saved_search import Alert, SavedSearch
+from schemas.search import SearchFilter
 from schemas.tender import Tender
-from schemas.zone import AMSTERDAM
+from tenderwatch.common.i18n import (
+    install,
+    moment,
+    money,
+    platform_name,
+    search_in_words,
+    translations,
+)
 from tenderwatch.common.settings import Settings
 
 
@@ -40,107 +55,164 @@ def header_text(text: str, limit: int = 200) -> str:
     return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "\u2026"
 
 
-def _deadline(tender: Tender) -> str:
-    return (
-        tender.deadline.astimezone(AMSTERDAM).strftime("%Y-%m-%d %H:%M")
-        if tender.deadline
-        else "not stated"
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+@cache
+def mail_environment(language: str, platforms: tuple[tuple[str, str], ...] = ()) -> Environment:
+    """The mail templates in one language: the catalogs and ways of writing of the pages.
+    `.html` templates are autoescaped (listing text is untrusted), `.txt` ones are not."""
+    environment = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
     )
+    install(environment, language, dict(platforms))
+    return environment
 
 
-def _facts(tender: Tender, public_url: str) -> list[tuple[str, str]]:
-    return [
-        ("Client", tender.client or "not stated"),
-        ("Region", tender.region or "not stated"),
-        ("Deadline", _deadline(tender)),
-        ("Pay scale", tender.pay_scale.label if tender.pay_scale else "not stated"),
+@dataclass(frozen=True)
+class AlertView:
+    """One alert as a mail shows it, in the mail's language."""
+
+    heading: str
+    tender: Tender
+    facts: list[tuple[str, str]]
+    reasons: list[str]
+
+
+def _hours(tender: Tender) -> str | None:
+    hours = tender.hours_per_week
+    if hours is None:
+        return None
+    return str(hours.min) if hours.min == hours.max else f"{hours.min}\u2013{hours.max}"
+
+
+def _view(
+    alert: Alert,
+    saved_search: SavedSearch,
+    language: str,
+    platforms: Mapping[str, str],
+    public_url: str,
+) -> AlertView:
+    gettext = translations(language).gettext
+    tender = alert.tender
+    stated = [
+        (gettext("Client"), tender.client),
+        (gettext("Province"), tender.region),
+        (gettext("Deadline"), moment(tender.deadline, language) if tender.deadline else None),
+        (gettext("Pay scale"), tender.pay_scale.label if tender.pay_scale else None),
         (
-            "Hours per week",
-            (
-                f"{tender.hours_per_week.min}"
-                if tender.hours_per_week.min == tender.hours_per_week.max
-                else f"{tender.hours_per_week.min}-{tender.hours_per_week.max}"
-            )
-            if tender.hours_per_week
-            else "not stated",
+            gettext("Max hourly rate"),
+            f"{money(tender.max_hourly_rate, language)} {gettext('excl. VAT')}"
+            if tender.max_hourly_rate
+            else None,
         ),
-        ("Listing", tender.url),
-        ("On tenderwatch", f"{public_url}/tenders/{quote(tender.id, safe=':')}"),
-        # The same assignment on other platforms: where its terms may suit the freelancer better.
-        *((f"Also on {listing.source}", listing.url) for listing in tender.also_on),
+        (gettext("Hours per week"), _hours(tender)),
     ]
-
-
-def _why(alert: Alert) -> list[str]:
-    lines = [
-        f"keyword '{hit.keyword}' found in {' and '.join(hit.found_in)}"
+    facts = [(label, value) for label, value in stated if value]
+    unstated = [label for label, value in stated if not value]
+    if unstated:
+        facts.append((gettext("Not stated"), ", ".join(unstated)))
+    facts.append(
+        (
+            gettext("On %(platform)s") % {"platform": platform_name(tender.source, platforms)},
+            tender.url,
+        )
+    )
+    facts.append((gettext("On tenderwatch"), f"{public_url}/tenders/{quote(tender.id, safe=':')}"))
+    # The same assignment on other platforms: where its terms may suit the freelancer better.
+    facts += [
+        (
+            gettext("Also on %(platform)s")
+            % {"platform": platform_name(listing.source, platforms)},
+            listing.url,
+        )
+        for listing in tender.also_on
+    ]
+    places = {"title": gettext("the title"), "description": gettext("the description")}
+    reasons = [
+        gettext("the word “%(keyword)s” in %(places)s")
+        % {
+            "keyword": hit.keyword,
+            "places": format_list([places[place] for place in hit.found_in], locale=language),
+        }
         for hit in alert.reasons.keywords
     ]
-    return lines + alert.reasons.filters
-
-
-def _event_label(alert: Alert) -> str:
-    return "New tender" if alert.kind == "new" else "Changed tender"
-
-
-def _text_block(alert: Alert, public_url: str) -> str:
-    tender = alert.tender
-    lines = [f"{_event_label(alert)}: {tender.title}", ""]
-    lines += [f"{label + ':':<15} {value}" for label, value in _facts(tender, public_url)]
-    lines += ["", "Why it matched:"] + [f"  - {reason}" for reason in _why(alert)]
-    return "\n".join(lines)
-
-
-def _html_block(alert: Alert, public_url: str) -> str:
-    tender = alert.tender
-    rows = "".join(
-        f'<tr><th align="left">{html.escape(label)}</th><td>'
-        + (
-            f'<a href="{html.escape(value, quote=True)}">{html.escape(value)}</a>'
-            if label in ("Listing", "On tenderwatch") or label.startswith("Also on")
-            else html.escape(value)
+    filters = saved_search.filter.model_copy(update={"keyword": None})
+    if filters != SearchFilter():
+        reasons.append(
+            gettext("your filters: %(filters)s")
+            % {"filters": search_in_words(filters, language, platforms)}
         )
-        + "</td></tr>"
-        for label, value in _facts(tender, public_url)
-    )
-    reasons = "".join(f"<li>{html.escape(reason)}</li>" for reason in _why(alert))
-    return (
-        f'<h2>{html.escape(_event_label(alert))}: <a href="{html.escape(tender.url, quote=True)}">'
-        f"{html.escape(tender.title)}</a></h2><table>{rows}</table><p>Why it "
-        f"matched:</p><ul>{reasons}</ul>"
+    heading = gettext("New assignment") if alert.kind == "new" else gettext("Changed assignment")
+    return AlertView(heading, tender, facts, reasons)
+
+
+def subject_of(alerts: list[Alert], saved_search: SavedSearch, language: str) -> str:
+    gettext = translations(language).gettext
+    if len(alerts) == 1:
+        new = alerts[0].kind == "new"
+        heading = gettext("New assignment") if new else gettext("Changed assignment")
+        return header_text(f"{heading}: {alerts[0].tender.title}")
+    return header_text(
+        translations(language).ngettext(
+            "%(num)d assignment for “%(name)s”", "%(num)d assignments for “%(name)s”", len(alerts)
+        )
+        % {"num": len(alerts), "name": saved_search.name}
     )
 
 
 def compose(
-    settings: Settings, saved_search: SavedSearch, alerts: list[Alert], unsubscribe: str
+    settings: Settings,
+    saved_search: SavedSearch,
+    alerts: list[Alert],
+    unsubscribe: str,
+    platforms: Mapping[str, str] | None = None,
 ) -> EmailMessage:
-    """One alert (instant) or several (the daily digest) for one saved search."""
+    """One alert (instant) or several (the daily digest) for one saved search, in the saved
+    search's language. `platforms`: the registry's names of the platforms (name → label)."""
+    platforms = dict(platforms or {})
+    language = saved_search.language
+    public_url = settings.public_url.rstrip("/")
     message = EmailMessage()
-    if len(alerts) == 1:
-        message["Subject"] = header_text(f"{_event_label(alerts[0])}: {alerts[0].tender.title}")
-    else:
-        message["Subject"] = header_text(
-            f"{len(alerts)} tenders for \u201c{saved_search.name}\u201d"
-        )
+    message["Subject"] = subject_of(alerts, saved_search, language)
     message["From"] = settings.mail_from
     message["To"] = str(saved_search.email)
     message["Date"] = format_datetime(datetime.now(UTC))
     message["Message-ID"] = make_msgid(domain="tenderwatch")
     message["List-Unsubscribe"] = f"<{unsubscribe}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    public_url = settings.public_url.rstrip("/")
-    intro = f"Saved search \u201c{saved_search.name}\u201d"
-    footer = f"My alerts: {public_url}/alerts\nStop these alerts: {unsubscribe}"
-    message.set_content(
-        "\n\n".join([intro, *(_text_block(alert, public_url) for alert in alerts), footer]) + "\n"
-    )
-    message.add_alternative(
-        "<!DOCTYPE html><html><body>"
-        f"<p>{html.escape(intro)}</p>{''.join(_html_block(alert, public_url) for alert in alerts)}"
-        f'<p><a href="{html.escape(public_url, quote=True)}/alerts">My alerts</a> · '
-        f'<a href="{html.escape(unsubscribe, quote=True)}">Stop these alerts</a></p></body></html>',
-        subtype="html",
-    )
+    environment = mail_environment(language, tuple(sorted(platforms.items())))
+    context = {
+        "language": language,
+        "subject": str(message["Subject"]),
+        "saved_search": saved_search,
+        "alerts": [_view(alert, saved_search, language, platforms, public_url) for alert in alerts],
+        "public_url": public_url,
+        "unsubscribe": unsubscribe,
+    }
+    message.set_content(environment.get_template("alerts.txt").render(context))
+    message.add_alternative(environment.get_template("alerts.html").render(context), subtype="html")
+    message["Content-Language"] = language  # after the content: setting it drops Content-*
+    return message
+
+
+def compose_signin(settings: Settings, address: str, link: str, language: str) -> EmailMessage:
+    """The sign-in mail, in the language of the page it was asked on: plain text (one link)."""
+    message = EmailMessage()
+    message["Subject"] = translations(language).gettext("Sign in to tenderwatch")
+    message["From"] = settings.mail_from
+    message["To"] = address
+    message["Date"] = format_datetime(datetime.now(UTC))
+    message["Message-ID"] = make_msgid(domain="tenderwatch")
+    environment = mail_environment(language)
+    context = {"link": link}
+    message.set_content(environment.get_template("signin.txt").render(context))
+    message["Content-Language"] = language
     return message
 
 

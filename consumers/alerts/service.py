@@ -64,6 +64,7 @@ def create_saved_search(
         frequency=request.frequency,
         alert_on_updates=request.alert_on_updates,
         created=datetime.now(UTC),
+        language=request.language,
     )
     repository.save(saved_search)
     return saved_search, secret

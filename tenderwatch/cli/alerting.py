@@ -56,6 +56,13 @@ def saved_search() -> None:
     help="Also alert when a matching tender changes (deadline, pay scale, ...).",
 )
 @click.option(
+    "--language",
+    type=click.Choice(["nl", "en"]),
+    default="nl",
+    show_default=True,
+    help="The language of its mails: nl (Dutch) or en (English).",
+)
+@click.option(
     "--notify-existing",
     is_flag=True,
     help="Also alert once about the tenders already indexed that match now (otherwise only tenders "
@@ -77,6 +84,7 @@ def saved_search_add(
     webhook_secret,
     daily,
     alert_on_updates,
+    language,
     notify_existing,
     owner,
     data_dir,
@@ -109,6 +117,7 @@ def saved_search_add(
             webhook_secret=webhook_secret,
             frequency="daily" if daily else "instant",
             alert_on_updates=alert_on_updates,
+            language=language,
         )
     except ValidationError as exc:
         raise BadValues(

@@ -233,6 +233,8 @@ def consume(name: str) -> None:
     if not settings.kafka_bootstrap_servers:
         click.echo("error: TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS is not set", err=True)
         sys.exit(2)
+    from crawler.sources import platforms
+
     spec = CONSUMERS[name]
     loop = spec.loop(settings)
     loop.install_signal_handlers()
@@ -259,7 +261,7 @@ def consume(name: str) -> None:
 
     if spec.worker is not None:
         worker_thread = threading.Thread(
-            target=supervised, args=(spec.worker(settings),), name="worker"
+            target=supervised, args=(spec.worker(settings, platforms()),), name="worker"
         )
         worker_thread.start()
     try:

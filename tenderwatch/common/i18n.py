@@ -30,6 +30,8 @@ from babel.numbers import format_currency, format_decimal
 from babel.support import Translations
 from jinja2 import Environment
 
+from schemas.search import SearchFilter
+from schemas.search_query import described
 from schemas.zone import AMSTERDAM
 
 LANGUAGES = ("nl", "en")
@@ -84,8 +86,8 @@ def platform_name(source: str, platforms: Mapping[str, str]) -> str:
 
 
 def install(environment: Environment, language: str, platforms: Mapping[str, str]) -> None:
-    """Give a Jinja environment the language's messages and filters (`money`, `local`, `day`,
-    `month`, `platform`): the pages and the mails write alike."""
+    """Give a Jinja environment the language's messages, filters (`money`, `local`, `day`,
+    `month`, `platform`) and `in_words(search)`: the pages and the mails write alike."""
     environment.install_gettext_translations(translations(language), newstyle=True)
     environment.filters.update(
         money=lambda amount: money(amount, language),
@@ -94,3 +96,25 @@ def install(environment: Environment, language: str, platforms: Mapping[str, str
         month=lambda value: day(value, language, month_only=True),
         platform=lambda source: platform_name(source, platforms),
     )
+    environment.globals["in_words"] = lambda search: search_in_words(search, language, platforms)
+
+
+def search_in_words(search: SearchFilter, language: str, platforms: Mapping[str, str]) -> str:
+    """A saved search as a person reads it, never a URL query: "java · Utrecht, Gelderland ·
+    Sluitingsdatum tot 17 dec 2026". The keywords, provinces and platforms as they are; every
+    other filter with its label."""
+    gettext = translations(language).gettext
+    parts: list[str] = []
+    for term, value, translated in described(search):
+        if term.field == "keyword":
+            parts.append(value)
+        elif term.field == "regions":
+            parts.append(value)
+        elif term.field == "sources":
+            parts.append(", ".join(platform_name(source, platforms) for source in search.sources))
+        else:
+            shown = getattr(search, term.field)
+            if isinstance(shown, date):
+                value = day(shown, language)
+            parts.append(f"{gettext(term.label)}: {gettext(value) if translated else value}")
+    return " · ".join(parts) or gettext("every open assignment")

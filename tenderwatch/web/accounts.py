@@ -10,6 +10,7 @@ calendar feed tokens, in `<data dir>/accounts.sqlite3`.
 - Sign-in requests are limited per address (3 in 5 minutes, shorter than a link lives, so an
   address cannot be locked out) and per client address (behind a proxy the one it forwarded
   for); neither answer tells whether an address has an account.
+- An account has a mail language: the page's at its first sign-in, changed in My alerts.
 - A calendar feed token (per saved search, hashed) lets a calendar app subscribe without a
   session; a new one revokes the old.
 """
@@ -45,6 +46,7 @@ NULL,
 CREATE TABLE IF NOT EXISTS signin_requests (kind TEXT NOT NULL, key TEXT NOT NULL, at REAL NOT
 NULL);
 CREATE INDEX IF NOT EXISTS signin_requests_by_key ON signin_requests (kind, key, at);
+CREATE TABLE IF NOT EXISTS account_languages (email TEXT PRIMARY KEY, language TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS feed_tokens (saved_search_id TEXT PRIMARY KEY, owner TEXT NOT NULL,
                                         token_hash TEXT NOT NULL UNIQUE);
 """
@@ -147,6 +149,23 @@ class Accounts:
                 (row[0], self.clock()),
             )
             return row[0]
+
+    # the language of an account's mails ------------------------------------------------
+
+    def choose_language(self, email: str, language: str, *, first_time_only: bool = False) -> None:
+        """The language the account's new saved searches mail in. Chosen at the first sign-in
+        (the page's language then, `first_time_only`), changed in My alerts."""
+        verb = "INSERT OR IGNORE" if first_time_only else "INSERT OR REPLACE"
+        with self.lock, immediate_transaction(self.connection) as connection:
+            connection.execute(
+                f"{verb} INTO account_languages (email, language) VALUES (?, ?)", (email, language)
+            )
+
+    def language(self, email: str) -> str | None:
+        row = self.connection.execute(
+            "SELECT language FROM account_languages WHERE email = ?", (email,)
+        ).fetchone()
+        return row[0] if row else None
 
     # sessions -----------------------------------------------------------------------------
 

@@ -19,7 +19,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from consumers.alerts.service import change_saved_search, create_saved_search
 from consumers.alerts.webhook import UnsafeWebhook
 from schemas.saved_search import SavedSearch, SavedSearchChange, SavedSearchRequest
-from schemas.search_query import FilterProblem, described, filter_of, page_query, query_values
+from schemas.search_query import FilterProblem, filter_of, page_query, query_values
+from tenderwatch.common.i18n import LANGUAGES
 from tenderwatch.web.accounts import Session
 from tenderwatch.web.calendar import deadlines_calendar
 from tenderwatch.web.dependencies import (
@@ -70,12 +71,19 @@ def form_page(
     query: str,
     problem: Exception | None = None,
 ) -> HTMLResponse:
+    try:
+        search = filter_of(
+            query_values(query), renderer.clock.today(), known_sources=renderer.platforms
+        )
+    except FilterProblem:
+        search = None  # the problem is shown; the query as it came
     return renderer.render(
         request,
         "alert_form.html",
         status_code=400 if problem else 200,
         saved=saved,
         query=query,
+        search=search,
         email=session.email,
         problem=describe(problem) if problem else None,
     )
@@ -118,7 +126,7 @@ def my_alerts(
         new_feed=request.query_params.get("feed"),
         new_feed_for=request.query_params.get("for"),
         search_query=lambda saved: page_query(saved.filter),
-        described=described,
+        mail_language=mail_language(accounts, session, request, renderer),
         feed_base=settings.public_url.rstrip("/"),
     )
 
@@ -138,6 +146,7 @@ def create_alert(
     repository: RepositoryDep,
     settings: SettingsDep,
     clock: ClockDep,
+    accounts: AccountsDep,
 ) -> Response:
     try:
         search = filter_of(
@@ -154,6 +163,7 @@ def create_alert(
                 email=session.email if form.by_email else None,
                 webhook_url=form.webhook_url.strip() or None,
                 alert_on_updates=bool(form.updates),
+                language=mail_language(accounts, session, request, renderer),
             ),
         )
     except (ValidationError, UnsafeWebhook, ValueError) as problem:
@@ -224,6 +234,28 @@ def edit_alert(
     if changed is None:
         return missing(request, renderer)
     return saved_page(request, renderer, changed[0], change.get("webhook_secret"))
+
+
+def mail_language(accounts, session: Session, request: Request, renderer) -> str:
+    """The account's mail language: chosen at its first sign-in, else the page's."""
+    return accounts.language(session.email) or renderer.language(request)
+
+
+@router.post("/alerts/language")
+def choose_mail_language(
+    session: CheckedSession,
+    repository: RepositoryDep,
+    accounts: AccountsDep,
+    language: Annotated[str, Form()] = "",
+) -> Response:
+    """Every mail of the account in this language from now on: its saved searches and the ones
+    it saves later. An unknown language changes nothing."""
+    if language in LANGUAGES:
+        accounts.choose_language(session.email, language)
+        for saved in repository.list(owner=session.email):
+            if saved.language != language:
+                repository.save(saved.model_copy(update={"language": language}))
+    return RedirectResponse("/alerts", status_code=303)
 
 
 @router.post("/alerts/{saved_search_id}/{action}")

@@ -10,10 +10,9 @@ confirmation form, POST (also RFC 8058 one-click from mail clients) switches the
 Request bodies over 16 KiB are refused with 413 before they are read in full.
 """
 
-import html
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import ValidationError
@@ -23,7 +22,7 @@ from consumers.alerts.tokens import secret_key, verify_unsubscribe_token
 from consumers.alerts.webhook import UnsafeWebhook, names_loopback
 from schemas.saved_search import SavedSearch, SavedSearchChange, SavedSearchRequest
 from tenderwatch.common.settings import Settings
-from tenderwatch.web.dependencies import RepositoryDep, SettingsDep
+from tenderwatch.web.dependencies import RendererDep, RepositoryDep, SettingsDep
 
 MAX_BODY_BYTES = 16 * 1024
 router = APIRouter()
@@ -183,26 +182,22 @@ Unsubscribing = Annotated[SavedSearch, Depends(search_of_token)]
 @router.get(
     "/unsubscribe", response_class=HTMLResponse, summary="Unsubscribe page (link in every alert)"
 )
-def unsubscribe_page(token: str, saved: Unsubscribing) -> str:
-    name = html.escape(saved.name)
-    if not saved.active:
-        return (
-            f"<!DOCTYPE html><html><body><p>Alerts for \u201c{name}\u201d are off: "
-            "you get no more mail for this search.</p></body></html>"
-        )
-    return (
-        f"<!DOCTYPE html><html><body><p>Stop alerts for \u201c{name}\u201d?</p>"
-        f'<form method="post" action="/unsubscribe?token={html.escape(token, quote=True)}">'
-        '<button type="submit">Unsubscribe</button></form></body></html>'
+def unsubscribe_page(
+    request: Request, token: str, saved: Unsubscribing, renderer: RendererDep
+) -> HTMLResponse:
+    """In the saved search's language (its mails' language) unless the reader switched."""
+    return renderer.render(
+        request, "unsubscribe.html", saved=saved, token=token, default_language=saved.language
     )
 
 
 @router.post(
     "/unsubscribe", response_class=HTMLResponse, summary="One-click unsubscribe (RFC 8058)"
 )
-def unsubscribe(saved: Unsubscribing, repository: RepositoryDep) -> str:
+def unsubscribe(
+    request: Request, saved: Unsubscribing, repository: RepositoryDep, renderer: RendererDep
+) -> HTMLResponse:
     repository.set_active(saved.id, False)
-    return (
-        f"<!DOCTYPE html><html><body><p>You will get no more alerts for "
-        f"\u201c{html.escape(saved.name)}\u201d.</p></body></html>"
+    return renderer.render(
+        request, "unsubscribe.html", saved=saved, done=True, default_language=saved.language
     )

@@ -58,7 +58,12 @@ class Renderer:
             language: page_environment(language, self.platforms) for language in LANGUAGES
         }
 
-    def language(self, request: Request) -> str:
+    def language(self, request: Request, default: str | None = None) -> str:
+        """The switch or its cookie; else `default` (a saved search's own language on its
+        unsubscribe page); else the browser's languages."""
+        chosen = request.query_params.get("lang") or self.cookies.get(request, LANGUAGE)
+        if chosen not in LANGUAGES and default in LANGUAGES:
+            return default
         return language_of(
             request.query_params.get("lang"),
             self.cookies.get(request, LANGUAGE),
@@ -66,9 +71,14 @@ class Renderer:
         )
 
     def render(
-        self, request: Request, template: str, status_code: int = 200, **context: Any
+        self,
+        request: Request,
+        template: str,
+        status_code: int = 200,
+        default_language: str | None = None,
+        **context: Any,
     ) -> HTMLResponse:
-        language = self.language(request)
+        language = self.language(request, default_language)
         other = [(key, value) for key, value in request.query_params.multi_items() if key != "lang"]
         switch = {
             code: f"{request.url.path}?{urlencode([*other, ('lang', code)])}" for code in LANGUAGES

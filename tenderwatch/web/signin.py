@@ -5,9 +5,6 @@ is one at all; sign-in requests are limited per address and per client
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
-from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -65,10 +62,11 @@ def signin_request(
             request, renderer, "signin.html", status_code=429, next=safe_next(next), too_many=limit
         )
     if address is not None:
+        language = renderer.language(request)
         link = f"{settings.public_url.rstrip('/')}/signin/confirm?" + urlencode(
-            {"token": accounts.new_link_token(address), "next": safe_next(next)}
+            {"token": accounts.new_link_token(address), "next": safe_next(next), "lang": language}
         )
-        send_link(settings, address, link)
+        send_link(settings, address, link, language)
         if (
             request.app.state.announce_signin_links
         ):  # on loopback only: its one user reads the console
@@ -118,6 +116,7 @@ def signin_confirm(
             next=safe_next(next),
             link_invalid=True,
         )
+    accounts.choose_language(email, renderer.language(request), first_time_only=True)
     cookie = accounts.start_session(email, previous_cookie=cookies.get(request, SESSION))
     response = RedirectResponse(safe_next(next), status_code=303)
     cookies.set(response, SESSION, cookie, max_age=SESSION_VALID_S)
@@ -134,20 +133,10 @@ def signout(
     return response
 
 
-def send_link(settings: Settings, address: str, link: str) -> None:
-    """The sign-in mail: to the SMTP server, or the mail folder as every mail on the embedded
-    default."""
-    message = EmailMessage()
-    message["Subject"] = "Inloggen bij tenderwatch / Sign in to tenderwatch"
-    message["From"] = settings.mail_from
-    message["To"] = address
-    message["Date"] = format_datetime(datetime.now(UTC))
-    message["Message-ID"] = make_msgid(domain="tenderwatch")
-    message.set_content(
-        "Log in bij tenderwatch met deze link (15 minuten geldig, één keer te gebruiken):\n"
-        f"{link}\n\nSign in to tenderwatch with this link (valid 15 minutes, once):\n{link}\n\n"
-        "Heb je dit niet gevraagd? Negeer deze mail. / Did not ask for it? Ignore this mail.\n"
-    )
+def send_link(settings: Settings, address: str, link: str, language: str) -> None:
+    """The sign-in mail, in the page's language: to the SMTP server, or the mail folder as every
+    mail on the embedded default."""
+    message = mail.compose_signin(settings, address, link, language)
     try:
         mail.send(settings, message, f"signin-{secrets.token_hex(6)}")
     except mail.MailFailed as exc:

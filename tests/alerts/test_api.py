@@ -297,13 +297,25 @@ def test_docs_load_without_a_cdn(api):
 def test_the_unsubscribe_page_says_when_alerts_are_already_off(api, settings):
     mine = api.post("/saved-searches", json=NEW, headers=auth(api, "anna")).json()
     token = unsubscribe_token(secret_key(settings), mine["id"])
-    assert "Stop alerts for" in api.get("/unsubscribe", params={"token": token}).text
-    api.post("/unsubscribe", params={"token": token})
-    after = api.get("/unsubscribe", params={"token": token})
+    asked = api.get("/unsubscribe", params={"token": token}).text  # the search's language: Dutch
+    assert "stoppen?" in asked and 'lang="nl"' in asked and "/static/style.css" in asked
+    assert "Stop alerts for" in api.get("/unsubscribe", params={"token": token, "lang": "en"}).text
+    done = api.post("/unsubscribe", params={"token": token, "lang": "en"})
+    assert "no more alerts" in done.text
+    after = api.get("/unsubscribe", params={"token": token, "lang": "en"})
     assert (
         after.status_code == 200 and "are off" in after.text and "Stop alerts for" not in after.text
     )
     assert "<form" not in after.text
+    english = api.post(
+        "/saved-searches",
+        json={**NEW, "name": "Engels", "language": "en"},
+        headers=auth(api, "anna"),
+    ).json()
+    assert english["language"] == "en" and mine["language"] == "nl"
+    other = unsubscribe_token(secret_key(settings), english["id"])
+    api.cookies.clear()  # the switch's cookie no longer speaks: the search's own language does
+    assert "Stop alerts for" in api.get("/unsubscribe", params={"token": other}).text
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ import pytest
 from consumers.alerts.consumer import AlertMatcher
 from consumers.alerts.delivery import Deliverer
 from consumers.alerts.tokens import secret_key, verify_unsubscribe_token
+from crawler.sources import platforms
 from schemas.events import TenderEvent
 from schemas.saved_search import AlertEvent
 from tests.alerts.conftest import EVENT_TIME, handle, saved_search
@@ -176,12 +177,14 @@ def test_mail_has_both_parts_the_facts_the_reasons_and_list_unsubscribe(
             keyword="adviseur",
             regions=("Overijssel",),
             pay_scale_min=10,
+            language="en",
         ),
     )
     deliver_until_settled(Deliverer(mail_settings, repository))
     (message,) = smtp.wait_for(1)
     assert isinstance(message, EmailMessage)
-    assert message["Subject"] == "New tender: Adviseur <script>alert(1)</script> & co"
+    assert message["Subject"] == "New assignment: Adviseur <script>alert(1)</script> & co"
+    assert message["Content-Language"] == "en"
     assert message["To"] == "anna@example.nl" and smtp.inbox.envelopes[0][1] == ["anna@example.nl"]
     assert message["List-Unsubscribe"].startswith(
         "<https://tenderwatch.example.nl/unsubscribe?token=ss_mail."
@@ -196,8 +199,9 @@ def test_mail_has_both_parts_the_facts_the_reasons_and_list_unsubscribe(
     tender = seed_tenders["30922"]
     for part in (text, html):
         assert tender.url in part and "Overijssel" in part and tender.pay_scale.label in part
-        assert tender.deadline.strftime("%Y-%m-%d") in part
-    assert "keyword 'adviseur' found in title" in text and "pay scale 11 is at least 10" in text
+        assert "8 Jul 2026 09:00" in part  # the deadline, Amsterdam time
+    assert "the word “adviseur” in the title" in text
+    assert "your filters: Overijssel · Pay scale from: 10" in text
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in html
 
 
@@ -219,11 +223,12 @@ def test_the_mail_names_every_platform_the_assignment_is_on(
         listed_twice,
         saved_search("ss_twice", email="anna@example.nl", regions=("Overijssel",)),
     )
-    deliver_until_settled(Deliverer(mail_settings, repository))
+    deliver_until_settled(Deliverer(mail_settings, repository, platforms=platforms()))
     (message,) = smtp.wait_for(1)
     text = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()
-    assert f"Also on opdrachtoverheid: {copy.url}" in " ".join(text.split())
+    assert f"Ook op Opdrachtoverheid: {copy.url}" in " ".join(text.split())  # Dutch by default
+    assert f"Op Flextender: {seed_tenders['30922'].url}" in text
     assert '<a href="https://www.opdrachtoverheid.nl/inhuuropdracht/x/y/&lt;b&gt;&amp;key">' in html
     assert seed_tenders["30922"].url in text  # the listing itself too
 
@@ -258,7 +263,7 @@ def test_daily_searches_get_one_digest_a_day(mail_settings, smtp, repository, se
     assert deliverer.send_digests() == 1
     assert deliverer.send_digests() == 0  # once a day
     (digest,) = smtp.wait_for(1)
-    assert digest["Subject"] == "3 tenders for \u201css_daily\u201d"
+    assert digest["Subject"] == "3 opdrachten voor \u201css_daily\u201d"  # Dutch by default
     assert all(
         seed_tenders[number].url in digest.get_body(("plain",)).get_content()
         for number in ("30922", "31050", "28671")
@@ -286,7 +291,7 @@ def test_without_an_smtp_server_mail_is_written_to_the_data_directory(
     alert_for(repository, seed_tenders["30922"], saved_search("ss_file", regions=("Overijssel",)))
     deliver_until_settled(Deliverer(kafka_alert_settings, repository))
     (mail_file,) = (kafka_alert_settings.data_dir / "mail").iterdir()
-    assert b"Subject: New tender:" in mail_file.read_bytes()
+    assert b"Subject: Nieuwe opdracht:" in mail_file.read_bytes()
     assert json.loads(json.dumps(repository.stats())) == {
         "email_delivered": 1,
         "topic_delivered": 1,
@@ -323,7 +328,7 @@ def test_a_name_with_line_breaks_gives_a_one_line_digest_subject(
     deliver_until_settled(deliverer)
     assert deliverer.send_digests() == 1
     (digest,) = smtp.wait_for(1)
-    assert digest["Subject"] == "2 tenders for \u201cZwolle Bcc: all@example.nl x y\u201d"
+    assert digest["Subject"] == "2 opdrachten voor \u201cZwolle Bcc: all@example.nl x y\u201d"
     assert digest["Bcc"] is None
 
 
@@ -366,10 +371,10 @@ def test_an_unexpected_failure_of_one_alert_is_retried_with_its_reason_and_the_o
 
     compose = mail.compose
 
-    def flaky(settings, saved_search, alerts, unsubscribe):
+    def flaky(settings, saved_search, alerts, unsubscribe, platforms=None):
         if saved_search.id == "ss_unlucky":
             raise RuntimeError("a fault nobody foresaw")
-        return compose(settings, saved_search, alerts, unsubscribe)
+        return compose(settings, saved_search, alerts, unsubscribe, platforms)
 
     monkeypatch.setattr(mail, "compose", flaky)
     alert_for(
