@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import types
 import typing
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import Enum
@@ -151,11 +151,37 @@ class Query(Protocol):
 
 
 class FilterProblem(ValueError):
-    """A query value that cannot be used; `field` names the form field (the term's param)."""
+    """A query value that cannot be used; `field` names the form field (the term's param).
+    `expected` (a message id) says what the field takes, with `values` to fill in (a value
+    whose name ends in `_label` is a message id too): the pages say it in their language."""
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(
+        self, field: str, message: str, expected: str | None = None, **values: Any
+    ) -> None:
         super().__init__(message)
         self.field = field
+        self.expected = expected
+        self.values = values
+
+    def expected_text(self, gettext: Callable[[str], str] = str) -> str:
+        if self.expected is None:
+            return str(self)
+        values = {
+            name: gettext(value) if name.endswith("_label") else value
+            for name, value in self.values.items()
+        }
+        return gettext(self.expected) % values
+
+
+PAGE_LABEL = N_("Page")
+
+
+def label_of_param(param: str) -> str:
+    """The label (a message id) of a form field, by its URL name."""
+    for term in (*TERMS, CLOSING):
+        if term.param == param:
+            return term.label
+    return PAGE_LABEL if param == "page" else param
 
 
 def kind_of(field: str) -> tuple[str, Any]:
@@ -196,7 +222,7 @@ def _value(query: Query, term: Term) -> Any:
         return None
     if kind == "yes_no":
         if raw not in (YES, NO):
-            raise FilterProblem(term.param, f"{YES}/{NO}")
+            raise FilterProblem(term.param, f"{YES}/{NO}", N_("yes or no"))
         return raw == YES
     if kind == "number":
         return bounded_number(term.param, raw, *detail)
@@ -204,14 +230,22 @@ def _value(query: Query, term: Term) -> Any:
         try:
             return date.fromisoformat(raw)
         except ValueError:
-            raise FilterProblem(term.param, "YYYY-MM-DD") from None
+            raise FilterProblem(
+                term.param, "YYYY-MM-DD", N_("a date such as %(example)s"), example="2026-12-31"
+            ) from None
     return raw
 
 
 def bounded_number(param: str, raw: str, low: int, high: int) -> int:
     """A whole number from low to high, or FilterProblem naming `param` and the range."""
     if not raw.isdigit() or not low <= int(raw) <= high:
-        raise FilterProblem(param, f"{low}-{high}")
+        raise FilterProblem(
+            param,
+            f"{low}-{high}",
+            N_("a whole number from %(low)d to %(high)d"),
+            low=low,
+            high=high,
+        )
     return int(raw)
 
 
@@ -229,29 +263,45 @@ def filter_of(
     if known_sources is not None and any(
         source.lower() not in known_sources for source in values.get("sources", ())
     ):
-        raise FilterProblem("source", ", ".join(known_sources))
+        raise FilterProblem(
+            "source",
+            ", ".join(known_sources),
+            N_("one of: %(names)s"),
+            names=", ".join(known_sources),
+        )
     try:
         return SearchFilter(**values)
     except ValidationError as exc:
         raise _problem(exc) from None
 
 
+EXPECTED_OF_FIELD = {
+    "regions": N_("a Dutch province, such as Utrecht or Noord-Holland"),
+    "sources": N_("the name of a platform"),
+    "keyword": N_("words to look for, not only common words such as “de” or “het”"),
+}
+RANGES = (  # (low field, high field, words of the model's message)
+    ("pay_scale_min", "pay_scale_max", "pay scale"),
+    ("hours_min", "hours_max", "hours"),
+    ("deadline_after", "deadline_before", "deadline"),
+)
+
+
 def _problem(exc: ValidationError) -> FilterProblem:
     error = exc.errors()[0]
     message = error["msg"].removeprefix("Value error, ")
     if error["loc"]:
-        return FilterProblem(TERM_OF_FIELD[str(error["loc"][0])].param, message)
+        field = str(error["loc"][0])
+        expected = EXPECTED_OF_FIELD.get(field, N_("a shorter or simpler value"))
+        return FilterProblem(TERM_OF_FIELD[field].param, message, expected)
     # a range that runs backwards: the message names it
-    field = next(
-        low
-        for low, words in (
-            ("pay_scale_min", "pay scale"),
-            ("hours_min", "hours"),
-            ("deadline_after", "deadline"),
-        )
-        if words in message
+    low, high = next((low, high) for low, high, words in RANGES if words in message)
+    return FilterProblem(
+        TERM_OF_FIELD[low].param,
+        message,
+        N_("at most the value of “%(other_label)s”"),
+        other_label=TERM_OF_FIELD[high].label,
     )
-    return FilterProblem(TERM_OF_FIELD[field].param, message)
 
 
 def query_pairs(search: SearchFilter) -> list[tuple[str, str]]:

@@ -31,7 +31,7 @@ from babel.support import Translations
 from jinja2 import Environment
 
 from schemas.search import SearchFilter
-from schemas.search_query import described
+from schemas.search_query import FilterProblem, described, label_of_param
 from schemas.zone import AMSTERDAM
 
 LANGUAGES = ("nl", "en")
@@ -97,6 +97,7 @@ def install(environment: Environment, language: str, platforms: Mapping[str, str
         platform=lambda source: platform_name(source, platforms),
     )
     environment.globals["in_words"] = lambda search: search_in_words(search, language, platforms)
+    environment.globals["problem_text"] = lambda problem: problem_text(problem, language)
 
 
 def search_in_words(search: SearchFilter, language: str, platforms: Mapping[str, str]) -> str:
@@ -118,3 +119,9 @@ def search_in_words(search: SearchFilter, language: str, platforms: Mapping[str,
                 value = day(shown, language)
             parts.append(f"{gettext(term.label)}: {gettext(value) if translated else value}")
     return " · ".join(parts) or gettext("every open assignment")
+
+
+def problem_text(problem: FilterProblem, language: str) -> str:
+    """ "Pay scale from: a whole number from 1 to 18", in the reader's language."""
+    gettext = translations(language).gettext
+    return f"{gettext(label_of_param(problem.field))}: {problem.expected_text(gettext)}"

@@ -16,11 +16,15 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from consumers.alerts.service import change_saved_search, create_saved_search
+from consumers.alerts.service import (
+    TooManySavedSearches,
+    change_saved_search,
+    create_saved_search,
+)
 from consumers.alerts.webhook import UnsafeWebhook
 from schemas.saved_search import SavedSearch, SavedSearchChange, SavedSearchRequest
-from schemas.search_query import FilterProblem, filter_of, page_query, query_values
-from tenderwatch.common.i18n import LANGUAGES
+from schemas.search_query import N_, FilterProblem, filter_of, page_query, query_values
+from tenderwatch.common.i18n import LANGUAGES, problem_text, translations
 from tenderwatch.web.accounts import Session
 from tenderwatch.web.calendar import deadlines_calendar
 from tenderwatch.web.dependencies import (
@@ -55,12 +59,29 @@ class AlertForm(BaseModel):
 FormDep = Annotated[AlertForm, Form()]
 
 
-def describe(problem: Exception) -> str:
-    if isinstance(problem, ValidationError):
-        return problem.errors()[0]["msg"].removeprefix("Value error, ")
+FIELD_PROBLEMS = {
+    "name": N_("Name: 1 to 200 characters on one line"),
+    "webhook_url": N_("Webhook URL: an http(s) address without a user name or password"),
+    "webhook": N_("Webhook URL: an http(s) address without a user name or password"),
+    "email": N_("E-mail: an e-mail address"),
+}
+
+
+def describe(problem: Exception, language: str) -> str:
+    """What to change, in the page's language; the detail of a refused webhook as it came."""
+    gettext = translations(language).gettext
     if isinstance(problem, FilterProblem):
-        return f"{problem.field}: {problem}"
-    return str(problem)
+        return problem_text(problem, language)
+    if isinstance(problem, ValidationError):
+        location = problem.errors()[0]["loc"]
+        field = str(location[0]) if location else ""
+        if field in FIELD_PROBLEMS:
+            return gettext(FIELD_PROBLEMS[field])
+    if isinstance(problem, UnsafeWebhook):
+        return gettext(N_("Webhook URL: tenderwatch may not call this address")) + f" ({problem})"
+    if isinstance(problem, TooManySavedSearches):
+        return gettext(N_("you have as many alerts as an account may have: delete one first"))
+    return gettext(N_("this cannot be saved as it is")) + f" ({problem})"
 
 
 def form_page(
@@ -85,7 +106,7 @@ def form_page(
         query=query,
         search=search,
         email=session.email,
-        problem=describe(problem) if problem else None,
+        problem=describe(problem, renderer.language(request)) if problem else None,
     )
 
 

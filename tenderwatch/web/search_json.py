@@ -142,7 +142,10 @@ def search_json(
         found = run_search(query, store, clock, renderer.platforms)
     except FilterProblem as problem:
         return JSONResponse(
-            {"detail": f"{problem.field}: expected {problem.args[0]}", "field": problem.field},
+            {
+                "detail": f"{problem.field}: expected {problem.expected_text()}",
+                "field": problem.field,
+            },
             status_code=400,
         )
     except StoreUnavailable:

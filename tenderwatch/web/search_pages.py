@@ -23,6 +23,7 @@ from schemas.provinces import PROVINCES
 from schemas.search import SearchFilter, SearchPage
 from schemas.search_query import (
     CLOSING,
+    N_,
     TERM_OF_FIELD,
     FilterProblem,
     bounded_number,
@@ -122,7 +123,13 @@ def run_search(query, store, clock, platforms) -> Found:
             ),
         )
     except ValueError as exc:  # past the deepest page the store pages through
-        raise FilterProblem("page", f"1-{DEEPEST_PAGE}") from exc
+        raise FilterProblem(
+            "page",
+            f"1-{DEEPEST_PAGE}",
+            N_("a whole number from %(low)d to %(high)d"),
+            low=1,
+            high=DEEPEST_PAGE,
+        ) from exc
     rates = store.rate_spread(search) if result is not None else None
     return Found(search, page, result, rates)
 

@@ -191,3 +191,20 @@ def test_the_first_sign_in_chooses_the_language_and_my_alerts_changes_it(tmp_pat
     refused = dutch.post("/alerts/language", data={"csrf": "forged", "language": "nl"})
     assert refused.status_code in (400, 403)
     assert {search.language for search in saved_searches(data_dir)} == {"en"}
+
+
+def test_the_alert_forms_refusals_are_in_the_pages_language(tmp_path):
+    data_dir = tmp_path / "data"
+    client = client_for(create_app(Settings(data_dir=data_dir, public_url=PUBLIC)))
+    csrf = sign_in(client, data_dir, "anna@example.nl")
+    for data, dutch in (
+        ({"name": "n" * 201, "query": "q=adviseur"}, "Naam: 1 tot 200 tekens op één regel"),
+        ({"name": "x", "query": "pay_min=99"}, "Functieschaal vanaf: een heel getal van 1"),
+        (
+            {"name": "x", "query": "", "webhook_url": "https://u:p@example.com/hook"},
+            "Webhook-URL: een http(s)-adres zonder gebruikersnaam of wachtwoord",
+        ),
+    ):
+        refused = client.post("/alerts", data={"csrf": csrf, "by_email": "1", **data})
+        assert refused.status_code == 400 and dutch in refused.text, refused.text[-800:]
+    assert saved_searches(data_dir) == []

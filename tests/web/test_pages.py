@@ -3,6 +3,7 @@ query, highlighting, the calendar file, the headers, bad input and an empty data
 
 from __future__ import annotations
 
+import html
 from datetime import UTC, date, datetime
 
 import pytest
@@ -183,3 +184,32 @@ def test_pages_rendered_at_once_on_many_threads_each_come_out_in_their_own_langu
         with ThreadPoolExecutor(max_workers=8) as pool:
             results = list(pool.map(heading, ["nl", "en"] * 100))
     assert [language for language, right in results if not right] == []
+
+
+@pytest.mark.parametrize(
+    "query, dutch, english",
+    [
+        (
+            "pay_min=12&pay_max=9",
+            "Functieschaal vanaf: hoogstens de waarde van “Functieschaal tot en met”",
+            "Pay scale from: at most the value of “Pay scale to”",
+        ),
+        (
+            "hours_min=veel",
+            "Uren per week vanaf: een heel getal van 0 tot en met 168",
+            "Hours per week from: a whole number from 0 to 168",
+        ),
+        ("das=misschien", "ja of nee", "yes or no"),
+        ("deadline_after=31-12-2026", "een datum zoals 2026-12-31", "a date such as 2026-12-31"),
+        ("region=Atlantis", "een Nederlandse provincie", "a Dutch province"),
+        ("q=de het een", "niet alleen gewone woorden", "not only common words"),
+        ("page=0", "Pagina: een heel getal van 1", "Page: a whole number from 1"),
+    ],
+)
+def test_a_bad_value_is_said_in_the_pages_language(tmp_path, query, dutch, english):
+    with TestClient(create_app(Settings(data_dir=tmp_path))) as client:
+        in_dutch = html.unescape(client.get(f"/?{query}&lang=nl").text)
+        in_english = html.unescape(client.get(f"/?{query}&lang=en").text)
+    assert dutch in in_dutch and english not in in_dutch
+    assert english in in_english and dutch not in in_english
+    assert "is above the highest" not in in_dutch  # pydantic's English words stay out
