@@ -70,11 +70,18 @@ class ListSourceSpider(SourceSpider):
     delay_setting: str | None = None  # the setting of its pause between requests, if it has one
 
     @classmethod
+    def update_settings(cls, settings) -> None:
+        """Its pause between requests as Scrapy's DOWNLOAD_DELAY, set for this spider's crawler
+        (the `download_delay` attribute is deprecated in Scrapy)."""
+        super().update_settings(settings)
+        if cls.delay_setting:
+            delay = getattr(settings_from(CrawlerSettings, settings), cls.delay_setting)
+            settings.set("DOWNLOAD_DELAY", delay, priority="spider")
+
+    @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.host = str(getattr(spider.config, spider.host_setting)).rstrip("/")
-        if spider.delay_setting:
-            spider.download_delay = getattr(spider.config, spider.delay_setting)
         return spider
 
     def list_failed(self, failure):

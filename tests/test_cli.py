@@ -110,6 +110,7 @@ def test_demo_crawls_every_source_offline_and_keeps_its_data_to_search(tmp_path)
     )  # why three of Flextender's five
     assert b"tenderwatch search --data-dir .tenderwatch-demo" in result.stderr
     assert b"tenderwatch serve --data-dir .tenderwatch-demo" in result.stderr
+    assert b"Warning" not in result.stderr and b"deprecated" not in result.stderr
     searched = tenderwatch(
         "search", "--data-dir", ".tenderwatch-demo", "--limit", "100", cwd=tmp_path
     )
