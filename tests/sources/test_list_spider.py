@@ -11,7 +11,6 @@ from scrapy.settings import Settings as ScrapySettings
 
 from crawler.sources import SOURCES
 
-
 DELAYED = [
     name
     for name, source in SOURCES.items()
