@@ -152,5 +152,5 @@ def test_setup_run_search_and_alert_on_apache_kafka_and_opensearch(engines, tmp_
     bodies = [message.get_body(("plain",)).get_content() for message in messages]
     assert any("Coördinator Sectorale Aanpak" in body for body in bodies)
     assert all(
-        "Why it matched:" in body and "region is Overijssel" in body for body in bodies
-    )  # the reasons
+        "Waarom deze opdracht:" in body and "je filters: Overijssel" in body for body in bodies
+    )  # the reasons, in Dutch: the saved search's language by default

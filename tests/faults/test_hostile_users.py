@@ -314,7 +314,7 @@ def test_hostile_users_cannot_stop_or_slow_the_honest_ones(tmp_path):
     (digest,) = [message for message in mails if message["To"] == "dora@example.nl"]
     (legacy_digest,) = [message for message in mails if message["To"] == "olga@example.nl"]
     assert len(to_anna) == len(OVERIJSSEL) and digest["Subject"].startswith(
-        f"{len(OVERIJSSEL)} tenders for"
+        f"{len(OVERIJSSEL)} opdrachten voor"
     )
     assert "\n" not in legacy_digest["Subject"] and legacy_digest["Bcc"] is None
     assert not any(

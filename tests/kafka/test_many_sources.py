@@ -115,7 +115,7 @@ def test_run_once_indexes_every_source_and_a_new_striive_listing_alerts(tmp_path
     assert len(mails) == 2
     (to_anna,) = [mail for mail in mails if "To: anna@example.nl" in mail]
     (to_bram,) = [mail for mail in mails if "To: bram@example.nl" in mail]
-    assert "Beheerder Openbare Ruimte" in to_anna and re.search(r"listed on striive", to_anna)
+    assert "Beheerder Openbare Ruimte" in to_anna and re.search(r"je filters: .*Striive", to_anna)
     assert (
         "Beleidsmedewerker klimaat" in to_bram
         and "https://www.freep.nl/opdracht/beleidsmedewerker-klimaat" in to_bram

@@ -121,7 +121,8 @@ EOF
   rm -rf "$dir/data"
   "$JAVA" -cp "$cp" -Dlog4j2.configurationFile="$HERE/kafka/log4j2.properties" kafka.tools.StorageTool format \
     -t "$(python3 -c 'import base64, uuid; print(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))')" \
-    -c "$dir/server.properties" > "$dir/format.log" 2>&1
+    -c "$dir/server.properties" > "$dir/format.log" 2>&1 \
+    || { say "formatting Kafka's log directory failed; its log:"; tail -n 40 "$dir/format.log" >&2; exit 4; }
   say "starting Apache Kafka (KRaft) on 127.0.0.1:$port"
   launch kafka "127.0.0.1:$port" "$KAFKA_HEAP" \
     -Dlog4j2.configurationFile="$HERE/kafka/log4j2.properties" -cp "$cp" kafka.Kafka "$dir/server.properties"
