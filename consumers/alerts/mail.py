@@ -23,17 +23,17 @@ from pathlib import Path
 from urllib.parse import quote
 
 from babel.lists import format_list
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment
 
 from schemas.saved_search import Alert, SavedSearch
 from schemas.search import SearchFilter
 from schemas.tender import Tender
 from tenderwatch.common.i18n import (
-    install,
     moment,
     money,
     platform_name,
     search_in_words,
+    template_environment,
     translations,
 )
 from tenderwatch.common.settings import Settings
@@ -60,18 +60,8 @@ TEMPLATES = Path(__file__).parent / "templates"
 
 @cache
 def mail_environment(language: str, platforms: tuple[tuple[str, str], ...] = ()) -> Environment:
-    """The mail templates in one language: the catalogs and ways of writing of the pages.
-    `.html` templates are autoescaped (listing text is untrusted), `.txt` ones are not."""
-    environment = Environment(
-        loader=FileSystemLoader(TEMPLATES),
-        autoescape=select_autoescape(["html"]),
-        extensions=["jinja2.ext.i18n"],
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    install(environment, language, dict(platforms))
-    return environment
+    """The mail templates in one language: the catalogs and ways of writing of the pages."""
+    return template_environment(TEMPLATES, language, dict(platforms), keep_trailing_newline=True)
 
 
 @dataclass(frozen=True)
@@ -148,15 +138,16 @@ def _view(
             gettext("your filters: %(filters)s")
             % {"filters": search_in_words(filters, language, platforms)}
         )
-    heading = gettext("New assignment") if alert.kind == "new" else gettext("Changed assignment")
-    return AlertView(heading, tender, facts, reasons)
+    return AlertView(_heading(alert, gettext), tender, facts, reasons)
+
+
+def _heading(alert: Alert, gettext) -> str:
+    return gettext("New assignment") if alert.kind == "new" else gettext("Changed assignment")
 
 
 def subject_of(alerts: list[Alert], saved_search: SavedSearch, language: str) -> str:
-    gettext = translations(language).gettext
     if len(alerts) == 1:
-        new = alerts[0].kind == "new"
-        heading = gettext("New assignment") if new else gettext("Changed assignment")
+        heading = _heading(alerts[0], translations(language).gettext)
         return header_text(f"{heading}: {alerts[0].tender.title}")
     return header_text(
         translations(language).ngettext(

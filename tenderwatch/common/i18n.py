@@ -21,6 +21,7 @@ from datetime import date, datetime
 from functools import cache
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 from babel import Locale
 from babel.dates import format_date, format_datetime
@@ -28,7 +29,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal
 from babel.support import Translations
-from jinja2 import Environment
+from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from schemas.search import SearchFilter
 from schemas.search_query import FilterProblem, described, label_of_param
@@ -83,6 +84,25 @@ def platform_name(source: str, platforms: Mapping[str, str]) -> str:
     """A platform as people know it ("Need Staffing"), from the registry's labels; an unknown
     one keeps its name."""
     return platforms.get(source, source)
+
+
+def template_environment(
+    folder: Path, language: str, platforms: Mapping[str, str], **options: Any
+) -> Environment:
+    """Jinja templates of `folder` in one language (`install`); `.html` ones autoescaped
+    (listing text is untrusted), others (plain-text mail) not. One environment per language:
+    installing translations per use on a shared one let a page come out in another request's
+    language."""
+    environment = Environment(
+        loader=FileSystemLoader(folder),
+        autoescape=select_autoescape(["html"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+        **options,
+    )
+    install(environment, language, platforms)
+    return environment
 
 
 def install(environment: Environment, language: str, platforms: Mapping[str, str]) -> None:

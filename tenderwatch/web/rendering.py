@@ -12,10 +12,10 @@ from urllib.parse import urlencode
 from babel.lists import format_list
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment
 
 from schemas.zone import AMSTERDAM
-from tenderwatch.common.i18n import LANGUAGE_NAMES, install
+from tenderwatch.common.i18n import LANGUAGE_NAMES, template_environment
 from tenderwatch.web.accounts import Accounts
 from tenderwatch.web.i18n import LANGUAGES, language_of
 from tenderwatch.web.state import Clock
@@ -31,18 +31,9 @@ def days_left(deadline: datetime | None, now: datetime) -> int | None:
 
 
 def page_environment(language: str, platforms: Mapping[str, str]) -> Environment:
-    """The templates in one language. One environment per language, its translations installed
-    once: requests run on many threads, and installing them per request on one shared
-    environment let a page come out in another request's language."""
-    environment = Environment(
-        loader=FileSystemLoader(TEMPLATES),
-        autoescape=select_autoescape(["html"]),
-        extensions=["jinja2.ext.i18n"],
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    install(environment, language, platforms)
-    return environment
+    """The page templates in one language (requests run on many threads: one environment per
+    language)."""
+    return template_environment(TEMPLATES, language, platforms)
 
 
 class Renderer:
