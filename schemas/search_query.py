@@ -236,16 +236,17 @@ def _value(query: Query, term: Term) -> Any:
     return raw
 
 
+def out_of_range(param: str, low: int, high: int) -> FilterProblem:
+    """The refusal of a value of `param` that is not a whole number from low to high."""
+    return FilterProblem(
+        param, f"{low}-{high}", N_("a whole number from %(low)d to %(high)d"), low=low, high=high
+    )
+
+
 def bounded_number(param: str, raw: str, low: int, high: int) -> int:
     """A whole number from low to high, or FilterProblem naming `param` and the range."""
     if not raw.isdigit() or not low <= int(raw) <= high:
-        raise FilterProblem(
-            param,
-            f"{low}-{high}",
-            N_("a whole number from %(low)d to %(high)d"),
-            low=low,
-            high=high,
-        )
+        raise out_of_range(param, low, high)
     return int(raw)
 
 

@@ -127,9 +127,7 @@ def search_in_words(search: SearchFilter, language: str, platforms: Mapping[str,
     gettext = translations(language).gettext
     parts: list[str] = []
     for term, value, translated in described(search):
-        if term.field == "keyword":
-            parts.append(value)
-        elif term.field == "regions":
+        if term.field in ("keyword", "regions"):  # the words themselves say what they are
             parts.append(value)
         elif term.field == "sources":
             parts.append(", ".join(platform_name(source, platforms) for source in search.sources))

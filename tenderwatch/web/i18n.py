@@ -18,8 +18,15 @@ __all__ = [
 ]
 
 
-def language_of(query: str | None, cookie: str | None, accept_language: str | None) -> str:
-    for chosen in (query, cookie):
+def language_of(
+    query: str | None,
+    cookie: str | None,
+    accept_language: str | None,
+    default: str | None = None,
+) -> str:
+    """The switch, its cookie, then `default` (what the page is about says: a saved search's
+    own language on its unsubscribe page), then the browser's languages."""
+    for chosen in (query, cookie, default):
         if chosen in LANGUAGES:
             return chosen
     return best_accepted(accept_language or "")

@@ -50,15 +50,11 @@ class Renderer:
         }
 
     def language(self, request: Request, default: str | None = None) -> str:
-        """The switch or its cookie; else `default` (a saved search's own language on its
-        unsubscribe page); else the browser's languages."""
-        chosen = request.query_params.get("lang") or self.cookies.get(request, LANGUAGE)
-        if chosen not in LANGUAGES and default in LANGUAGES:
-            return default
         return language_of(
             request.query_params.get("lang"),
             self.cookies.get(request, LANGUAGE),
             request.headers.get("accept-language"),
+            default,
         )
 
     def render(

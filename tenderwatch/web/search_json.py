@@ -5,6 +5,7 @@ names the field, as on the page."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date, datetime
 from typing import Literal
 from urllib.parse import quote, urlencode
@@ -13,9 +14,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from consumers.store.base import StoreUnavailable
+from consumers.store.base import RateSpread, StoreUnavailable
 from schemas.search_query import FilterProblem
 from schemas.tender import Tender
+from tenderwatch.common.i18n import platform_name
 from tenderwatch.web.dependencies import ClockDep, RendererDep, StoreDep
 from tenderwatch.web.search_pages import PAGE_SIZE, run_search
 
@@ -96,13 +98,13 @@ def hit_of(tender: Tender, platforms) -> Hit:
         max_hourly_rate=tender.max_hourly_rate,
         start=tender.start.date if tender.start else None,
         source=tender.source,
-        platform=platforms.get(tender.source, tender.source),
+        platform=platform_name(tender.source, platforms),
         url=tender.url,
         page=f"/tenders/{quote(tender.id, safe=':')}",
         also_on=[
             OtherListing(
                 source=listing.source,
-                platform=platforms.get(listing.source, listing.source),
+                platform=platform_name(listing.source, platforms),
                 url=listing.url,
             )
             for listing in tender.also_on
@@ -160,11 +162,6 @@ def search_json(
         page_size=PAGE_SIZE,
         indexed=result is not None,
         hits=[hit_of(tender, renderer.platforms) for tender in (result.tenders if result else [])],
-        rates=Rates(
-            stated=rates.stated if rates else 0,
-            lowest=rates.lowest if rates else None,
-            median=rates.median if rates else None,
-            highest=rates.highest if rates else None,
-        ),
+        rates=Rates(**asdict(rates or RateSpread())),
         links=links_of(query, found.page, pages),
     )

@@ -23,12 +23,12 @@ from schemas.provinces import PROVINCES
 from schemas.search import SearchFilter, SearchPage
 from schemas.search_query import (
     CLOSING,
-    N_,
     TERM_OF_FIELD,
     FilterProblem,
     bounded_number,
     filter_of,
     loosen_hint,
+    out_of_range,
 )
 from tenderwatch.web.calendar import deadline_calendar
 from tenderwatch.web.dependencies import ClockDep, RendererDep, StoreDep
@@ -123,13 +123,7 @@ def run_search(query, store, clock, platforms) -> Found:
             ),
         )
     except ValueError as exc:  # past the deepest page the store pages through
-        raise FilterProblem(
-            "page",
-            f"1-{DEEPEST_PAGE}",
-            N_("a whole number from %(low)d to %(high)d"),
-            low=1,
-            high=DEEPEST_PAGE,
-        ) from exc
+        raise out_of_range("page", 1, DEEPEST_PAGE) from exc
     rates = store.rate_spread(search) if result is not None else None
     return Found(search, page, result, rates)
 

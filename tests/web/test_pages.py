@@ -43,6 +43,8 @@ def test_the_switch_and_its_cookie_win_over_the_browser():
     assert language_of("en", "nl", "nl-NL") == "en"
     assert language_of(None, "en", "nl-NL") == "en"
     assert language_of("xx", None, "en-US") == "en"
+    assert language_of("xx", "en", "nl-NL", default="nl") == "en"  # a valid cookie wins
+    assert language_of(None, None, "nl-NL", default="en") == "en"  # over the browser's
 
 
 def test_every_message_of_the_pages_has_a_dutch_translation():
