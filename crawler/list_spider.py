@@ -46,6 +46,14 @@ class SourceSpider(scrapy.Spider):
         are still judged against one clock per crawl, `now`."""
         return self.now if self.clock_frozen else datetime.now(UTC)
 
+    def fetch_failed(self, failure, event: str = "detail_unavailable") -> None:
+        """A detail page (or a listed page) that did not come back: logged with its URL as
+        `event`, counted as a detail failure."""
+        log.warning(
+            event, source=self.source, url=failure.request.url, error=failure.getErrorMessage()
+        )
+        self.crawler.stats.inc_value("tenderwatch/detail_failures")
+
     def judge(self, size: int) -> Completeness:
         """Whether a list of `size` that came back whole may close listings (`judge_list`)."""
         return judge_list(size, self.state.source_status(self.source).last_complete_size)

@@ -112,10 +112,4 @@ class SitemapSourceSpider(ListSourceSpider):
         yield from self.item_of(external_id, build, fingerprint)
 
     def page_failed(self, failure: Failure) -> None:
-        log.warning(
-            "page_unavailable",
-            source=self.source,
-            url=failure.request.url,
-            error=failure.getErrorMessage(),
-        )
-        self.crawler.stats.inc_value("tenderwatch/detail_failures")
+        self.fetch_failed(failure, "page_unavailable")

@@ -88,15 +88,8 @@ class FreepSpider(ListSourceSpider):
         yield from self.mapped(item, found, fingerprint)
 
     def detail_failed(self, failure: Failure):
-        kwargs = failure.request.cb_kwargs
-        log.warning(
-            "detail_unavailable",
-            source=SOURCE,
-            url=failure.request.url,
-            error=failure.getErrorMessage(),
-        )
-        self.crawler.stats.inc_value("tenderwatch/detail_failures")
-        yield from self.mapped(kwargs["item"], None, None)
+        self.fetch_failed(failure)
+        yield from self.mapped(failure.request.cb_kwargs["item"], None, None)
 
     def mapped(self, item: dict[str, Any], found: dict[str, Any] | None, fingerprint: str | None):
         """Without a detail the assignment is recorded from the list alone and its fingerprint

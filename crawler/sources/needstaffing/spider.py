@@ -132,13 +132,7 @@ class NeedStaffingSpider(ListSourceSpider):
         yield from self.mapped(card, detail, fingerprint if detail else None)
 
     def detail_failed(self, failure: Failure):
-        log.warning(
-            "detail_unavailable",
-            source=SOURCE,
-            url=failure.request.url,
-            error=failure.getErrorMessage(),
-        )
-        self.crawler.stats.inc_value("tenderwatch/detail_failures")
+        self.fetch_failed(failure)
         yield from self.mapped(failure.request.cb_kwargs["card"], None, None)
 
     def mapped(self, card: Card, detail, fingerprint: str | None):

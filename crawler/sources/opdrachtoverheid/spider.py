@@ -197,10 +197,4 @@ class OpdrachtoverheidSpider(ListSourceSpider):
         )
 
     def detail_failed(self, failure: Failure) -> None:
-        log.warning(
-            "detail_page_unavailable",
-            source=SOURCE,
-            url=failure.request.url,
-            error=failure.getErrorMessage(),
-        )
-        self.crawler.stats.inc_value("tenderwatch/detail_failures")
+        self.fetch_failed(failure, "detail_page_unavailable")
