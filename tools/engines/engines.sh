@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# The real engines without Docker: Apache Kafka (KRaft, one node) and OpenSearch (one node),
-# from Maven Central, on free loopback ports, data under $ENGINES_DIR (default ./.engines).
+# The real engines without Docker: Apache Kafka (KRaft, one node), OpenSearch (one node) and
+# Elasticsearch (one node, on request), from Maven Central, on free loopback ports, data under
+# $ENGINES_DIR (default ./.engines).
 #
-#   eval "$(tools/engines/engines.sh start)"   # start (or find running) and export their addresses
-#   tools/engines/engines.sh start kafka       # only one of them (kafka or opensearch)
+#   eval "$(tools/engines/engines.sh start)"   # Kafka + OpenSearch: start (or find running), export
+#   tools/engines/engines.sh start kafka       # only one of them (kafka, opensearch, elasticsearch)
 #   tools/engines/engines.sh status            # what runs, where
-#   tools/engines/engines.sh stop              # stop both; no process is left behind
+#   tools/engines/engines.sh stop              # stop them all; no process is left behind
 #
 # `start` prints on stdout only `export TENDERWATCH_...=...` lines; progress and errors go to
 # stderr. Jars are resolved once with Maven from the poms beside this script (kept in the
@@ -14,8 +15,13 @@
 # empty. Heaps are small (Kafka 512 MB, OpenSearch 768 MB) so both fit beside the test suite
 # on a 2-core machine.
 #
-# Elasticsearch is not started: only its server and HTTP module are on Maven Central, not
-# the analysis-common, mapper-extras, aggregations and reindex modules the index needs.
+# Elasticsearch 9 starts only when asked for (`start elasticsearch`), with a Java 21 or newer
+# ($ES_JAVA, else the first one under /usr/lib/jvm): only its server and HTTP module are on Maven
+# Central, not analysis-common (the Dutch stemmer and ASCII folding the tenders index needs),
+# mapper-extras, aggregations, reindex or lang-painless. The node runs real Elasticsearch
+# without them: the test suite proves the Elasticsearch client adapter on it, and `tenderwatch
+# setup` refuses it, naming the missing module. `start` exports one search cluster (OpenSearch),
+# because tenderwatch searches one; `start elasticsearch` exports TENDERWATCH_ELASTICSEARCH_URL.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -25,6 +31,7 @@ ENGINES_DIR="$(cd "$ENGINES_DIR" && pwd)"
 JAVA="${JAVA:-java}"
 KAFKA_HEAP="${KAFKA_HEAP:-512m}"
 OPENSEARCH_HEAP="${OPENSEARCH_HEAP:-768m}"
+ELASTICSEARCH_HEAP="${ELASTICSEARCH_HEAP:-768m}"
 START_TIMEOUT_S="${START_TIMEOUT_S:-120}"
 
 say() { echo "engines: $*" >&2; }
@@ -48,7 +55,8 @@ classpath() {  # classpath NAME: resolve once (Maven), then from the file
   say "resolving the $name jars with Maven (once; they stay in the local Maven repository)"
   local pom_dir="$HERE/$name" extra=""
   if [ -d "$pom_dir/src" ]; then  # a launcher of our own: compiled into tools/engines/NAME/target
-    mvn -q -B -f "$pom_dir/pom.xml" package -DskipTests >&2
+    mvn -q -B -f "$pom_dir/pom.xml" package -DskipTests >&2 \
+      || { say "compiling the $name launcher failed (JAVA_HOME=${JAVA_HOME:-unset})"; exit 4; }
     cp "$pom_dir"/target/*.jar "$ENGINES_DIR/$name-launcher.jar"
     extra="$ENGINES_DIR/$name-launcher.jar:"
   fi
@@ -149,6 +157,44 @@ sys.exit(health['status'] not in ('green', 'yellow'))"
   say "opensearch answers at http://127.0.0.1:$port"
 }
 
+java_version() {  # java_version JAVA: its feature version (17, 21, 25), or nothing
+  "$1" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p'
+}
+
+es_java() {  # a Java 21+ for Elasticsearch 9: $ES_JAVA, else the newest of $JAVA and /usr/lib/jvm/*
+  if [ -n "${ES_JAVA:-}" ]; then
+    [ "$(java_version "$ES_JAVA")" -ge 21 ] 2>/dev/null && echo "$ES_JAVA"
+    return
+  fi
+  local candidate version best="" best_version=0
+  for candidate in "$(command -v "$JAVA" 2>/dev/null)" /usr/lib/jvm/*/bin/java; do
+    [ -x "$candidate" ] || continue
+    version="$(java_version "$candidate")"
+    case "$version" in ''|*[!0-9]*) continue ;; esac
+    if [ "$version" -ge 21 ] && [ "$version" -gt "$best_version" ]; then best="$candidate"; best_version="$version"; fi
+  done
+  [ -n "$best" ] && echo "$best"
+}
+
+start_elasticsearch() {
+  local dir="$ENGINES_DIR/elasticsearch"
+  if running elasticsearch; then say "elasticsearch already runs at $(cat "$dir/address")"; return; fi
+  local java; java="$(es_java)" || { say "Elasticsearch 9 needs Java 21 or newer: none found (ES_JAVA=${ES_JAVA:-unset}; looked at $JAVA and /usr/lib/jvm/*)"; exit 3; }
+  mkdir -p "$dir/home"
+  local cp; cp="$(JAVA_HOME="$(dirname "$(dirname "$(readlink -f "$java")")")" classpath elasticsearch)"
+  local port transport
+  port="$(free_port)"; transport="$(free_port)"
+  rm -rf "$dir/home/data"  # each start begins empty, as OpenSearch's does
+  say "starting Elasticsearch on 127.0.0.1:$port ($java)"
+  JAVA="$java" launch elasticsearch "http://127.0.0.1:$port" "$ELASTICSEARCH_HEAP" \
+    --enable-native-access=ALL-UNNAMED --add-modules jdk.incubator.vector -Dlog4j2.disable.jmx=true \
+    -cp "$cp" org.elasticsearch.node.ClasspathNode "$dir/home" "$port" "$transport"
+  wait_until elasticsearch python3 -c "import sys, urllib.request, json; \
+health = json.load(urllib.request.urlopen('http://127.0.0.1:$port/_cluster/health', timeout=2)); \
+sys.exit(health['status'] not in ('green', 'yellow'))"
+  say "elasticsearch answers at http://127.0.0.1:$port (without analysis-common, mapper-extras, aggregations, reindex: not on Maven Central)"
+}
+
 stop_one() {
   local name="$1" dir="$ENGINES_DIR/$1"
   if ! running "$name"; then rm -f "$dir/pid"; return; fi
@@ -162,7 +208,10 @@ stop_one() {
 
 exports() {
   running kafka && echo "export TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS=$(cat "$ENGINES_DIR/kafka/address")"
-  running opensearch && echo "export TENDERWATCH_OPENSEARCH_URL=$(cat "$ENGINES_DIR/opensearch/address")"
+  case "$1" in
+    elasticsearch) running elasticsearch && echo "export TENDERWATCH_ELASTICSEARCH_URL=$(cat "$ENGINES_DIR/elasticsearch/address")" ;;
+    *) running opensearch && echo "export TENDERWATCH_OPENSEARCH_URL=$(cat "$ENGINES_DIR/opensearch/address")" ;;
+  esac
   return 0
 }
 
@@ -173,22 +222,24 @@ case "${1:-}" in
       all) start_kafka; start_opensearch ;;
       kafka) start_kafka ;;
       opensearch) start_opensearch ;;
-      *) echo "usage: $0 start [all|kafka|opensearch]" >&2; exit 2 ;;
+      elasticsearch) start_elasticsearch ;;
+      *) echo "usage: $0 start [all|kafka|opensearch|elasticsearch]" >&2; exit 2 ;;
     esac
-    exports
+    exports "${2:-all}"
     ;;
   stop)
+    stop_one elasticsearch
     stop_one opensearch
     stop_one kafka
     ;;
   status)
-    for name in kafka opensearch; do
+    for name in kafka opensearch elasticsearch; do
       if running "$name"; then echo "$name: running at $(cat "$ENGINES_DIR/$name/address") (pid $(cat "$ENGINES_DIR/$name/pid"))"
       else echo "$name: stopped"; fi
     done
     ;;
   *)
-    echo "usage: $0 start [all|kafka|opensearch] | stop | status   (data and logs under \$ENGINES_DIR, default ./.engines)" >&2
+    echo "usage: $0 start [all|kafka|opensearch|elasticsearch] | stop | status   (data and logs under \$ENGINES_DIR, default ./.engines)" >&2
     exit 2
     ;;
 esac
