@@ -16,6 +16,7 @@ swap, without downtime. Writes are bulk `index` actions with `version_type=exter
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from importlib import resources
 from typing import Any, Protocol
@@ -48,6 +49,18 @@ RATE_BUCKETS = 5000
 class ClusterRefused(Exception):
     """The cluster answered and refused a request for good (a 4xx, a server that is not the
     engine the client expects): retrying will not help; the message says why."""
+
+
+class AnalysisMissing(ClusterRefused):
+    """The cluster lacks the token filters the Dutch analysis is built of (ASCII folding, the
+    Snowball stemmer): they come with the engine's analysis-common module, which every
+    distribution ships but a node assembled without it does not have."""
+
+
+# How Elasticsearch and OpenSearch say that a filter of an index's analysis does not exist.
+MISSING_FILTER = re.compile(
+    r"Unknown filter type \[(\w+)\]|failed to find global filter under \[(\w+)\]"
+)
 
 
 class ClusterCalls(Protocol):
@@ -190,8 +203,17 @@ class ClusterStore(TenderStore):
 
     name = "cluster"
 
-    def __init__(self, calls: ClusterCalls, alias: str = "tenders", version: int = 1) -> None:
+    def __init__(
+        self,
+        calls: ClusterCalls,
+        alias: str = "tenders",
+        version: int = 1,
+        template: dict[str, Any] | None = None,
+    ) -> None:
+        """`template`: the index template; the shipped one (`tenders-template.json`) unless a
+        test gives a variant (a node without the analysis module, see tests/store/backends.py)."""
         self.calls, self.alias, self.version = calls, alias, version
+        self.template = template if template is not None else index_template()
 
     @property
     def index(self) -> str:
@@ -203,9 +225,18 @@ class ClusterStore(TenderStore):
         return f"{self.alias}-history"
 
     def setup(self) -> None:
-        template = index_template()
-        template["index_patterns"] = [f"{self.alias}-v*"]
-        self.calls.put_index_template(self.alias, template)
+        template = {**self.template, "index_patterns": [f"{self.alias}-v*"]}
+        try:
+            self.calls.put_index_template(self.alias, template)
+        except ClusterRefused as exc:
+            missing = MISSING_FILTER.search(str(exc))
+            if missing is None:
+                raise
+            raise AnalysisMissing(
+                f"the cluster has no token filter {missing.group(1) or missing.group(2)!r}: the "
+                "Dutch analysis of the tenders index (lowercase, asciifolding, Dutch stop words, "
+                "the Snowball Dutch stemmer) needs the engine's analysis-common module"
+            ) from exc
         if not self.calls.alias_exists(self.alias):
             if not self.calls.index_exists(self.index):
                 self.calls.create_index(self.index)

@@ -87,8 +87,14 @@ class ElasticsearchCalls:
 class ElasticsearchStore(ClusterStore):
     name = "elasticsearch"
 
-    def __init__(self, client: Elasticsearch, alias: str = "tenders", version: int = 1) -> None:
-        super().__init__(ElasticsearchCalls(client), alias, version)
+    def __init__(
+        self,
+        client: Elasticsearch,
+        alias: str = "tenders",
+        version: int = 1,
+        template: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(ElasticsearchCalls(client), alias, version, template)
         self.client = client
 
     @classmethod

@@ -85,8 +85,14 @@ class OpenSearchCalls:
 class OpenSearchStore(ClusterStore):
     name = "opensearch"
 
-    def __init__(self, client: OpenSearch, alias: str = "tenders", version: int = 1) -> None:
-        super().__init__(OpenSearchCalls(client), alias, version)
+    def __init__(
+        self,
+        client: OpenSearch,
+        alias: str = "tenders",
+        version: int = 1,
+        template: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(OpenSearchCalls(client), alias, version, template)
         self.client = client
 
     @classmethod

@@ -55,7 +55,7 @@ def setup() -> None:
             click.echo(f"topic {topic}: {result}")
     if settings.search_cluster_url:
         from consumers.store.base import StoreUnavailable
-        from consumers.store.cluster import ClusterRefused
+        from consumers.store.cluster import AnalysisMissing, ClusterRefused
         from consumers.store.factory import open_store
 
         engine = "OpenSearch" if settings.opensearch_url else "Elasticsearch"
@@ -65,6 +65,10 @@ def setup() -> None:
         except StoreUnavailable as exc:
             raise click.ClickException(
                 f"cannot reach {engine} at {settings.search_cluster_url}: {exc}"
+            ) from exc
+        except AnalysisMissing as exc:
+            raise click.ClickException(
+                f"{engine} at {settings.search_cluster_url} cannot hold the tenders index: {exc}"
             ) from exc
         except ClusterRefused as exc:
             raise click.ClickException(
