@@ -1,4 +1,5 @@
-"""The real engines (Apache Kafka, OpenSearch) for the tests, started once per test run.
+"""The real engines (Apache Kafka, OpenSearch, Elasticsearch) for the tests, started once per
+test run.
 
 Given by the environment (`TENDERWATCH_TEST_OPENSEARCH_URL`, `TENDERWATCH_TEST_KAFKA`: the
 lines `tools/engines/engines.sh start` prints, with TEST in the name), they are used as they
@@ -7,6 +8,11 @@ under `.engines/test` (the pytest-xdist workers share them: a file lock makes on
 start them, the others wait and reuse them), and the run stops them at its end
 (`stop_engines_started_by_tests`, called from the controller's `pytest_sessionfinish`). A
 machine without Java or Maven skips these tests with that reason.
+
+Elasticsearch is started apart (`elasticsearch_url`, `engines.sh start elasticsearch`), only by
+the tests that use it, and only where a Java 21 or newer is found; `TENDERWATCH_TEST_ES_NODE_URL`
+gives one instead. It is a node without the modules Maven Central does not have
+(analysis-common, mapper-extras, aggregations, reindex): see tests/store/backends.py.
 """
 
 from __future__ import annotations
@@ -73,6 +79,32 @@ def engines() -> Engines:
     return Engines(
         exported["TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS"], exported["TENDERWATCH_OPENSEARCH_URL"]
     )
+
+
+def elasticsearch_url() -> str:
+    """The URL of the tests' Elasticsearch node (started if need be), or a skip that says why it
+    cannot run here."""
+    given = os.environ.get("TENDERWATCH_TEST_ES_NODE_URL")
+    if given:
+        return given
+    engines()  # Java and Maven are there (or this skipped), and the shared engines run
+    with FileLock(str(ENGINES_DIR / "start.lock"), timeout=900):
+        result = subprocess.run(
+            ["bash", str(ENGINES_SH), "start", "elasticsearch"],
+            capture_output=True,
+            text=True,
+            timeout=900,
+            env={**os.environ, "ENGINES_DIR": str(ENGINES_DIR)},
+            check=False,
+        )
+    if result.returncode == 3:  # engines.sh: a tool it needs is missing (here: Java 21+)
+        pytest.skip(f"no Elasticsearch node here: {result.stderr.strip().splitlines()[-1]}")
+    if result.returncode != 0:
+        pytest.fail(
+            "tools/engines/engines.sh start elasticsearch failed "
+            f"({result.returncode}):\n{result.stderr[-3000:]}"
+        )
+    return re.search(r"^export TENDERWATCH_ELASTICSEARCH_URL=(\S+)$", result.stdout, re.M)[1]
 
 
 def stop_engines_started_by_tests() -> None:
