@@ -38,9 +38,8 @@ def test_quick_bench_prints_every_figure_as_a_measurement():
         "crawl_state",
         "engines",
     }
-    assert figures["opensearch"].startswith(
-        "not measured: no engine"
-    )  # none in this environment, and it says so
+    for engine in ("opensearch", "elasticsearch"):  # none in this environment, and it says so
+        assert figures[engine].startswith("not measured: no engine")
     # Ratios are computed from their two measurements, not given.
     assert figures["parse_vs_lxml_ratio"] == pytest.approx(
         figures["parse_pages_per_s"] / figures["lxml_pages_per_s"], rel=0.01, abs=0.001
@@ -56,10 +55,16 @@ def test_the_engine_figures_are_measured_on_the_real_engines(engines, monkeypatc
 
     monkeypatch.setenv("TENDERWATCH_OPENSEARCH_URL", engines.opensearch_url)
     monkeypatch.setenv("TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS", engines.kafka_bootstrap_servers)
+    from tests.engines import elasticsearch_url
+
+    monkeypatch.setenv("TENDERWATCH_ELASTICSEARCH_URL", elasticsearch_url())
     figures = engine_bench.run(size=1500, index_events=500, events=2000)
+    assert figures["elasticsearch_analysis"].startswith("reduced to lowercase and stop words")
     for key in (
         "opensearch_index_docs_per_s",
         "opensearch_search_p95_ms_1k",
+        "elasticsearch_index_docs_per_s",
+        "elasticsearch_search_p95_ms_1k",
         "apache_kafka_produce_events_per_s",
         "apache_kafka_consume_events_per_s",
     ):

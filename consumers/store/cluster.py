@@ -15,6 +15,7 @@ swap, without downtime. Writes are bulk `index` actions with `version_type=exter
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from datetime import datetime
@@ -109,6 +110,20 @@ def index_template() -> dict[str, Any]:
     return json.loads(
         (resources.files("consumers.store") / "tenders-template.json").read_text(encoding="utf-8")
     )
+
+
+def without_analysis_module(template: dict[str, Any]) -> dict[str, Any]:
+    """`template` with its analysis reduced to the filters an engine's server has by itself
+    (lowercase, stop): no ASCII folding, no Snowball stemmer. For a node assembled without the
+    analysis-common module (the Elasticsearch node `tools/engines/engines.sh` runs, since Maven
+    Central does not publish that module), so the tests and `bench` can still use it; mappings,
+    settings and queries stay the shipped ones. Never used by `setup`."""
+    reduced = copy.deepcopy(template)
+    analysis = reduced["template"]["settings"]["analysis"]
+    del analysis["filter"]["tender_dutch_stemmer"]
+    analysis["analyzer"]["tender_dutch"]["filter"] = ["lowercase", "tender_dutch_stop"]
+    analysis["normalizer"]["folded"]["filter"] = ["lowercase"]
+    return reduced
 
 
 def document(event: TenderEvent) -> dict[str, Any]:

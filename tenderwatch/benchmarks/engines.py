@@ -1,8 +1,9 @@
 """The real engines beside the embedded ones, in the same `tenderwatch bench` run: bulk
-indexing (docs/s) and collapsed search p95 on OpenSearch at the size the embedded store was
-measured at, and produce/consume on Apache Kafka beside Tansu. Measured when the engines'
-addresses are in the environment (`eval "$(tools/engines/engines.sh start)"`); otherwise the
-figures say they were not measured and why."""
+indexing (docs/s) and collapsed search p95 on OpenSearch and Elasticsearch at the size the
+embedded store was measured at, and produce/consume on Apache Kafka beside Tansu. Measured when
+the engines' addresses are in the environment (`eval "$(tools/engines/engines.sh start)"`, and
+`eval "$(tools/engines/engines.sh start elasticsearch)"`); otherwise the figures say they were
+not measured and why."""
 
 from __future__ import annotations
 
@@ -37,6 +38,42 @@ def opensearch(size: int, index_events: int) -> dict:
 
     store = OpenSearchStore(OpenSearch(url, timeout=120), alias=f"bench-{uuid.uuid4().hex[:8]}")
     store.setup()
+    return measure_cluster("opensearch", store, size, index_events)
+
+
+def elasticsearch(size: int, index_events: int) -> dict:
+    """On the Elasticsearch of `engines.sh start elasticsearch`. That node lacks analysis-common
+    (not on Maven Central): the index then gets the analysis reduced to lowercase and stop words,
+    and the figures say so (`elasticsearch_analysis`)."""
+    url = os.environ.get("TENDERWATCH_ELASTICSEARCH_URL")
+    if not url:
+        return {
+            "elasticsearch": "not measured: no engine in the environment "
+            '(eval "$(tools/engines/engines.sh start elasticsearch)" first)'
+        }
+    from elasticsearch import Elasticsearch
+
+    from consumers.store.cluster import AnalysisMissing, index_template, without_analysis_module
+    from consumers.store.elasticsearch import ElasticsearchStore
+
+    alias = f"bench-{uuid.uuid4().hex[:8]}"
+    store = ElasticsearchStore(Elasticsearch(url, request_timeout=120), alias=alias)
+    analysis = "the shipped Dutch analysis"
+    try:
+        store.setup()
+    except AnalysisMissing as exc:
+        store.template = without_analysis_module(index_template())
+        store.setup()
+        analysis = f"reduced to lowercase and stop words ({exc})"
+    return {
+        "elasticsearch_analysis": analysis,
+        **measure_cluster("elasticsearch", store, size, index_events),
+    }
+
+
+def measure_cluster(engine: str, store, size: int, index_events: int) -> dict:
+    """Indexer-like bulk writes (docs/s), then `size` tenders in all and the collapsed search
+    p95 over them; the indices are deleted afterwards."""
     measured = min(index_events, MEASURED_WRITES)
     events = synthetic_events(max(size, measured))
     try:
@@ -60,9 +97,9 @@ def opensearch(size: int, index_events: int) -> dict:
         store.close()
     label = f"{size // 1000}k"
     return {
-        "opensearch_index_docs_per_s": round(bulk, 1),
-        f"opensearch_search_p95_ms_{label}": round(p95, 2),
-        f"opensearch_search_all_listings_p95_ms_{label}": round(every_p95, 2),
+        f"{engine}_index_docs_per_s": round(bulk, 1),
+        f"{engine}_search_p95_ms_{label}": round(p95, 2),
+        f"{engine}_search_all_listings_p95_ms_{label}": round(every_p95, 2),
     }
 
 
@@ -77,6 +114,8 @@ def apache_kafka(count: int) -> dict:
             kafka_bootstrap_servers=servers,
             data_dir=Path(work),
             tender_events_topic=f"bench-{uuid.uuid4().hex[:6]}",
+            opensearch_url=None,  # Kafka alone: both search clusters may be in the environment
+            elasticsearch_url=None,
         )
         create_topics(settings)
         rates = measure_produce(settings, payloads)
@@ -91,4 +130,8 @@ def apache_kafka(count: int) -> dict:
 
 
 def run(size: int, index_events: int, events: int) -> dict:
-    return {**opensearch(size, index_events), **apache_kafka(events)}
+    return {
+        **opensearch(size, index_events),
+        **elasticsearch(size, index_events),
+        **apache_kafka(events),
+    }

@@ -166,7 +166,7 @@ def table(figures: dict) -> str:
         )
         lines.append(f"{key:<28} {value!s:>12}  {f'{goal[0]} {goal[1]} {met}' if goal else ''}")
     for key, value in figures.items():  # the real engines, beside the embedded figures above
-        if key.startswith(("opensearch", "apache_kafka")):
+        if key.startswith(("opensearch", "elasticsearch", "apache_kafka")):
             lines.append(
                 f"{key:<28} {value!s:>12}" if not isinstance(value, str) else f"{key:<28} {value}"
             )

@@ -231,13 +231,13 @@ def test_the_saved_objects_fit_the_mapping_a_real_engine_returns(engine, request
     else:
         from elasticsearch import Elasticsearch
 
+        from consumers.store.cluster import without_analysis_module
         from consumers.store.elasticsearch import ElasticsearchStore
         from tests.engines import elasticsearch_url
-        from tests.store.backends import without_analysis_common
 
         url = elasticsearch_url()
         store = ElasticsearchStore(
-            Elasticsearch(url), alias=alias, template=without_analysis_common(index_template())
+            Elasticsearch(url), alias=alias, template=without_analysis_module(index_template())
         )
     store.setup()
     store.close()

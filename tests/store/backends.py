@@ -7,7 +7,7 @@
 - elasticsearch: a real Elasticsearch 9 node (`engines.sh start elasticsearch`), through the
   official client (`consumers.store.elasticsearch`). Maven Central has its server and HTTP
   module but not analysis-common, mapper-extras, aggregations or reindex, so the index is made
-  with the shipped template's analysis reduced to what the node has (`WITHOUT_ANALYSIS_COMMON`)
+  with the shipped template's analysis reduced to what the node has (`without_analysis_module`)
   and what needs a missing module is skipped, naming it and where it is proven instead
   (`ES_NODE_CANNOT`). A full cluster is used as it is, with the shipped template and nothing
   skipped, when TENDERWATCH_TEST_ES_URL is set (optionally TENDERWATCH_TEST_ES_API_KEY /
@@ -21,7 +21,6 @@ real node covers the client adapter. It stays for one thing no engine here can d
 
 from __future__ import annotations
 
-import copy
 import os
 import subprocess
 import time
@@ -32,7 +31,7 @@ import pytest
 from elastic_transport import Urllib3HttpNode
 
 from consumers.broker import free_port
-from consumers.store.cluster import index_template
+from consumers.store.cluster import index_template, without_analysis_module
 from consumers.store.elasticsearch import ElasticsearchStore
 from consumers.store.embedded import EmbeddedStore
 
@@ -44,7 +43,7 @@ ES_NODE_CANNOT: dict[str, str] = {
         "node and the embedded store (same template, same queries)"
     ),
     "ascii_folding": (
-        "a filter on a region or client written without its accents (\"Fryslan\") needs the "
+        'a filter on a region or client written without its accents ("Fryslan") needs the '
         "asciifolding filter of Elasticsearch's analysis-common module, which Maven Central does "
         "not publish; proven on a real OpenSearch 2.19 node and the embedded store"
     ),
@@ -54,18 +53,6 @@ ES_NODE_CANNOT: dict[str, str] = {
         "consumers/store/cluster.py)"
     ),
 }
-
-
-def without_analysis_common(template: dict) -> dict:
-    """The shipped template with its analysis reduced to the filters in Elasticsearch's server
-    (lowercase, stop): no asciifolding, no Snowball stemmer. Mappings, settings and queries are
-    the shipped ones."""
-    reduced = copy.deepcopy(template)
-    analysis = reduced["template"]["settings"]["analysis"]
-    del analysis["filter"]["tender_dutch_stemmer"]
-    analysis["analyzer"]["tender_dutch"]["filter"] = ["lowercase", "tender_dutch_stop"]
-    analysis["normalizer"]["folded"]["filter"] = ["lowercase"]
-    return reduced
 
 
 class PlainJsonNode(Urllib3HttpNode):
@@ -174,7 +161,7 @@ def make_store(backend: str, request, tmp_path):
         store = ElasticsearchStore(
             Elasticsearch(elasticsearch_url()),
             alias=f"tenders-{uuid.uuid4().hex[:8]}",
-            template=without_analysis_common(index_template()),
+            template=without_analysis_module(index_template()),
         )
     store.setup()
     return store

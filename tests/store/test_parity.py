@@ -2,11 +2,14 @@
 analysis) and on a real OpenSearch node (the `tender_dutch` analyzer of the index template),
 over one corpus of real listings: the five Flextender seeds and every Striive and Inhuurdesk
 sample (21 listings). The queries cover Dutch inflections, compounds, diacritics, stop words,
-codes and punctuation. Where the two analyses cannot agree, `KNOWN_DIFFERENCES` names the case
+codes and punctuation. On Elasticsearch too when a whole cluster is given
+(TENDERWATCH_TEST_ES_URL): the node started here lacks the analysis module. Where the two
+analyses cannot agree, `KNOWN_DIFFERENCES` names the case
 with the reason, the test checks the difference is exactly that, and the README says so."""
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 
 import pytest
@@ -14,7 +17,7 @@ import pytest
 from schemas.events import TenderEvent
 from schemas.search import SearchFilter, SearchPage
 from tests.sources.test_headfirst_mapping import items, mapped
-from tests.store.backends import make_store
+from tests.store.backends import ES_NODE_CANNOT, make_store
 
 pytestmark = pytest.mark.slow  # a real OpenSearch node
 
@@ -122,3 +125,31 @@ def test_the_queries_find_something_and_tell_cases_apart(stores):
     assert len(QUERIES) >= 30
     assert sum(1 for found in answers.values() if found) >= 25
     assert len(set(answers.values())) >= 20
+
+
+def test_the_same_hits_on_the_embedded_store_and_on_elasticsearch(
+    stores, request, tmp_path_factory
+):
+    """The same parity on Elasticsearch, where its Dutch analysis runs."""
+    if not os.environ.get("TENDERWATCH_TEST_ES_URL"):
+        pytest.skip(
+            "no Elasticsearch with its analysis here (set TENDERWATCH_TEST_ES_URL to a whole "
+            f"cluster): {ES_NODE_CANNOT['keyword_search']}"
+        )
+    elasticsearch = make_store("elasticsearch", request, tmp_path_factory.mktemp("elasticsearch"))
+    try:
+        events = corpus(request.getfixturevalue("seed_tenders"))
+        assert elasticsearch.write(events).written == len(events)
+        for query in QUERIES:
+            embedded, found = hits(stores["embedded"], query), hits(elasticsearch, query)
+            if query in KNOWN_DIFFERENCES:
+                only_embedded, only_engine, _ = KNOWN_DIFFERENCES[query]
+                assert (embedded - found, found - embedded) == (only_embedded, only_engine), query
+            else:
+                assert embedded == found, (
+                    query,
+                    sorted(embedded - found),
+                    sorted(found - embedded),
+                )
+    finally:
+        elasticsearch.close()

@@ -1,6 +1,7 @@
 """ONE store suite, run by every backend (embedded always; a real OpenSearch node; a real
 Elasticsearch node, or a whole cluster when TENDERWATCH_TEST_ES_URL is set; see
-tests/store/backends.py). Data-driven: a corpus of tenders and (filter → expected ids) cases that state the search semantics of `schemas/search.py`."""
+tests/store/backends.py). Data-driven: a corpus of tenders and (filter → expected ids) cases
+that state the search semantics of `schemas/search.py`."""
 
 from __future__ import annotations
 
