@@ -50,15 +50,16 @@ def test_quick_bench_prints_every_figure_as_a_measurement():
 
 
 @pytest.mark.slow
-def test_the_engine_figures_are_measured_on_the_real_engines(engines, monkeypatch):
+def test_the_engine_figures_are_measured_on_the_real_engines(engines):
     from tenderwatch.benchmarks import engines as engine_bench
-
-    monkeypatch.setenv("TENDERWATCH_OPENSEARCH_URL", engines.opensearch_url)
-    monkeypatch.setenv("TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS", engines.kafka_bootstrap_servers)
     from tests.engines import elasticsearch_url
 
-    monkeypatch.setenv("TENDERWATCH_ELASTICSEARCH_URL", elasticsearch_url())
-    figures = engine_bench.run(size=1500, index_events=500, events=2000)
+    addresses = {
+        "TENDERWATCH_OPENSEARCH_URL": engines.opensearch_url,
+        "TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS": engines.kafka_bootstrap_servers,
+        "TENDERWATCH_ELASTICSEARCH_URL": elasticsearch_url(),
+    }
+    figures = engine_bench.run(size=1500, index_events=500, events=2000, addresses=addresses)
     assert figures["elasticsearch_analysis"].startswith("reduced to lowercase and stop words")
     for key in (
         "opensearch_index_docs_per_s",

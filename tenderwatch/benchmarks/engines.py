@@ -7,7 +7,6 @@ not measured and why."""
 
 from __future__ import annotations
 
-import os
 import statistics
 import tempfile
 import time
@@ -28,8 +27,8 @@ NOT_RUNNING = (
 )
 
 
-def opensearch(size: int, index_events: int) -> dict:
-    url = os.environ.get("TENDERWATCH_OPENSEARCH_URL")
+def opensearch(size: int, index_events: int, addresses: dict[str, str]) -> dict:
+    url = addresses.get("TENDERWATCH_OPENSEARCH_URL")
     if not url:
         return {"opensearch": NOT_RUNNING}
     from opensearchpy import OpenSearch
@@ -41,11 +40,11 @@ def opensearch(size: int, index_events: int) -> dict:
     return measure_cluster("opensearch", store, size, index_events)
 
 
-def elasticsearch(size: int, index_events: int) -> dict:
+def elasticsearch(size: int, index_events: int, addresses: dict[str, str]) -> dict:
     """On the Elasticsearch of `engines.sh start elasticsearch`. That node lacks analysis-common
     (not on Maven Central): the index then gets the analysis reduced to lowercase and stop words,
     and the figures say so (`elasticsearch_analysis`)."""
-    url = os.environ.get("TENDERWATCH_ELASTICSEARCH_URL")
+    url = addresses.get("TENDERWATCH_ELASTICSEARCH_URL")
     if not url:
         return {
             "elasticsearch": "not measured: no engine in the environment "
@@ -103,8 +102,8 @@ def measure_cluster(engine: str, store, size: int, index_events: int) -> dict:
     }
 
 
-def apache_kafka(count: int) -> dict:
-    servers = os.environ.get("TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS")
+def apache_kafka(count: int, addresses: dict[str, str]) -> dict:
+    servers = addresses.get("TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS")
     if not servers:
         return {"apache_kafka": NOT_RUNNING}
     events = realistic_events(count)
@@ -129,9 +128,10 @@ def apache_kafka(count: int) -> dict:
     }
 
 
-def run(size: int, index_events: int, events: int) -> dict:
+def run(size: int, index_events: int, events: int, addresses: dict[str, str]) -> dict:
+    """`addresses`: the engines' `TENDERWATCH_*` variables, as `engines.sh start` exports them."""
     return {
-        **opensearch(size, index_events),
-        **elasticsearch(size, index_events),
-        **apache_kafka(events),
+        **opensearch(size, index_events, addresses),
+        **elasticsearch(size, index_events, addresses),
+        **apache_kafka(events, addresses),
     }

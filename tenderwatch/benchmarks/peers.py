@@ -90,6 +90,13 @@ ENGINE_VARIABLES = (
 )
 
 
+def take_engine_addresses() -> dict[str, str]:
+    """Remove the engines' addresses from this process's environment and return them."""
+    import os
+
+    return {key: os.environ.pop(key) for key in ENGINE_VARIABLES if key in os.environ}
+
+
 def embedded_environment() -> dict[str, str]:
     """This process's environment without the engines' addresses: what `tenderwatch run` on the
     embedded default sees, even while the engines run beside it for
