@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 ENGINES_SH = ROOT / "tools" / "engines" / "engines.sh"
 ENGINES_DIR = Path(os.environ.get("TENDERWATCH_TEST_ENGINES_DIR", ROOT / ".engines" / "test"))
 STARTED_MARK = "started-by-tests"
+ELASTICSEARCH_STARTED_MARK = "elasticsearch-started-by-tests"
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,8 @@ def elasticsearch_url() -> str:
             env={**os.environ, "ENGINES_DIR": str(ENGINES_DIR)},
             check=False,
         )
+        if result.returncode == 0:
+            (ENGINES_DIR / ELASTICSEARCH_STARTED_MARK).touch()
     if result.returncode == 3:  # engines.sh: a tool it needs is missing (here: Java 21+)
         pytest.skip(f"no Elasticsearch node here: {result.stderr.strip().splitlines()[-1]}")
     if result.returncode != 0:
@@ -108,6 +111,16 @@ def elasticsearch_url() -> str:
 
 
 def stop_engines_started_by_tests() -> None:
+    elasticsearch_mark = ENGINES_DIR / ELASTICSEARCH_STARTED_MARK
+    if elasticsearch_mark.exists():  # also when the other engines were given
+        subprocess.run(
+            ["bash", str(ENGINES_SH), "stop", "elasticsearch"],
+            capture_output=True,
+            timeout=120,
+            check=False,
+            env={**os.environ, "ENGINES_DIR": str(ENGINES_DIR)},
+        )
+        elasticsearch_mark.unlink(missing_ok=True)
     mark = ENGINES_DIR / STARTED_MARK
     if _given() is None and mark.exists():
         subprocess.run(

@@ -6,7 +6,7 @@
 #   eval "$(tools/engines/engines.sh start)"   # Kafka + OpenSearch: start (or find running), export
 #   tools/engines/engines.sh start kafka       # only one of them (kafka, opensearch, elasticsearch)
 #   tools/engines/engines.sh status            # what runs, where
-#   tools/engines/engines.sh stop              # stop them all; no process is left behind
+#   tools/engines/engines.sh stop              # stop them all (or one: stop NAME); none is left
 #
 # `start` prints on stdout only `export TENDERWATCH_...=...` lines; progress and errors go to
 # stderr. Jars are resolved once with Maven from the poms beside this script (kept in the
@@ -228,9 +228,11 @@ case "${1:-}" in
     exports "${2:-all}"
     ;;
   stop)
-    stop_one elasticsearch
-    stop_one opensearch
-    stop_one kafka
+    case "${2:-all}" in
+      all) stop_one elasticsearch; stop_one opensearch; stop_one kafka ;;
+      kafka|opensearch|elasticsearch) stop_one "$2" ;;
+      *) echo "usage: $0 stop [all|kafka|opensearch|elasticsearch]" >&2; exit 2 ;;
+    esac
     ;;
   status)
     for name in kafka opensearch elasticsearch; do
@@ -239,7 +241,7 @@ case "${1:-}" in
     done
     ;;
   *)
-    echo "usage: $0 start [all|kafka|opensearch|elasticsearch] | stop | status   (data and logs under \$ENGINES_DIR, default ./.engines)" >&2
+    echo "usage: $0 start [all|kafka|opensearch|elasticsearch] | stop [all|NAME] | status   (data and logs under \$ENGINES_DIR, default ./.engines)" >&2
     exit 2
     ;;
 esac
