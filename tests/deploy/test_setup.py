@@ -1,5 +1,8 @@
 """`tenderwatch setup` twice against the embedded broker, the Elasticsearch stand-in (osmem)
-and a Kibana replica: both runs succeed and leave the same state."""
+and a Kibana replica: both runs succeed and leave the same state. osmem, not the real
+Elasticsearch node of tools/engines: that node lacks analysis-common (not on Maven Central), so
+`setup` refuses it (tests/engines_e2e/test_at_scale.py); setup twice on a real engine is proven
+on OpenSearch."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """The at-scale path end to end on real engines: Apache Kafka and OpenSearch from
 `tools/engines/engines.sh`. `tenderwatch setup`, then `run --once` over the replica (new,
 changed and closed listings across two cycles), then `search` on the command line and the web
-page, and an alert with its reasons: what the embedded default does, on the engines."""
+page, and an alert with its reasons: what the embedded default does, on the engines. On the
+Elasticsearch node the path stops at `setup`, which names the module that node lacks."""
 
 from __future__ import annotations
 
