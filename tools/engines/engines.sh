@@ -12,11 +12,11 @@
 # stderr. Jars are resolved once with Maven from the poms beside this script (kept in the
 # local Maven repository; the classpath is remembered in $ENGINES_DIR, so a second start needs
 # no network). Starting twice is harmless: what runs is reused; a stopped engine starts again
-# empty. Heaps are small (Kafka 512 MB, OpenSearch 768 MB) so both fit beside the test suite
-# on a 2-core machine.
+# empty. Heaps are small (Kafka 512 MB, OpenSearch and Elasticsearch 768 MB each) so they fit
+# beside the test suite on a 2-core machine.
 #
 # Elasticsearch 9 starts only when asked for (`start elasticsearch`), with a Java 21 or newer
-# ($ES_JAVA, else the first one under /usr/lib/jvm): only its server and HTTP module are on Maven
+# ($ES_JAVA, else the newest of $JAVA and /usr/lib/jvm/*): only its server and HTTP module are on Maven
 # Central, not analysis-common (the Dutch stemmer and ASCII folding the tenders index needs),
 # mapper-extras, aggregations, reindex or lang-painless. The node runs real Elasticsearch
 # without them: the test suite proves the Elasticsearch client adapter on it, and `tenderwatch
