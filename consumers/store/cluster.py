@@ -225,8 +225,9 @@ class ClusterStore(TenderStore):
         version: int = 1,
         template: dict[str, Any] | None = None,
     ) -> None:
-        """`template`: the index template; the shipped one (`tenders-template.json`) unless a
-        test gives a variant (a node without the analysis module, see tests/store/backends.py)."""
+        """`template`: the index template; the shipped one (`tenders-template.json`) unless the
+        tests or `bench` give a variant for a node without the analysis module
+        (`without_analysis_module`)."""
         self.calls, self.alias, self.version = calls, alias, version
         self.template = template if template is not None else index_template()
 
