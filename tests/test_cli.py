@@ -97,11 +97,15 @@ def test_demo_crawls_every_source_offline_and_keeps_its_data_to_search(tmp_path)
     # Some listings were updated after their publication: another listing of their assignment
     # appeared in a later source's crawl. Two listings of one assignment in the same crawl are
     # each published once, already grouped: a crawl settles assignments once.
-    assert {"tender.published", "tender.updated"} <= set(events) <= {
-        "tender.published",
-        "tender.updated",
-        "tender.expired",  # a listing first seen closed (a sitemap keeps closed pages)
-    }
+    assert (
+        {"tender.published", "tender.updated"}
+        <= set(events)
+        <= {
+            "tender.published",
+            "tender.updated",
+            "tender.expired",  # a listing first seen closed (a sitemap keeps closed pages)
+        }
+    )
     assert events.count("tender.updated") >= 4
     received = int(re.search(rb"(\d+) tenders received by the consumers", result.stderr).group(1))
     assert received == len(lines) == sum(by_source.values())
