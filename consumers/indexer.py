@@ -3,7 +3,9 @@
 Stale writes (an older or repeated sequence) are counted and logged, not errors. A store
 that cannot be reached, or single documents it refuses for a passing reason (429/5xx),
 make the batch retry (the consume loop backs off and commits nothing); documents refused
-for good (e.g. a mapping conflict) are dead-lettered with the store's reason.
+for good (e.g. a mapping conflict) are dead-lettered with the store's reason. A store whose
+set-up is refused (a cluster without the analysis module, a wrong password) is no fault of the
+events: the batch waits in Kafka and is retried, never dead-lettered.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import structlog
 
 from consumers.loop import Message, Rejection, TransientError
 from consumers.store.base import StoreUnavailable, TenderStore
+from consumers.store.cluster import ClusterRefused
 
 log = structlog.get_logger(__name__)
 
@@ -25,7 +28,12 @@ class Indexer:
     def handle(self, messages: list[Message]) -> list[Rejection]:
         try:
             if not self._ready:
-                self.store.setup()
+                try:
+                    self.store.setup()
+                except ClusterRefused as exc:
+                    raise TransientError(
+                        f"store {self.store.name} refused the set-up (events wait): {exc}"
+                    ) from exc
                 self._ready = True
             result = self.store.write([message.payload for message in messages])
         except StoreUnavailable as exc:

@@ -69,3 +69,20 @@ def test_an_unreachable_elasticsearch_is_transient(seed_tenders):
     )
     with pytest.raises(TransientError, match="unavailable"):
         Indexer(store).handle(messages(seed_tenders, "30922"))
+
+
+@pytest.mark.slow
+def test_a_cluster_that_refuses_the_set_up_keeps_the_events_waiting(seed_tenders):
+    """The real Elasticsearch node here lacks analysis-common, so the shipped template is refused:
+    a fault of the cluster, not of any event. The batch is retried (TransientError), never
+    dead-lettered, and the reason names the module; the set-up is tried again next time."""
+    import uuid
+
+    from tests.engines import elasticsearch_url
+
+    indexer = Indexer(
+        ElasticsearchStore(Elasticsearch(elasticsearch_url()), alias=f"t-{uuid.uuid4().hex[:8]}")
+    )
+    for _ in range(2):
+        with pytest.raises(TransientError, match="refused the set-up.*analysis-common"):
+            indexer.handle(messages(seed_tenders, "30922"))
