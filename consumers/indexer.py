@@ -4,8 +4,9 @@ Stale writes (an older or repeated sequence) are counted and logged, not errors.
 that cannot be reached, or single documents it refuses for a passing reason (429/5xx),
 make the batch retry (the consume loop backs off and commits nothing); documents refused
 for good (e.g. a mapping conflict) are dead-lettered with the store's reason. A store whose
-set-up is refused (a cluster without the analysis module, a wrong password) is no fault of the
-events: the batch waits in Kafka and is retried, never dead-lettered.
+set-up is refused (a cluster without the analysis module, a wrong password), or that refuses
+our credentials later, is no fault of the events: the batch waits in Kafka and is retried, never
+dead-lettered.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import structlog
 
 from consumers.loop import Message, Rejection, TransientError
 from consumers.store.base import StoreUnavailable, TenderStore
-from consumers.store.cluster import ClusterRefused
+from consumers.store.cluster import AccessRefused, ClusterRefused
 
 log = structlog.get_logger(__name__)
 
@@ -38,6 +39,10 @@ class Indexer:
             result = self.store.write([message.payload for message in messages])
         except StoreUnavailable as exc:
             raise TransientError(f"store {self.store.name} unavailable: {exc}") from exc
+        except AccessRefused as exc:
+            raise TransientError(
+                f"store {self.store.name} refused our credentials (events wait): {exc}"
+            ) from exc
         if any(failure.retriable for failure in result.failures):
             raise TransientError(
                 f"store {self.store.name} refused documents for now: "

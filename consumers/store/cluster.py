@@ -42,6 +42,7 @@ log = structlog.get_logger(__name__)
 TEMPLATE_NAME = "tenders"
 DERIVED_FIELDS = ("pay_scale_range", "hours_range", "sequence", "event_type", "assignment_key")
 RETRIABLE_STATUS = {429, 500, 502, 503, 504}
+ACCESS_REFUSED_STATUS = {401, 403}
 
 
 RATE_BUCKETS = 5000
@@ -50,6 +51,11 @@ RATE_BUCKETS = 5000
 class ClusterRefused(Exception):
     """The cluster answered and refused a request for good (a 4xx, a server that is not the
     engine the client expects): retrying will not help; the message says why."""
+
+
+class AccessRefused(ClusterRefused):
+    """The cluster refused our credentials (401/403): a matter for the operator, not of any
+    request's content; the same request may succeed once the credentials are put right."""
 
 
 class AnalysisMissing(ClusterRefused):

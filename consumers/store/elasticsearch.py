@@ -8,7 +8,14 @@ from typing import Any
 from elasticsearch import ApiError, Elasticsearch, TransportError, UnsupportedProductError
 
 from consumers.store.base import StoreUnavailable
-from consumers.store.cluster import RETRIABLE_STATUS, ClusterRefused, ClusterStore, index_template
+from consumers.store.cluster import (
+    ACCESS_REFUSED_STATUS,
+    RETRIABLE_STATUS,
+    AccessRefused,
+    ClusterRefused,
+    ClusterStore,
+    index_template,
+)
 from tenderwatch.common.settings import Settings
 
 __all__ = ["ElasticsearchCalls", "ElasticsearchStore", "client_from_settings", "index_template"]
@@ -44,6 +51,8 @@ class ElasticsearchCalls:
         except ApiError as exc:
             if exc.meta.status in RETRIABLE_STATUS:
                 raise StoreUnavailable(f"{exc.meta.status}: {exc.message}") from exc
+            if exc.meta.status in ACCESS_REFUSED_STATUS:
+                raise AccessRefused(f"{exc.meta.status}: {exc.message}") from exc
             raise ClusterRefused(f"{exc.meta.status}: {exc.message} {exc.body}") from exc
 
     def put_index_template(self, name: str, body: dict[str, Any]) -> None:

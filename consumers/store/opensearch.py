@@ -11,7 +11,13 @@ from opensearchpy.exceptions import ConnectionError as OpenSearchConnectionError
 from opensearchpy.exceptions import TransportError
 
 from consumers.store.base import StoreUnavailable
-from consumers.store.cluster import RETRIABLE_STATUS, ClusterRefused, ClusterStore
+from consumers.store.cluster import (
+    ACCESS_REFUSED_STATUS,
+    RETRIABLE_STATUS,
+    AccessRefused,
+    ClusterRefused,
+    ClusterStore,
+)
 from tenderwatch.common.settings import Settings
 
 
@@ -37,6 +43,8 @@ class OpenSearchCalls:
             status = exc.status_code if isinstance(exc.status_code, int) else 0
             if status in RETRIABLE_STATUS:
                 raise StoreUnavailable(f"{status}: {exc.error}") from exc
+            if status in ACCESS_REFUSED_STATUS:
+                raise AccessRefused(f"{status}: {exc.error}") from exc
             raise ClusterRefused(f"{status}: {exc.error} {exc.info}") from exc
 
     def put_index_template(self, name: str, body: dict[str, Any]) -> None:

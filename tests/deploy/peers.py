@@ -35,15 +35,30 @@ class PlainJsonProxy(_Server):
     """Forwards to the emulator, turning the client's `application/vnd.elasticsearch+json;
     compatible-with=N` media type into `application/json` (all the emulator understands), with
     exactly one `X-Elastic-Product` header, as the client insists. Test-only, like
-    `tests.store.backends.PlainJsonNode`, but for a separate `tenderwatch` process."""
+    `tests.store.backends.PlainJsonNode`, but for a separate `tenderwatch` process.
 
-    def __init__(self, upstream_port: int) -> None:
+    `refuse(method, path)`: a (status, JSON body) to answer instead of forwarding, or None; for
+    faults the engine behind cannot produce (e.g. credentials revoked on a node without
+    security)."""
+
+    def __init__(self, upstream_port: int, refuse=lambda method, path: None) -> None:
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *args) -> None:
                 pass
 
             def _forward(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                refusal = refuse(self.command, self.path)
+                if refusal is not None:
+                    status, answer_body = refusal
+                    payload = json.dumps(answer_body).encode()
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("X-Elastic-Product", "Elasticsearch")
+                    self.send_header("Content-Length", str(len(payload)))
+                    self.end_headers()
+                    self.wfile.write(payload)
+                    return
                 headers = {
                     name: ("application/json" if "compatible-with" in value else value)
                     for name, value in self.headers.items()

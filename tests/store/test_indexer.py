@@ -86,3 +86,41 @@ def test_a_cluster_that_refuses_the_set_up_keeps_the_events_waiting(seed_tenders
     for _ in range(2):
         with pytest.raises(TransientError, match="refused the set-up.*analysis-common"):
             indexer.handle(messages(seed_tenders, "30922"))
+
+
+@pytest.mark.slow
+def test_credentials_refused_mid_way_keep_the_events_waiting(seed_tenders):
+    """Credentials revoked after the set-up: every bulk answered 401. The node here has no
+    security module, so the 401 comes from a real HTTP proxy in front of the real node (a fault
+    the node itself cannot produce). The batch is retried, never dead-lettered; once the
+    credentials are right again the same batch is written."""
+    import uuid
+    from urllib.parse import urlsplit
+
+    from consumers.store.cluster import index_template, without_analysis_module
+    from tests.deploy.peers import PlainJsonProxy
+    from tests.engines import elasticsearch_url
+
+    revoked = {"now": False}
+    unauthorised = {
+        "error": {"type": "security_exception", "reason": "unable to authenticate user [tw]"},
+        "status": 401,
+    }
+
+    def refuse(method: str, path: str):
+        return (401, unauthorised) if revoked["now"] and "_bulk" in path else None
+
+    with PlainJsonProxy(urlsplit(elasticsearch_url()).port, refuse) as proxy:
+        store = ElasticsearchStore(
+            Elasticsearch(proxy.url),
+            alias=f"t-{uuid.uuid4().hex[:8]}",
+            template=without_analysis_module(index_template()),
+        )
+        indexer = Indexer(store)
+        assert indexer.handle(messages(seed_tenders, "30922")) == []
+        revoked["now"] = True
+        with pytest.raises(TransientError, match="refused our credentials.*401"):
+            indexer.handle(messages(seed_tenders, "31050"))
+        revoked["now"] = False
+        assert indexer.handle(messages(seed_tenders, "31050")) == []
+        assert store.search(SearchFilter()).total == 2
