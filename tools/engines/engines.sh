@@ -6,6 +6,7 @@
 #   eval "$(tools/engines/engines.sh start)"   # Kafka + OpenSearch: start (or find running), export
 #   tools/engines/engines.sh start kafka       # only one of them (kafka, opensearch, elasticsearch)
 #   tools/engines/engines.sh status            # what runs, where
+#   tools/engines/engines.sh fetch             # resolve every engine's jars now, start nothing
 #   tools/engines/engines.sh stop              # stop them all (or one: stop NAME); none is left
 #
 # `start` prints on stdout only `export TENDERWATCH_...=...` lines; progress and errors go to
@@ -227,6 +228,17 @@ case "${1:-}" in
     esac
     exports "${2:-all}"
     ;;
+  fetch)  # resolve (and build) every engine's jars now, start nothing: CI does this before the tests
+    command -v "$JAVA" >/dev/null || { say "Java 17 or newer is needed ($JAVA not found)"; exit 3; }
+    classpath kafka >/dev/null
+    classpath opensearch >/dev/null
+    if es="$(es_java)"; then
+      JAVA_HOME="$(dirname "$(dirname "$(readlink -f "$es")")")" classpath elasticsearch >/dev/null
+    else
+      say "no Java 21 or newer: the Elasticsearch jars are not fetched (its tests will say so)"
+    fi
+    say "the engines' jars are in the local Maven repository; classpaths under $ENGINES_DIR"
+    ;;
   stop)
     case "${2:-all}" in
       all) stop_one elasticsearch; stop_one opensearch; stop_one kafka ;;
@@ -241,7 +253,7 @@ case "${1:-}" in
     done
     ;;
   *)
-    echo "usage: $0 start [all|kafka|opensearch|elasticsearch] | stop [all|NAME] | status   (data and logs under \$ENGINES_DIR, default ./.engines)" >&2
+    echo "usage: $0 start [all|kafka|opensearch|elasticsearch] | stop [all|NAME] | status | fetch   (data and logs under \$ENGINES_DIR, default ./.engines)" >&2
     exit 2
     ;;
 esac
