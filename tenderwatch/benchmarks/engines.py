@@ -52,7 +52,7 @@ def elasticsearch(size: int, index_events: int, addresses: dict[str, str]) -> di
         }
     from elasticsearch import Elasticsearch
 
-    from consumers.store.cluster import AnalysisMissing, index_template, without_analysis_module
+    from consumers.store.cluster import AnalysisMissing, without_analysis_module
     from consumers.store.elasticsearch import ElasticsearchStore
 
     alias = f"bench-{uuid.uuid4().hex[:8]}"
@@ -61,7 +61,7 @@ def elasticsearch(size: int, index_events: int, addresses: dict[str, str]) -> di
     try:
         store.setup()
     except AnalysisMissing as exc:
-        store.template = without_analysis_module(index_template())
+        store.template = without_analysis_module(store.template)
         store.setup()
         analysis = f"reduced to lowercase and stop words ({exc})"
     return {

@@ -18,6 +18,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -186,34 +187,32 @@ def measure_web_search(data_dir: Path) -> tuple[float, float]:
 
     client = TestClient(create_app(Settings(data_dir=data_dir, now=NOW)))
     assert client.get("/").status_code == 200  # opens the store
-    latencies = []
-    for search in queries():
-        started = time.perf_counter()
-        response = client.get("/?" + page_query(search))
-        latencies.append((time.perf_counter() - started) * 1000)
+    responses = []
+    timed = latencies_ms(lambda search: responses.append(client.get("/?" + page_query(search))))
+    for response in responses:
         assert response.status_code == 200, response.text[:500]
-    latencies.sort()
-    return statistics.median(latencies), latencies[int(len(latencies) * 0.95) - 1]
+    return timed
 
 
 def measure_search(store: EmbeddedStore, all_listings: bool = False) -> tuple[float, float]:
     """p50 and p95 in ms; by default one hit per assignment (the synthetic corpus lists one
     assignment in seven on two platforms), `all_listings` without that collapse."""
-    latencies = []
-    for search in queries():
-        started = time.perf_counter()
-        store.search(search, SearchPage(limit=20, all_listings=all_listings))
-        latencies.append((time.perf_counter() - started) * 1000)
-    latencies.sort()
-    return statistics.median(latencies), latencies[int(len(latencies) * 0.95) - 1]
+    return latencies_ms(
+        lambda search: store.search(search, SearchPage(limit=20, all_listings=all_listings))
+    )
 
 
 def measure_rate_spread(store: EmbeddedStore) -> tuple[float, float]:
     """p50 and p95 in ms of the rate spread the search page shows above the results."""
+    return latencies_ms(store.rate_spread)
+
+
+def latencies_ms(call: Callable[[SearchFilter], object]) -> tuple[float, float]:
+    """p50 and p95 in ms of `call` over the mixed queries, one call each."""
     latencies = []
     for search in queries():
         started = time.perf_counter()
-        store.rate_spread(search)
+        call(search)
         latencies.append((time.perf_counter() - started) * 1000)
     latencies.sort()
     return statistics.median(latencies), latencies[int(len(latencies) * 0.95) - 1]

@@ -105,6 +105,9 @@ def run_all(quick: bool, progress: Callable[[str], None] = lambda _: None) -> di
         "match_100k": big_match,
         "e2e_alert_samples": sizes.e2e_samples,
     }
+    # The embedded steps see no engine (their Settings read the environment); the engines step is
+    # given the addresses.
+    addresses = take_engine_addresses()
     steps: list[tuple[str, Callable[[], dict]]] = [
         ("parse", lambda: _keep_affinity(lambda: parse.run(sizes.parse_seconds))),
         ("events", lambda: events.run(sizes.events)),
@@ -122,9 +125,6 @@ def run_all(quick: bool, progress: Callable[[str], None] = lambda _: None) -> di
         ("crawl_state", crawl_state.run),
         ("engines", lambda: engines.run(big_search, sizes.index_events, sizes.events, addresses)),
     ]
-    # The embedded steps see no engine (their Settings read the environment); the engines step is
-    # given the addresses.
-    addresses = take_engine_addresses()
     try:
         for name, step in steps:
             progress(f"{name} ...")
