@@ -60,23 +60,12 @@ def engines() -> Engines:
                 f"the real engines need {tool}, which this machine does not have "
                 "(tools/engines/engines.sh: Java 17 and Maven)"
             )
-    ENGINES_DIR.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(ENGINES_DIR / "start.lock"), timeout=900):
-        result = subprocess.run(
-            ["bash", str(ENGINES_SH), "start"],
-            capture_output=True,
-            text=True,
-            timeout=900,
-            env={**os.environ, "ENGINES_DIR": str(ENGINES_DIR)},
-            check=False,
+    result = _start(STARTED_MARK)
+    if result.returncode != 0:
+        pytest.fail(
+            f"tools/engines/engines.sh start failed ({result.returncode}):\n{result.stderr[-3000:]}"
         )
-        if result.returncode != 0:
-            pytest.fail(
-                "tools/engines/engines.sh start failed "
-                f"({result.returncode}):\n{result.stderr[-3000:]}"
-            )
-        (ENGINES_DIR / STARTED_MARK).touch()
-    exported = dict(re.findall(r"^export (\w+)=(\S+)$", result.stdout, flags=re.MULTILINE))
+    exported = _exported(result)
     return Engines(
         exported["TENDERWATCH_KAFKA_BOOTSTRAP_SERVERS"], exported["TENDERWATCH_OPENSEARCH_URL"]
     )
@@ -89,17 +78,7 @@ def elasticsearch_url() -> str:
     if given:
         return given
     engines()  # Java and Maven are there (or this skipped), and the shared engines run
-    with FileLock(str(ENGINES_DIR / "start.lock"), timeout=900):
-        result = subprocess.run(
-            ["bash", str(ENGINES_SH), "start", "elasticsearch"],
-            capture_output=True,
-            text=True,
-            timeout=900,
-            env={**os.environ, "ENGINES_DIR": str(ENGINES_DIR)},
-            check=False,
-        )
-        if result.returncode == 0:
-            (ENGINES_DIR / ELASTICSEARCH_STARTED_MARK).touch()
+    result = _start(ELASTICSEARCH_STARTED_MARK, "elasticsearch")
     if result.returncode == 3:  # engines.sh: a tool it needs is missing (here: Java 21+)
         pytest.skip(f"no Elasticsearch node here: {result.stderr.strip().splitlines()[-1]}")
     if result.returncode != 0:
@@ -107,7 +86,30 @@ def elasticsearch_url() -> str:
             "tools/engines/engines.sh start elasticsearch failed "
             f"({result.returncode}):\n{result.stderr[-3000:]}"
         )
-    return re.search(r"^export TENDERWATCH_ELASTICSEARCH_URL=(\S+)$", result.stdout, re.M)[1]
+    return _exported(result)["TENDERWATCH_ELASTICSEARCH_URL"]
+
+
+def _start(mark: str, *what: str) -> subprocess.CompletedProcess:
+    """`engines.sh start [WHAT]` under the tests' ENGINES_DIR, one worker at a time (the others
+    wait, then find them running); `mark` is left when it succeeded, for the run to stop them."""
+    ENGINES_DIR.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(ENGINES_DIR / "start.lock"), timeout=900):
+        result = subprocess.run(
+            ["bash", str(ENGINES_SH), "start", *what],
+            capture_output=True,
+            text=True,
+            timeout=900,
+            env={**os.environ, "ENGINES_DIR": str(ENGINES_DIR)},
+            check=False,
+        )
+        if result.returncode == 0:
+            (ENGINES_DIR / mark).touch()
+    return result
+
+
+def _exported(result: subprocess.CompletedProcess) -> dict[str, str]:
+    """The `export NAME=VALUE` lines engines.sh printed."""
+    return dict(re.findall(r"^export (\w+)=(\S+)$", result.stdout, flags=re.MULTILINE))
 
 
 def stop_engines_started_by_tests() -> None:
